@@ -1,0 +1,22 @@
+"""chainer_kfac: K-FAC for Chainer, a modernized port of Chainer_K-FAC.
+
+Layout (one idea per place):
+
+- ``chainer_kfac.fisher``: what each layer type contributes to the Fisher
+  (the Kronecker factors A and G, or BatchNorm's unit-wise blocks), collected
+  by a :class:`chainer.FunctionHook`.
+- ``chainer_kfac.preconditioning``: damping (pi), inversion and the
+  preconditioned gradient G^-1 grad A^-1.
+- ``chainer_kfac.distributed``: who owns which layer (assignment) and how
+  arrays move between ranks (the MPI communicator).
+- ``chainer_kfac.optimizers``: the KFAC and DistributedKFAC optimizers that
+  tie the three together.
+"""
+from chainer_kfac import _compat
+
+_compat.install()
+
+from chainer_kfac import optimizers  # NOQA: E402
+from chainer_kfac.optimizers import KFAC  # NOQA: E402
+
+__version__ = '0.1.0'

@@ -1,0 +1,49 @@
+"""Symmetric rank-k products X^T X, the workhorse of every Kronecker factor.
+
+On the CPU this calls BLAS ``syrk`` through SciPy, which computes one
+triangle only (half the flops of ``X.T @ X``) and reads a C- or F-ordered
+``X`` without copying it. On the GPU it is a plain matmul.
+"""
+import numpy
+
+from chainer import backend
+
+try:
+    from scipy.linalg import blas as _blas
+except ImportError:  # pragma: no cover - scipy is an install requirement
+    _blas = None
+
+
+def gram(x, alpha=1.0):
+    """Return ``alpha * x.T @ x`` (symmetric, both triangles filled).
+
+    Args:
+        x: 2-D array of shape (rows, d); rows are samples.
+        alpha (float): Scale.
+    """
+    xp = backend.get_array_module(x)
+    if xp is numpy and _blas is not None and x.dtype in (numpy.float32,
+                                                         numpy.float64):
+        syrk = _blas.get_blas_funcs('syrk', (x,))
+        if x.flags.c_contiguous:
+            # x.T is F-ordered (d, rows): syrk(trans=0) gives x.T @ x.
+            upper = syrk(alpha, x.T, trans=0, lower=0)
+        elif x.flags.f_contiguous:
+            upper = syrk(alpha, x, trans=1, lower=0)
+        else:
+            x = numpy.ascontiguousarray(x)
+            upper = syrk(alpha, x.T, trans=0, lower=0)
+        return symmetrize_upper(upper)
+    out = x.T @ x
+    if alpha != 1.0:
+        out *= x.dtype.type(alpha)
+    return out
+
+
+def symmetrize_upper(upper):
+    """Fill the strict lower triangle of ``upper`` from its upper one."""
+    xp = backend.get_array_module(upper)
+    lower = xp.tril_indices(upper.shape[0], -1)
+    out = xp.ascontiguousarray(upper)
+    out[lower] = out.T[lower]
+    return out

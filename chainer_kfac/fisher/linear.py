@@ -1,0 +1,40 @@
+"""Kronecker factors of a fully connected layer (``L.Linear``).
+
+For a batch of n inputs a (n x d_in) and the gradients gy (n x d_out) of the
+batch-mean loss with respect to the layer's outputs (Martens & Grosse 2015;
+Osawa et al. 2019, eq. 6-7)::
+
+    A = E[a~ a~^T] = a~^T a~ / n,        a~ = [a | 1] when the layer has a bias
+    G = E[(n gy)(n gy)^T] = n * gy^T gy
+
+n * gy is the per-example gradient, so A (x) G is the empirical Fisher of
+[W | b] under the Kronecker factorisation.
+"""
+from chainer import backend
+from chainer.functions.connection import linear as linear_function
+
+from chainer_kfac.fisher.gram import gram
+from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
+
+
+class LinearFisherBlock(KroneckerFisherBlock):
+
+    function_types = (linear_function.LinearFunction,)
+
+    def compute_factors(self, function, in_data, out_grad):
+        a, gy = in_data[0], out_grad[0]
+        n = a.shape[0]
+        xp = backend.get_array_module(a)
+        a = a.reshape(n, -1)
+        d = a.shape[1]
+        if self.link.b is None:
+            A = gram(a, 1.0 / n)
+        else:
+            A = xp.empty((d + 1, d + 1), dtype=a.dtype)
+            A[:d, :d] = gram(a, 1.0 / n)
+            mean = a.mean(axis=0)
+            A[:d, d] = mean
+            A[d, :d] = mean
+            A[d, d] = 1
+        G = gram(gy, float(n))
+        return [A, G]

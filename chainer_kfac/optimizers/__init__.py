@@ -1,0 +1,3 @@
+"""K-FAC optimizers."""
+from chainer_kfac.optimizers.kfac import KFAC  # NOQA
+from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule  # NOQA

@@ -1,0 +1,318 @@
+"""K-FAC (Martens & Grosse 2015) as in Chainer_K-FAC (Osawa et al. 2019).
+
+One :meth:`KFAC.update` call:
+
+1. runs ``lossfun(*args)`` and its backward under a
+   :class:`~chainer_kfac.fisher.FisherStatisticsHook`, which hands every
+   covered layer's inputs a and output gradients gy to its Fisher block
+   (every ``cov_update_freq`` steps);
+2. after ``acc_iters`` such passes, averages the gradients and the factors,
+   runs the optimizer hooks (weight decay, gradient clipping act on the raw
+   gradient, before preconditioning, as in the original);
+3. updates the running averages ``F <- r F_cur + (1 - r) F`` (r =
+   ``cov_ema_decay``; note: the reverse of most K-FAC libraries);
+4. every ``inv_update_freq`` steps, inverts the damped factors
+   (A + pi sqrt(d) I, G + sqrt(d)/pi I; d = max(damping, W.l2_coef));
+5. stores ``param.kfgrad = G^-1 [grad W | grad b] A^-1`` and applies
+   ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`).
+
+Links K-FAC does not cover get the plain momentum update of their gradient.
+"""
+import warnings
+
+import chainer
+from chainer import backend
+from chainer import optimizer
+
+from chainer_kfac import fisher
+from chainer_kfac import preconditioning
+from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
+
+_default_hyperparam = optimizer.Hyperparameter()
+_default_hyperparam.lr = 0.001
+_default_hyperparam.momentum = 0.9
+_default_hyperparam.cov_ema_decay = 0.99
+_default_hyperparam.damping = 0.03
+_default_hyperparam.stab_coeff = 16.0
+_default_hyperparam.pi_type = 'tracenorm'
+_default_hyperparam.use_cholesky = True
+_default_hyperparam.acc_iters = 1
+_default_hyperparam.adjust_momentum = False
+_default_hyperparam.cov_update_freq = 1
+_default_hyperparam.inv_update_freq = 1
+
+#: Attempts at inverting a damped factor; each retry multiplies d by 10.
+MAX_DAMPING_RETRIES = 3
+
+
+class KFACError(FloatingPointError):
+    """Non-finite gradients or factors, or a factor K-FAC cannot invert."""
+
+
+class KFAC(optimizer.GradientMethod):
+
+    """K-FAC optimizer with Chainer_K-FAC's hyperparameters.
+
+    Args:
+        lr (float): Learning rate.
+        momentum (float): Momentum mu.
+        cov_ema_decay (float): Weight r of the *current* factors in the
+            running average (Chainer_K-FAC's convention).
+        damping (float): Tikhonov damping d.
+        stab_coeff (float): Damping multiplier of BatchNorm's unit-wise
+            blocks.
+        pi_type (str or None): ``'tracenorm'`` or None (pi = 1).
+        use_cholesky (bool): Cholesky inverse (else LU).
+        acc_iters (int): Forward/backward passes accumulated per update.
+        adjust_momentum (bool): Rescale momentum by lr_t / lr_{t-1}.
+        cov_update_freq (int): Recompute the factors every this many steps.
+        inv_update_freq (int): Recompute the inverses every this many steps
+            (reusing the last ones between).
+        on_nonfinite (str): ``'raise'`` (default) raises :class:`KFACError`
+            naming the layer and step; ``'skip'`` skips that update with a
+            warning.
+    """
+
+    lr = optimizer.HyperparameterProxy('lr')
+    momentum = optimizer.HyperparameterProxy('momentum')
+    cov_ema_decay = optimizer.HyperparameterProxy('cov_ema_decay')
+    damping = optimizer.HyperparameterProxy('damping')
+    stab_coeff = optimizer.HyperparameterProxy('stab_coeff')
+    pi_type = optimizer.HyperparameterProxy('pi_type')
+    use_cholesky = optimizer.HyperparameterProxy('use_cholesky')
+    acc_iters = optimizer.HyperparameterProxy('acc_iters')
+    adjust_momentum = optimizer.HyperparameterProxy('adjust_momentum')
+    cov_update_freq = optimizer.HyperparameterProxy('cov_update_freq')
+    inv_update_freq = optimizer.HyperparameterProxy('inv_update_freq')
+
+    def __init__(self, lr=_default_hyperparam.lr,
+                 momentum=_default_hyperparam.momentum,
+                 cov_ema_decay=_default_hyperparam.cov_ema_decay,
+                 damping=_default_hyperparam.damping,
+                 stab_coeff=_default_hyperparam.stab_coeff,
+                 pi_type=_default_hyperparam.pi_type,
+                 use_cholesky=_default_hyperparam.use_cholesky,
+                 acc_iters=_default_hyperparam.acc_iters,
+                 adjust_momentum=_default_hyperparam.adjust_momentum,
+                 cov_update_freq=_default_hyperparam.cov_update_freq,
+                 inv_update_freq=_default_hyperparam.inv_update_freq,
+                 on_nonfinite='raise'):
+        super(KFAC, self).__init__()
+        for name, value, ok in [
+                ('cov_ema_decay', cov_ema_decay, 0 < cov_ema_decay <= 1),
+                ('damping', damping, damping > 0),
+                ('acc_iters', acc_iters, int(acc_iters) >= 1),
+                ('cov_update_freq', cov_update_freq,
+                 int(cov_update_freq) >= 1),
+                ('inv_update_freq', inv_update_freq,
+                 int(inv_update_freq) >= 1),
+                ('pi_type', pi_type,
+                 pi_type in preconditioning.damping.PI_TYPES),
+                ('on_nonfinite', on_nonfinite,
+                 on_nonfinite in ('raise', 'skip'))]:
+            if not ok:
+                raise ValueError('KFAC: invalid {}={!r}'.format(name, value))
+        hp = self.hyperparam
+        hp.lr = lr
+        hp.momentum = momentum
+        hp.cov_ema_decay = cov_ema_decay
+        hp.damping = damping
+        hp.stab_coeff = stab_coeff
+        hp.pi_type = pi_type
+        hp.use_cholesky = use_cholesky
+        hp.acc_iters = int(acc_iters)
+        hp.adjust_momentum = adjust_momentum
+        hp.cov_update_freq = int(cov_update_freq)
+        hp.inv_update_freq = int(inv_update_freq)
+        self.on_nonfinite = on_nonfinite
+        self.blocks = []
+        self.skipped_steps = 0
+        self._acc_count = 0
+
+    def create_update_rule(self):
+        return KFACUpdateRule(self.hyperparam)
+
+    def setup(self, link):
+        super(KFAC, self).setup(link)
+        self.blocks = []
+        for name, sub in link.namedlinks():
+            block = fisher.create_block(name, sub)
+            if block is not None:
+                self.blocks.append(block)
+            elif getattr(sub, '_params', None):
+                warnings.warn(
+                    'KFAC: link {!r} ({}) is not covered by K-FAC; its '
+                    'parameters get the plain momentum-SGD update'.format(
+                        name, type(sub).__name__))
+        return self
+
+    # -- one step -----------------------------------------------------------
+    def update(self, lossfun=None, *args, **kwds):
+        """Forward/backward ``lossfun(*args, **kwds)``; update after every
+        ``acc_iters`` calls."""
+        if lossfun is None:
+            raise TypeError(
+                'KFAC.update needs the loss function: K-FAC collects its '
+                'statistics during the forward/backward it runs. Call '
+                'optimizer.update(lossfun, *args).')
+        step = self.t
+        collect = step % self.hyperparam.cov_update_freq == 0
+        loss = lossfun(*args, **kwds)
+        if self._acc_count == 0:
+            self.target.cleargrads()
+            for block in self.blocks:
+                block.pop_current_factors()
+        self._backward(loss, collect)
+        del loss
+        self._acc_count += 1
+        if self._acc_count < self.hyperparam.acc_iters:
+            return
+        self._acc_count = 0
+        self._average_accumulated_grads()
+        self.reallocate_cleared_grads()
+        self.call_hooks('pre')
+        current = self._pop_current_factors(collect)
+        if self._check_finite(step, self.blocks, current):
+            self._precondition_blocks(step, self.blocks, current)
+            self.t += 1
+            for param in self.target.params():
+                param.update()
+        self._clear_kfgrads()
+        self.reallocate_cleared_grads()
+        self.call_hooks('post')
+
+    def _backward(self, loss, collect):
+        if not collect:
+            loss.backward(loss_scale=self._loss_scale)
+            return
+        with fisher.FisherStatisticsHook(self.blocks):
+            loss.backward(loss_scale=self._loss_scale)
+
+    def _average_accumulated_grads(self):
+        n = self.hyperparam.acc_iters
+        if n == 1:
+            return
+        for param in self.target.params():
+            if param.grad is not None:
+                param.grad /= n
+
+    def _pop_current_factors(self, collect):
+        if not collect:
+            return {}
+        return {block.name: block.pop_current_factors()
+                for block in self.blocks}
+
+    def _precondition_blocks(self, step, blocks, current):
+        """Running averages, inverses and kfgrads of ``blocks``."""
+        hp = self.hyperparam
+        for block in blocks:
+            factors = current.get(block.name)
+            if factors is not None:
+                block.update_running_average(factors, hp.cov_ema_decay)
+            if block.factors is None:
+                continue  # no statistics yet: plain momentum this step
+            if block.inverses is None or step % hp.inv_update_freq == 0:
+                self._invert(step, block)
+            self._precondition(block)
+
+    def _invert(self, step, block):
+        hp = self.hyperparam
+        damping = self.damping_of(block)
+        for attempt in range(MAX_DAMPING_RETRIES + 1):
+            try:
+                if block.kind == 'kronecker':
+                    A, G = block.factors
+                    A_inv, G_inv, pi = \
+                        preconditioning.damped_kronecker_inverses(
+                            A, G, damping, hp.pi_type, hp.use_cholesky)
+                    block.inverses, block.pi = [A_inv, G_inv], pi
+                else:
+                    block.inverses = [
+                        preconditioning.damped_unit_wise_inverses(
+                            block.factors[0], damping, hp.stab_coeff)]
+                return
+            except preconditioning.NotPositiveDefiniteError as e:
+                if attempt == MAX_DAMPING_RETRIES:
+                    raise KFACError(
+                        'KFAC: the damped factors of layer {!r} are not '
+                        'positive definite at step {} even with damping {:g} '
+                        '({}); raise `damping`'.format(
+                            block.name, step, damping, e))
+                warnings.warn(
+                    'KFAC: damped factor of layer {!r} is not positive '
+                    'definite at step {} ({}); retrying with damping '
+                    '{:g}'.format(block.name, step, e, damping * 10))
+                damping *= 10
+
+    def damping_of(self, block):
+        """d = max(damping, l2_coef of the block's weight, if set)."""
+        l2 = getattr(block.params()[0], 'l2_coef', None)
+        d = self.hyperparam.damping
+        return d if l2 is None else max(d, l2)
+
+    def _precondition(self, block):
+        if any(p.grad is None for p in block.params()):
+            return
+        grad = block.grad_matrix()
+        if block.kind == 'kronecker':
+            A_inv, G_inv = block.inverses
+            pre = preconditioning.precondition_kronecker(grad, A_inv, G_inv)
+        else:
+            pre = preconditioning.precondition_unit_wise(
+                grad, block.inverses[0])
+        block.set_preconditioned(pre)
+
+    def _check_finite(self, step, blocks, current):
+        """True if all is finite; else raise or (``skip``) warn."""
+        bad = None
+        for name, param in self.target.namedparams():
+            if param.grad is not None and not _all_finite(param.grad):
+                bad = 'gradient of {!r}'.format(name)
+                break
+        if bad is None:
+            for block in blocks:
+                for fname, f in zip(block.factor_names,
+                                    current.get(block.name) or ()):
+                    if not _all_finite(f):
+                        bad = 'factor {} of layer {!r}'.format(
+                            fname, block.name)
+                        break
+                if bad:
+                    break
+        if bad is None:
+            return True
+        msg = 'KFAC: non-finite {} at step {}'.format(bad, step)
+        if self.on_nonfinite == 'raise':
+            raise KFACError(msg + " (pass on_nonfinite='skip' to skip such "
+                            'updates; check the learning rate and the data)')
+        warnings.warn(msg + '; skipping this update')
+        self.skipped_steps += 1
+        return False
+
+    def _clear_kfgrads(self):
+        for param in self.target.params():
+            if getattr(param, 'kfgrad', None) is not None:
+                param.kfgrad = None
+
+    # -- persistence ----------------------------------------------------------
+    def serialize(self, serializer):
+        """Save/load ``t``, momenta and the whole K-FAC state: running
+        averages, inverses, pi, and what ``acc_iters`` has accumulated."""
+        super(KFAC, self).serialize(serializer)
+        s = serializer['kfac']
+        self._acc_count = int(s('acc_count', self._acc_count))
+        self.skipped_steps = int(s('skipped_steps', self.skipped_steps))
+        for block in self.blocks:
+            block.serialize(s['blocks'][block.name])
+        grads = s['accumulated_grads']
+        for name, param in self.target.namedparams():
+            value = param.grad if self._acc_count > 0 else None
+            loaded = grads(name, value)
+            if loaded is not None and loaded is not value:
+                param.grad = backend.get_device_from_array(
+                    param.array).send(loaded)
+
+
+def _all_finite(array):
+    xp = backend.get_array_module(array)
+    return bool(xp.isfinite(array).all())

@@ -1,0 +1,28 @@
+"""Factored Tikhonov damping: the trace-norm pi (Martens & Grosse 2015, 6.3).
+
+The damping d is split between the two factors so that the damped product
+stays balanced::
+
+    pi = sqrt( (tr A / dim A) / (tr G / dim G) )
+    (A + pi sqrt(d) I)^-1  and  (G + sqrt(d) / pi I)^-1
+"""
+from chainer import backend
+
+PI_TYPES = ('tracenorm', None)
+
+
+def compute_pi(A, G, pi_type='tracenorm'):
+    """Return pi for the factors A and G (1.0 when ``pi_type`` is None)."""
+    if pi_type is None:
+        return 1.0
+    if pi_type != 'tracenorm':
+        raise ValueError('pi_type must be one of {}, not {!r}'.format(
+            PI_TYPES, pi_type))
+    xp = backend.get_array_module(A)
+    trace_a = float(xp.trace(A)) / A.shape[0]
+    trace_g = float(xp.trace(G)) / G.shape[0]
+    if trace_a <= 0 or trace_g <= 0:
+        # A zero factor (e.g. a layer whose gradient vanished): fall back to
+        # an even split rather than dividing by zero.
+        return 1.0
+    return (trace_a / trace_g) ** 0.5

@@ -1,0 +1,79 @@
+"""Inverse of a symmetric positive definite matrix.
+
+Cholesky (``use_cholesky=True``, the default, as Chainer_K-FAC): M = L L^T,
+M^-1 = L^-T L^-1 via LAPACK potrf/potri on the CPU. Otherwise an LU-based
+general inverse. The input is never modified (Chainer_K-FAC's GPU Cholesky
+overwrote its running averages; see docs/faithfulness.md).
+"""
+import numpy
+
+from chainer import backend
+
+try:
+    from scipy.linalg import lapack as _lapack
+except ImportError:  # pragma: no cover
+    _lapack = None
+
+
+class NotPositiveDefiniteError(ArithmeticError):
+    """The damped factor has no Cholesky factorisation."""
+
+
+def inverse_spd(matrix, use_cholesky=True):
+    """Return ``matrix^-1`` for a symmetric positive definite ``matrix``.
+
+    Raises:
+        NotPositiveDefiniteError: if ``matrix`` is not positive definite
+            (Cholesky) or is singular (LU), or the result is not finite.
+    """
+    xp = backend.get_array_module(matrix)
+    if not use_cholesky:
+        try:
+            inv = xp.linalg.inv(matrix)
+        except numpy.linalg.LinAlgError as e:
+            raise NotPositiveDefiniteError(str(e))
+    elif xp is numpy and _lapack is not None:
+        inv = _cholesky_inverse_lapack(matrix)
+    else:
+        inv = _cholesky_inverse_generic(xp, matrix)
+    if not bool(xp.isfinite(inv).all()):
+        raise NotPositiveDefiniteError('inverse is not finite')
+    return inv
+
+
+def _cholesky_inverse_lapack(matrix):
+    potrf, potri = _lapack.get_lapack_funcs(('potrf', 'potri'), (matrix,))
+    # potrf copies its input (overwrite_a=0 by default): M is left intact.
+    chol, info = potrf(matrix, lower=0, clean=0)
+    if info != 0:
+        raise NotPositiveDefiniteError(
+            'Cholesky factorisation failed (leading minor {} is not '
+            'positive)'.format(info))
+    inv, info = potri(chol, lower=0, overwrite_c=1)
+    if info != 0:
+        raise NotPositiveDefiniteError('potri failed (info={})'.format(info))
+    lower = numpy.tril_indices(inv.shape[0], -1)
+    inv[lower] = inv.T[lower]
+    return numpy.ascontiguousarray(inv, dtype=matrix.dtype)
+
+
+def _cholesky_inverse_generic(xp, matrix):
+    # CuPy: cholesky returns a new array; cuSOLVER does not touch `matrix`.
+    try:
+        chol = xp.linalg.cholesky(matrix)
+    except numpy.linalg.LinAlgError as e:
+        raise NotPositiveDefiniteError(str(e))
+    if not bool(xp.isfinite(chol).all()):
+        # CuPy reports failure by NaNs rather than an exception.
+        raise NotPositiveDefiniteError('Cholesky factorisation failed')
+    eye = xp.eye(matrix.shape[0], dtype=matrix.dtype)
+    chol_inv = _solve_lower(xp, chol, eye)
+    return chol_inv.T @ chol_inv
+
+
+def _solve_lower(xp, lower, rhs):
+    if xp is numpy:
+        from scipy.linalg import solve_triangular
+    else:
+        from cupyx.scipy.linalg import solve_triangular
+    return solve_triangular(lower, rhs, lower=True)
