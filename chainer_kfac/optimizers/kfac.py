@@ -172,12 +172,12 @@ class KFAC(optimizer.GradientMethod):
         self.reallocate_cleared_grads()
         self.call_hooks('pre')
         current = self._pop_current_factors(collect)
+        self._clear_kfgrads()  # kfgrads stay inspectable until the next step
         if self._check_finite(step, self.blocks, current):
             self._precondition_blocks(step, self.blocks, current)
             self.t += 1
             for param in self.target.params():
                 param.update()
-        self._clear_kfgrads()
         self.reallocate_cleared_grads()
         self.call_hooks('post')
 
