@@ -8,9 +8,10 @@ arranged as (n*ho*wo) x c_out (Grosse & Martens 2016, as Chainer_K-FAC)::
     A = P^T P / n                   (summed over spatial positions)
     G = gy^T gy * n^2 / (n*ho*wo)   (averaged over batch x spatial rows)
 
-The patch matrix is written once per step into a buffer that is kept
-between steps (at batch 2048 it is hundreds of MB: allocating it afresh
-every step costs page faults), with the ones column filled once.
+The patch matrix is written once per step, transposed, into a buffer that is
+kept between steps (at batch 2048 it is hundreds of MB: allocating it afresh
+every step costs page faults), with the ones row filled once; A is then one
+BLAS syrk over it.
 """
 import numpy
 
@@ -33,14 +34,19 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
     def compute_factors(self, function, in_data, out_grad):
         x, gy = in_data[0], out_grad[0]
         n, c_out, ho, wo = gy.shape
-        patches = self.patches(x, function, ho, wo)
-        A = gram(patches, 1.0 / n)
-        gy_rows = gy.transpose(0, 2, 3, 1).reshape(n * ho * wo, c_out)
-        G = gram(gy_rows, float(n) / (ho * wo))
+        # P^T is (k [+1]) x (n*ho*wo) C-ordered, so P = P^T.T is F-ordered
+        # and gram() reads it without a copy.
+        A = gram(self.patches_t(x, function, ho, wo).T, 1.0 / n)
+        gy_t = gy.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
+        G = gram(gy_t.T, float(n) / (ho * wo))
         return [A, G]
 
-    def patches(self, x, f, ho, wo):
-        """im2col of ``x`` as (n*ho*wo) x (c*kh*kw [+1]) rows."""
+    def patches_t(self, x, f, ho, wo):
+        """Transposed im2col of ``x``: (c*kh*kw [+1]) x (n*ho*wo).
+
+        Written as (c, kh, kw, n, ho, wo) so that every copy moves whole
+        contiguous output rows; the last row is ones when there is a bias.
+        """
         _, _, kh, kw = self.link.W.shape
         n, c = x.shape[:2]
         bias = self.link.b is not None
@@ -49,28 +55,29 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
             col = conv_utils.im2col_gpu(
                 x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
                 dy=f.dy, dx=f.dx)
-            rows = col.transpose(0, 4, 5, 1, 2, 3).reshape(n * ho * wo, -1)
+            cols = col.transpose(1, 2, 3, 0, 4, 5).reshape(
+                c * kh * kw, n * ho * wo)
             if bias:
-                rows = xp.concatenate(
-                    [rows, xp.ones((rows.shape[0], 1), dtype=rows.dtype)], 1)
-            return rows
+                cols = xp.concatenate(
+                    [cols, xp.ones((1, cols.shape[1]), dtype=cols.dtype)], 0)
+            return cols
         d = c * kh * kw
-        shape = (n * ho * wo, d + int(bias))
+        shape = (d + int(bias), n * ho * wo)
         buf = self._patch_buffer
         if buf is None or buf.shape != shape or buf.dtype != x.dtype:
             buf = self._patch_buffer = numpy.empty(shape, dtype=x.dtype)
             if bias:
-                buf[:, d] = 1
-        view = buf[:, :d].reshape(n, ho, wo, c, kh, kw)
-        xpad = numpy.pad(
-            x, ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
-                (f.pw, f.pw + f.sx - 1)), mode='constant')
+                buf[d] = 1
+        view = buf[:d].reshape(c, kh, kw, n, ho, wo)
+        x_t = numpy.pad(
+            x.transpose(1, 0, 2, 3),
+            ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
+             (f.pw, f.pw + f.sx - 1)), mode='constant')
         for j in range(kh):
             j0 = j * f.dy
             j1 = j0 + f.sy * ho
             for i in range(kw):
                 i0 = i * f.dx
                 i1 = i0 + f.sx * wo
-                view[:, :, :, :, j, i] = xpad[
-                    :, :, j0:j1:f.sy, i0:i1:f.sx].transpose(0, 2, 3, 1)
+                view[:, j, i] = x_t[:, :, j0:j1:f.sy, i0:i1:f.sx]
         return buf
