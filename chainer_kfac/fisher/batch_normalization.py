@@ -30,6 +30,9 @@ class BatchNormalizationFisherBlock(FisherBlock):
     def params(self):
         return [self.link.gamma, self.link.beta]
 
+    def factor_shapes(self):
+        return [(self.link.gamma.size, 2, 2)]
+
     def compute_factors(self, function, in_data, out_grad):
         x, gy = in_data[0], out_grad[0]
         xp = backend.get_array_module(x)

@@ -18,6 +18,12 @@ class KroneckerFisherBlock(FisherBlock):
         link = self.link
         return [link.W] if link.b is None else [link.W, link.b]
 
+    def factor_shapes(self):
+        """Shapes of (A, G), known from W's shape before any data."""
+        W = self.link.W
+        k = W.size // W.shape[0] + (self.link.b is not None)
+        return [(k, k), (W.shape[0], W.shape[0])]
+
     def grad_matrix(self):
         """[grad W | grad b] as a c_out x (k [+ 1]) matrix."""
         W = self.link.W

@@ -171,15 +171,21 @@ class KFAC(optimizer.GradientMethod):
         self._average_accumulated_grads()
         self.reallocate_cleared_grads()
         self.call_hooks('pre')
-        current = self._pop_current_factors(collect)
         self._clear_kfgrads()  # kfgrads stay inspectable until the next step
+        self._step(step, collect)
+        self.reallocate_cleared_grads()
+        self.call_hooks('post')
+
+    def _step(self, step, collect):
+        """Statistics, preconditioning and the update of every parameter
+        (DistributedKFAC overrides this with its reduce-scatter/all-gather
+        version)."""
+        current = self._pop_current_factors(collect)
         if self._check_finite(step, self.blocks, current):
             self._precondition_blocks(step, self.blocks, current)
             self.t += 1
             for param in self.target.params():
                 param.update()
-        self.reallocate_cleared_grads()
-        self.call_hooks('post')
 
     def _backward(self, loss, collect):
         if not collect:
@@ -262,10 +268,12 @@ class KFAC(optimizer.GradientMethod):
                 grad, block.inverses[0])
         block.set_preconditioned(pre)
 
-    def _check_finite(self, step, blocks, current):
+    def _check_finite(self, step, blocks, current, named_params=None):
         """True if all is finite; else raise or (``skip``) warn."""
         bad = None
-        for name, param in self.target.namedparams():
+        if named_params is None:
+            named_params = self.target.namedparams()
+        for name, param in named_params:
             if param.grad is not None and not _all_finite(param.grad):
                 bad = 'gradient of {!r}'.format(name)
                 break

