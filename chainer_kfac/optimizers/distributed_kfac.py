@@ -81,6 +81,13 @@ class DistributedKFAC(KFAC):
         self._synchronized = False
 
     def setup(self, link):
+        for name, p in sorted(link.namedparams()):
+            if p.array is None:
+                raise ValueError(
+                    'DistributedKFAC: parameter {!r} is uninitialized; give '
+                    'its link the input size (e.g. L.Linear(in, out)) so '
+                    "that the layers can be assigned to ranks and rank 0's "
+                    'initial values broadcast'.format(name))
         super(DistributedKFAC, self).setup(link)
         covered = {id(p) for b in self.blocks for p in b.params()}
         plain = []
@@ -115,11 +122,6 @@ class DistributedKFAC(KFAC):
         """Check the model is the same everywhere; broadcast rank 0's."""
         shapes = []
         for name, p in sorted(self.target.namedparams()):
-            if p.array is None:
-                raise ValueError(
-                    'DistributedKFAC: parameter {!r} is uninitialized; give '
-                    'its link the input size (e.g. L.Linear(in, out)) so '
-                    "rank 0's initial values can be broadcast".format(name))
             shapes.append((name, tuple(p.shape), str(p.dtype)))
         every = self.comm.mpi_comm.allgather(shapes)
         for rank, theirs in enumerate(every):
