@@ -101,6 +101,12 @@ class DistributedKFAC(KFAC):
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
             costs, self.comm.size, self.assignment)
+        if self.only_pic_update_weight:
+            # Only owners keep momentum for their parameters; disabling the
+            # others' rules also lets a rank's snapshot omit their state.
+            for group, owner in zip(self.groups, self.owners):
+                for p in group.params():
+                    p.update_rule.enabled = owner == self.comm.rank
         return self
 
     def owned(self, rank=None):

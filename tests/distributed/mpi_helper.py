@@ -18,9 +18,15 @@ def mpiexec_path():
 
 
 def run_mpi(n, script, *args, timeout=240, check=True):
+    """Run tests/distributed/mpi/SCRIPT on n ranks."""
+    return run_mpi_argv(n, [os.path.join(HERE, 'mpi', script)] + list(args),
+                        timeout=timeout, check=check)
+
+
+def run_mpi_argv(n, argv, timeout=240, check=True):
+    """Run ``python ARGV...`` on n ranks from the repository root."""
     cmd = [mpiexec_path(), '--allow-run-as-root', '--oversubscribe',
-           '-n', str(n), sys.executable, os.path.join(HERE, 'mpi', script)]
-    cmd += [str(a) for a in args]
+           '-n', str(n), sys.executable] + [str(a) for a in argv]
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1',
                PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH',
                                                              ''),

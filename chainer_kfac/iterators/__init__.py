@@ -1,0 +1,2 @@
+"""Iterators."""
+from chainer_kfac.iterators.mixup_iterator import MixupIterator  # NOQA

@@ -1,0 +1,2 @@
+"""Links."""
+from chainer_kfac.links.mixup_classifier import MixupClassifier  # NOQA

@@ -1,0 +1,192 @@
+"""YAML configs: a base file plus small per-run files, validated.
+
+A config file may name ``base:`` (a path, or a list of paths, relative to the
+file); bases are merged first, in order, and the file's own keys last.
+``--set key.sub=value`` overrides come after all files. Every key is checked
+against :data:`SCHEMA`: an unknown key, a wrong type or a missing file raises
+:class:`ConfigError` naming the file and the key.
+"""
+import copy
+import os
+
+import yaml
+
+NUMBER = (int, float)
+
+#: key -> (allowed types, default); nested dicts are sections.
+SCHEMA = {
+    'description': ((str,), ''),
+    'dataset': ((str,), 'synthetic'),
+    'data_dir': ((str, type(None)), None),
+    'synthetic_size': ((list,), [512, 256]),
+    'model': ((str,), 'lenet5'),
+    'device': ((int, str), -1),
+    'seed': ((int,), 0),
+    'epochs': (NUMBER, 1),
+    'batch_size': ((int,), 128),
+    'test_batch_size': ((int,), 1000),
+    'snapshot_every': ((int,), 1),
+    'optimizer': {
+        'name': ((str,), 'momentum_sgd'),
+        'lr': (NUMBER, 0.01),
+        'momentum': (NUMBER, 0.9),
+        'weight_decay': (NUMBER, 0.0),
+    },
+    'kfac': {
+        'cov_ema_decay': (NUMBER, 0.99),
+        'damping': (NUMBER, 0.03),
+        'stab_coeff': (NUMBER, 16.0),
+        'pi_type': ((str, type(None)), 'tracenorm'),
+        'use_cholesky': ((bool,), True),
+        'acc_iters': ((int,), 1),
+        'adjust_momentum': ((bool,), False),
+        'cov_update_freq': ((int,), 1),
+        'inv_update_freq': ((int,), 1),
+        'on_nonfinite': ((str,), 'raise'),
+    },
+    'distributed': {
+        'assignment': ((str,), 'contiguous'),
+        'only_pic_update_weight': ((bool,), True),
+    },
+    'lr_schedule': {
+        'drop_epochs': ((list,), []),
+        'factor': (NUMBER, 0.5),
+    },
+    'mixup': {
+        'enabled': ((bool,), False),
+        'alpha': (NUMBER, 0.0),
+    },
+}
+
+CHOICES = {
+    'dataset': ('cifar10', 'fashion-mnist', 'synthetic'),
+    'model': ('lenet5',),
+    'optimizer.name': ('momentum_sgd', 'kfac'),
+    'distributed.assignment': ('contiguous', 'balanced'),
+    'kfac.on_nonfinite': ('raise', 'skip'),
+}
+
+
+class ConfigError(ValueError):
+    """A config file or key is wrong; the message names both."""
+
+
+def load_config(path, overrides=()):
+    """Return the resolved config dict of ``path`` with ``overrides``."""
+    merged, origin = {}, {}
+    _load_into(os.path.abspath(path), merged, origin, stack=())
+    for item in overrides:
+        key, value = _parse_override(item)
+        _set_dotted(merged, key, value)
+        origin[key] = '--set {}'.format(item)
+    return validate(merged, origin)
+
+
+def _load_into(path, merged, origin, stack):
+    if path in stack:
+        raise ConfigError('{}: `base:` cycle ({})'.format(
+            path, ' -> '.join(stack + (path,))))
+    if not os.path.isfile(path):
+        where = 'named by ' + stack[-1] if stack else 'given'
+        raise ConfigError('config file {} ({}) does not exist'.format(
+            path, where))
+    with open(path) as f:
+        try:
+            data = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError('{}: not valid YAML: {}'.format(path, e))
+    if not isinstance(data, dict):
+        raise ConfigError('{}: the top level must be a mapping of keys, not '
+                          '{}'.format(path, type(data).__name__))
+    bases = data.pop('base', None)
+    if bases is not None:
+        if isinstance(bases, str):
+            bases = [bases]
+        if not isinstance(bases, list):
+            raise ConfigError('{}: key `base` must be a path or a list of '
+                              'paths'.format(path))
+        for base in bases:
+            _load_into(os.path.join(os.path.dirname(path), base), merged,
+                       origin, stack + (path,))
+    _merge(merged, data, origin, path, prefix='')
+
+
+def _merge(dst, src, origin, path, prefix):
+    for key, value in src.items():
+        dotted = prefix + str(key)
+        if isinstance(value, dict) and isinstance(dst.get(key), dict):
+            _merge(dst[key], value, origin, path, dotted + '.')
+        else:
+            dst[key] = copy.deepcopy(value)
+            origin[dotted] = path
+            if isinstance(value, dict):
+                for sub in value:
+                    origin[dotted + '.' + str(sub)] = path
+
+
+def _parse_override(item):
+    if '=' not in item:
+        raise ConfigError('--set {!r}: expected key=value (e.g. '
+                          'optimizer.lr=0.01)'.format(item))
+    key, raw = item.split('=', 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as e:
+        raise ConfigError('--set {}: cannot parse the value: {}'.format(
+            item, e))
+    return key.strip(), value
+
+
+def _set_dotted(d, key, value):
+    parts = key.split('.')
+    for part in parts[:-1]:
+        d = d.setdefault(part, {})
+        if not isinstance(d, dict):
+            raise ConfigError('--set {}: {} is not a section'.format(
+                key, part))
+    d[parts[-1]] = value
+
+
+def validate(config, origin=None, schema=SCHEMA, prefix=''):
+    """Check keys and types; fill defaults. Returns a new dict."""
+    origin = origin or {}
+    out = {}
+    for key, value in config.items():
+        dotted = prefix + key
+        where = origin.get(dotted, origin.get(prefix.rstrip('.'), 'config'))
+        if key not in schema:
+            known = ', '.join(prefix + k for k in sorted(schema))
+            raise ConfigError('{}: unknown key `{}` (known keys: {})'.format(
+                where, dotted, known))
+        spec = schema[key]
+        if isinstance(spec, dict):
+            if not isinstance(value, dict):
+                raise ConfigError('{}: `{}` must be a section (mapping), '
+                                  'not {!r}'.format(where, dotted, value))
+            out[key] = validate(value, origin, spec, dotted + '.')
+            continue
+        types, _ = spec
+        ok = isinstance(value, types) and not (
+            isinstance(value, bool) and bool not in types)
+        if not ok:
+            hint = ''
+            if isinstance(value, str) and NUMBER[1] in types:
+                hint = ' (YAML reads 1e-4 as text: write 1.0e-4)'
+            raise ConfigError('{}: `{}` must be {}, not {!r}{}'.format(
+                where, dotted, ' or '.join(
+                    'null' if t is type(None) else t.__name__
+                    for t in types), value, hint))
+        if dotted in CHOICES and value not in CHOICES[dotted]:
+            raise ConfigError('{}: `{}` must be one of {}, not {!r}'.format(
+                where, dotted, ', '.join(CHOICES[dotted]), value))
+        out[key] = value
+    for key, spec in schema.items():
+        if key not in out:
+            out[key] = validate({}, origin, spec, prefix + key + '.') \
+                if isinstance(spec, dict) else copy.deepcopy(spec[1])
+    return out
+
+
+def save_config(config, path):
+    with open(path, 'w') as f:
+        yaml.safe_dump(config, f, default_flow_style=False, sort_keys=True)

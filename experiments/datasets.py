@@ -1,0 +1,246 @@
+"""Datasets of the study: CIFAR-10, Fashion-MNIST, and a synthetic stand-in.
+
+Every loader returns ``(train, test, info)`` where train/test are
+:class:`chainer.datasets.TupleDataset` of (float32 image in [0, 1], int32
+label), pixels scaled by 1/255 as Chainer's own loaders do, with no other
+augmentation, and ``info`` says what was read from where (it goes to
+``env.json``). A missing, truncated or corrupt dataset raises
+:class:`DatasetError` saying where we looked and how to provide the files;
+nothing ever falls back to synthetic data.
+"""
+import gzip
+import os
+import pickle
+import struct
+import tarfile
+
+import numpy
+
+import chainer
+
+FASHION_MNIST_DEBIAN = '/usr/share/datasets/fashion-mnist'
+FASHION_MNIST_FILES = {
+    'train_images': 'train-images-idx3-ubyte.gz',
+    'train_labels': 'train-labels-idx1-ubyte.gz',
+    'test_images': 't10k-images-idx3-ubyte.gz',
+    'test_labels': 't10k-labels-idx1-ubyte.gz',
+}
+CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
+CIFAR10_FOLDER = 'cifar-10-batches-py'
+
+
+class DatasetError(RuntimeError):
+    """The dataset is missing or unreadable (the message says how to fix)."""
+
+
+def load(name, data_dir=None, synthetic_size=(512, 256)):
+    """Return ``(train, test, info)`` for ``name``."""
+    if name == 'cifar10':
+        return load_cifar10(data_dir)
+    if name == 'fashion-mnist':
+        return load_fashion_mnist(data_dir)
+    if name == 'synthetic':
+        return load_synthetic(*synthetic_size)
+    raise DatasetError("unknown dataset {!r}: use 'cifar10', "
+                       "'fashion-mnist' or 'synthetic'".format(name))
+
+
+# -- CIFAR-10 -------------------------------------------------------------------
+def load_cifar10(data_dir=None):
+    """CIFAR-10 from ``data_dir`` (the tarball or its extracted folder), or
+    Chainer's downloader/cache when ``data_dir`` is None."""
+    if data_dir is None:
+        root = chainer.dataset.get_dataset_directory('pfnet/chainer/cifar',
+                                                     create_directory=False)
+        try:
+            train, test = chainer.datasets.get_cifar10(withlabel=True,
+                                                       scale=1.0)
+        except Exception as e:
+            raise DatasetError(
+                'CIFAR-10: Chainer could not download it or find it in its '
+                'cache ({}): {}: {}. Offline? Download {} elsewhere and set '
+                '`data_dir:` to the folder holding it (or its extracted {}/ '
+                'folder)'.format(root, type(e).__name__, e, CIFAR10_TARBALL,
+                                 CIFAR10_FOLDER))
+        return train, test, {'dataset': 'cifar10',
+                             'source': 'chainer.datasets.get_cifar10',
+                             'path': root}
+    batches, where = _cifar10_batches(data_dir)
+    train_x, train_t = _cifar_concat([batches['data_batch_%d' % i]
+                                      for i in range(1, 6)], where)
+    test_x, test_t = _cifar_concat([batches['test_batch']], where)
+    return (chainer.datasets.TupleDataset(train_x, train_t),
+            chainer.datasets.TupleDataset(test_x, test_t),
+            {'dataset': 'cifar10', 'source': 'local', 'path': where})
+
+
+def _cifar10_batches(data_dir):
+    names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
+    candidates = [data_dir, os.path.join(data_dir, CIFAR10_TARBALL)]
+    tarball = next((c for c in candidates if os.path.isfile(c)), None)
+    folder = next((f for f in (os.path.join(data_dir, CIFAR10_FOLDER),
+                               data_dir)
+                   if os.path.isfile(os.path.join(f, 'test_batch'))), None)
+    hint = ('put {} (from https://www.cs.toronto.edu/~kriz/cifar.html) or '
+            'its extracted {}/ folder there, or set `data_dir:`'.format(
+                CIFAR10_TARBALL, CIFAR10_FOLDER))
+    if tarball is None and folder is None:
+        raise DatasetError('CIFAR-10: found neither {} nor {}/ in {}; '
+                           '{}'.format(CIFAR10_TARBALL, CIFAR10_FOLDER,
+                                       os.path.abspath(data_dir), hint))
+    out = {}
+    if folder is not None:
+        for name in names:
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                raise DatasetError('CIFAR-10: {} is missing; {}'.format(
+                    path, hint))
+            with open(path, 'rb') as f:
+                out[name] = _unpickle(f, path, hint)
+        return out, folder
+    try:
+        with tarfile.open(tarball, 'r:gz') as tar:
+            members = {os.path.basename(m.name): m for m in tar.getmembers()
+                       if m.isfile()}
+            for name in names:
+                if name not in members:
+                    raise DatasetError(
+                        'CIFAR-10: {} has no {}: not the python version of '
+                        'CIFAR-10? {}'.format(tarball, name, hint))
+                out[name] = _unpickle(tar.extractfile(members[name]),
+                                      tarball + ':' + name, hint)
+    except (tarfile.TarError, EOFError, OSError, zlib_error()) as e:
+        raise DatasetError('CIFAR-10: {} is truncated or corrupt ({}: {}); '
+                           'download it again. {}'.format(
+                               tarball, type(e).__name__, e, hint))
+    return out, tarball
+
+
+def zlib_error():
+    import zlib
+    return zlib.error
+
+
+def _unpickle(f, where, hint):
+    try:
+        d = pickle.load(f, encoding='bytes')
+        data = numpy.asarray(d[b'data'], dtype=numpy.uint8)
+        labels = numpy.asarray(d[b'labels'], dtype=numpy.int32)
+    except Exception as e:
+        raise DatasetError('CIFAR-10: cannot read {} ({}: {}); the file is '
+                           'truncated or corrupt: {}'.format(
+                               where, type(e).__name__, e, hint))
+    if data.ndim != 2 or data.shape[1] != 3072 or \
+            len(data) != len(labels):
+        raise DatasetError('CIFAR-10: {} has data of shape {} and {} labels '
+                           '(expected N x 3072 and N); {}'.format(
+                               where, data.shape, len(labels), hint))
+    return data, labels
+
+
+def _cifar_concat(parts, where):
+    x = numpy.concatenate([p[0] for p in parts])
+    t = numpy.concatenate([p[1] for p in parts])
+    x = x.reshape(-1, 3, 32, 32).astype(numpy.float32) / 255.
+    return x, t
+
+
+# -- Fashion-MNIST ----------------------------------------------------------------
+def load_fashion_mnist(data_dir=None):
+    """Fashion-MNIST from the four idx ``.gz`` files in ``data_dir``; by
+    default Debian's /usr/share/datasets/fashion-mnist when present, else
+    Chainer's downloader."""
+    if data_dir is None and os.path.isdir(FASHION_MNIST_DEBIAN):
+        data_dir = FASHION_MNIST_DEBIAN
+    if data_dir is None:
+        try:
+            train, test = chainer.datasets.get_fashion_mnist(ndim=3,
+                                                             scale=1.0)
+        except Exception as e:
+            raise DatasetError(
+                'Fashion-MNIST: {} does not exist and Chainer could not '
+                'download the dataset ({}: {}). Install it with `apt-get '
+                'install dataset-fashion-mnist`, or set `data_dir:` to a '
+                'folder with {}'.format(FASHION_MNIST_DEBIAN,
+                                        type(e).__name__, e,
+                                        ', '.join(FASHION_MNIST_FILES.values(
+                                        ))))
+        return train, test, {'dataset': 'fashion-mnist',
+                             'source': 'chainer.datasets.get_fashion_mnist',
+                             'path': chainer.dataset.get_dataset_directory(
+                                 'pfnet/chainer/fashion-mnist',
+                                 create_directory=False)}
+    paths = {k: os.path.join(data_dir, v)
+             for k, v in FASHION_MNIST_FILES.items()}
+    missing = [p for p in paths.values() if not os.path.isfile(p)]
+    if missing:
+        raise DatasetError(
+            'Fashion-MNIST: missing {} in {}. Install Debian\'s '
+            'dataset-fashion-mnist (files in {}) or set `data_dir:` to a '
+            'folder with the four idx .gz files'.format(
+                ', '.join(os.path.basename(m) for m in missing),
+                os.path.abspath(data_dir), FASHION_MNIST_DEBIAN))
+    train_x = read_idx_images(paths['train_images'])
+    train_t = read_idx_labels(paths['train_labels'])
+    test_x = read_idx_images(paths['test_images'])
+    test_t = read_idx_labels(paths['test_labels'])
+    for x, t, which in ((train_x, train_t, 'train'),
+                        (test_x, test_t, 't10k')):
+        if len(x) != len(t):
+            raise DatasetError('Fashion-MNIST: {} has {} images but {} '
+                               'labels in {}'.format(which, len(x), len(t),
+                                                     data_dir))
+    return (chainer.datasets.TupleDataset(train_x, train_t),
+            chainer.datasets.TupleDataset(test_x, test_t),
+            {'dataset': 'fashion-mnist', 'source': 'local',
+             'path': os.path.abspath(data_dir)})
+
+
+def _read_idx(path, magic, header_ints):
+    try:
+        with gzip.open(path, 'rb') as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib_error()) as e:
+        raise DatasetError('Fashion-MNIST: {} is truncated or corrupt '
+                           '({}: {}); reinstall dataset-fashion-mnist or '
+                           'download the file again'.format(
+                               path, type(e).__name__, e))
+    head = 4 * header_ints
+    if len(raw) < head or struct.unpack('>i', raw[:4])[0] != magic:
+        raise DatasetError('Fashion-MNIST: {} is not an idx file (magic '
+                           'number {} expected)'.format(path, magic))
+    dims = struct.unpack('>' + 'i' * (header_ints - 1), raw[4:head])
+    body = numpy.frombuffer(raw, dtype=numpy.uint8, offset=head)
+    if body.size != int(numpy.prod(dims)):
+        raise DatasetError('Fashion-MNIST: {} is truncated: header says {} '
+                           'but holds {} bytes'.format(path, dims,
+                                                       body.size))
+    return body.reshape(dims)
+
+
+def read_idx_images(path):
+    images = _read_idx(path, 2051, 4)
+    return images[:, None].astype(numpy.float32) / 255.
+
+
+def read_idx_labels(path):
+    return _read_idx(path, 2049, 2).astype(numpy.int32)
+
+
+# -- synthetic ------------------------------------------------------------------
+def load_synthetic(n_train=512, n_test=256, shape=(1, 28, 28), classes=10,
+                   seed=0):
+    """Generated images: a fixed random template per class plus noise. For
+    tests and smoke runs only; every output names it 'synthetic'."""
+    rng = numpy.random.RandomState(seed)
+    templates = rng.rand(classes, *shape).astype(numpy.float32)
+
+    def make(n):
+        t = rng.randint(0, classes, n).astype(numpy.int32)
+        x = 0.6 * templates[t] + 0.4 * rng.rand(n, *shape).astype(
+            numpy.float32)
+        return chainer.datasets.TupleDataset(x, t)
+
+    return make(n_train), make(n_test), {
+        'dataset': 'synthetic', 'source': 'generated (seed {})'.format(seed),
+        'path': None}

@@ -1,0 +1,102 @@
+"""Trainer extensions of the experiments."""
+import json
+import os
+import platform
+import socket
+import sys
+import time
+
+import numpy
+
+import chainer
+from chainer import training
+
+
+class StepLRSchedule(training.Extension):
+    """lr = base_lr * factor ** (number of drop epochs already passed).
+
+    "5e-3 -> 2.5e-3 (71epoch)" is ``drop_epochs=[71], factor=0.5``: from the
+    first iteration after epoch 71 is complete, the rate is halved. The rate
+    is a function of the updater's ``epoch_detail`` only, so a resumed run
+    gets the same schedule.
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_WRITER
+
+    def __init__(self, base_lr, drop_epochs, factor, attr='lr'):
+        self.base_lr = base_lr
+        self.drop_epochs = sorted(drop_epochs)
+        self.factor = factor
+        self.attr = attr
+
+    def lr_at(self, epoch_detail):
+        drops = sum(1 for e in self.drop_epochs if epoch_detail >= e)
+        return self.base_lr * self.factor ** drops
+
+    def initialize(self, trainer):
+        self(trainer)
+
+    def __call__(self, trainer):
+        updater = trainer.updater
+        setattr(updater.get_optimizer('main'), self.attr,
+                self.lr_at(updater.epoch_detail))
+
+
+class NonFiniteLossGuard(training.Extension):
+    """Stop the run, with a snapshot, when the training loss is NaN or inf.
+
+    K-FAC raises on non-finite gradients by itself; this also catches a
+    non-finite loss under momentum SGD before it trains on NaN.
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_EDITOR
+
+    def __init__(self, save_snapshot):
+        self.save_snapshot = save_snapshot
+
+    def __call__(self, trainer):
+        loss = trainer.observation.get('main/loss')
+        if loss is None:
+            return
+        value = float(chainer.backend.CpuDevice().send(
+            getattr(loss, 'array', loss)))
+        if numpy.isfinite(value):
+            return
+        path = self.save_snapshot(trainer)
+        raise FloatingPointError(
+            'training loss is {} at iteration {} (epoch {:.2f}); snapshot '
+            'saved to {}. Lower the learning rate or raise the damping, then '
+            'resume or restart.'.format(value, trainer.updater.iteration,
+                                        trainer.updater.epoch_detail, path))
+
+
+def write_env(path, comm, device, data_info, config_path, argv):
+    """OUT/env.json: versions, ranks, device, dataset and where it came
+    from."""
+    import chainer_kfac
+    versions = {'python': platform.python_version(),
+                'numpy': numpy.__version__, 'chainer': chainer.__version__,
+                'chainer_kfac': chainer_kfac.__version__}
+    try:
+        import mpi4py
+        versions['mpi4py'] = mpi4py.__version__
+    except ImportError:
+        pass
+    if 'cupy' in sys.modules:
+        versions['cupy'] = sys.modules['cupy'].__version__
+    env = {
+        'command': argv, 'config': os.path.abspath(config_path),
+        'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        'host': socket.gethostname(), 'platform': platform.platform(),
+        'versions': versions,
+        'ranks': 1 if comm is None else comm.size,
+        'device': str(device), 'dataset': data_info,
+        'compat_patches': sorted(chainer_kfac._compat.applied()),
+        'env': {k: os.environ[k] for k in ('OMP_NUM_THREADS',
+                                           'OPENBLAS_NUM_THREADS')
+                if k in os.environ},
+    }
+    with open(path, 'w') as f:
+        json.dump(env, f, indent=1)

@@ -1,0 +1,95 @@
+#!/usr/bin/env python
+"""Train LeNet-5 with momentum SGD or K-FAC, alone or under mpiexec.
+
+    python experiments/train.py --config configs/hpml2019/lb_kfac_mixup.yaml \
+        [--set key=value ...] [--out DIR] [--resume SNAPSHOT|auto]
+    mpiexec -n 4 python experiments/train.py --config ...
+
+Under mpiexec: the chainer_kfac MPI communicator, scatter_dataset, the
+multi-node evaluator, DistributedKFAC or multi-node momentum SGD; only rank 0
+prints and writes the logs (every rank writes its own snapshot file).
+Outputs in OUT: config.yaml (the resolved config), env.json, log (Chainer's
+JSON log), loss.png/accuracy.png, snapshot_epoch_N[.rankR].
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('MPLBACKEND', 'Agg')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
+
+from experiments import config as config_module  # NOQA: E402
+from experiments import datasets  # NOQA: E402
+from experiments import extensions as exp_extensions  # NOQA: E402
+from experiments import training  # NOQA: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description='Train LeNet-5 with momentum SGD or K-FAC.')
+    parser.add_argument('--config', required=True, help='YAML config file')
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='KEY=VALUE',
+                        help='override a config key (repeatable), e.g. '
+                             '--set optimizer.lr=0.01 --set epochs=2')
+    parser.add_argument('--out', help='output folder (default: '
+                        'results/<config name>)')
+    parser.add_argument('--resume', help='a snapshot_epoch_N file of this '
+                        "run, or 'auto' for the latest one in --out")
+    parser.add_argument('--quiet', action='store_true',
+                        help='no progress bar and no per-epoch table')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        config = config_module.load_config(args.config, args.set)
+    except config_module.ConfigError as e:
+        sys.exit('error: {}'.format(e))
+    comm = None
+    if training.in_mpi_launch():
+        comm = chainer_kfac.create_communicator('mpi')
+        if comm.size == 1:
+            comm = None
+    rank = 0 if comm is None else comm.rank
+    out = args.out or os.path.join(
+        'results', os.path.splitext(os.path.basename(args.config))[0])
+    if rank == 0:
+        os.makedirs(out, exist_ok=True)
+        config_module.save_config(config, os.path.join(out, 'config.yaml'))
+    try:
+        trainer, info, device = training.build_trainer(
+            config, out, comm, progress=not args.quiet)
+    except datasets.DatasetError as e:
+        sys.exit('error: {}'.format(e))
+    if rank == 0:
+        print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
+            info['dataset'], info['source'],
+            ', ' + info['path'] if info.get('path') else '',
+            1 if comm is None else comm.size, device, out))
+        exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
+                                 info, args.config, sys.argv)
+    if args.resume:
+        path = args.resume
+        if path == 'auto':
+            path = training.latest_snapshot(out, comm)
+        if path:
+            loaded = training.resume(trainer, path, comm)
+            if rank == 0:
+                print('resumed from {} (epoch {}, iteration {})'.format(
+                    loaded, trainer.updater.epoch,
+                    trainer.updater.iteration))
+    trainer.run()
+    if rank == 0:
+        with open(os.path.join(out, 'DONE'), 'w') as f:
+            f.write('finished at iteration {}\n'.format(
+                trainer.updater.iteration))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,186 @@
+"""Build the Trainer of one experiment from a resolved config."""
+import glob
+import os
+import re
+
+import numpy
+
+import chainer
+from chainer import training
+from chainer.training import extensions
+
+import chainer_kfac
+from chainer_kfac.iterators import MixupIterator
+from chainer_kfac.links import MixupClassifier
+from chainer_kfac.models import LeNet5
+from experiments import datasets
+from experiments import extensions as exp_extensions
+
+SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+
+
+def in_mpi_launch():
+    """True when started by mpiexec/mpirun (Open MPI, MPICH, PMIx)."""
+    return any(k in os.environ for k in (
+        'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'PMIX_RANK', 'MPI_LOCALNRANKS'))
+
+
+def rank_suffix(comm):
+    return '' if comm is None or comm.size == 1 else '.rank{}'.format(
+        comm.rank)
+
+
+def get_device(spec, comm):
+    """``-1``: CPU; ``cuda``: the GPU of this rank's intra_rank; an int
+    >= 0: that GPU."""
+    if spec in (-1, '-1', 'cpu', '@numpy'):
+        return chainer.get_device('@numpy')
+    if spec == 'cuda':
+        gpu = 0 if comm is None else comm.intra_rank
+    elif isinstance(spec, int) and spec >= 0:
+        gpu = spec
+    else:
+        raise ValueError('device: use -1 (CPU), cuda, or a GPU number, not '
+                         '{!r}'.format(spec))
+    import cupy  # NOQA: F401  (only when a GPU is asked for)
+    device = chainer.get_device('@cupy:{}'.format(gpu))
+    device.use()
+    return device
+
+
+def load_data(config, comm):
+    if comm is None or comm.rank == 0:
+        train, test, info = datasets.load(
+            config['dataset'], config['data_dir'],
+            tuple(config['synthetic_size']))
+    else:
+        train = test = info = None
+    if comm is not None:
+        import chainermn
+        info = comm.bcast_obj(info)
+        train = chainermn.scatter_dataset(train, comm, shuffle=True,
+                                          seed=config['seed'])
+        test = chainermn.scatter_dataset(test, comm)
+    return train, test, info
+
+
+def make_model(config, sample_x):
+    channels, size = sample_x.shape[0], sample_x.shape[-1]
+    numpy.random.seed(config['seed'])
+    return MixupClassifier(LeNet5(in_channels=channels, in_size=size))
+
+
+def make_optimizer(config, comm):
+    opt_cfg, kfac_cfg = config['optimizer'], config['kfac']
+    if opt_cfg['name'] == 'kfac':
+        kwargs = dict(kfac_cfg, lr=opt_cfg['lr'],
+                      momentum=opt_cfg['momentum'])
+        if comm is None:
+            optimizer = chainer_kfac.KFAC(**kwargs)
+        else:
+            optimizer = chainer_kfac.DistributedKFAC(
+                comm, **dict(kwargs, **config['distributed']))
+    else:
+        optimizer = chainer.optimizers.MomentumSGD(
+            lr=opt_cfg['lr'], momentum=opt_cfg['momentum'])
+        if comm is not None:
+            import chainermn
+            optimizer = chainermn.create_multi_node_optimizer(optimizer,
+                                                              comm)
+    return optimizer
+
+
+def per_rank_batch(config, comm):
+    size = 1 if comm is None else comm.size
+    batch = config['batch_size']
+    if batch % size:
+        raise ValueError('batch_size {} (global) is not divisible by the {} '
+                         'ranks'.format(batch, size))
+    return batch // size
+
+
+def build_trainer(config, out, comm=None, progress=True):
+    """Return ``(trainer, info)`` for the resolved ``config``."""
+    rank = 0 if comm is None else comm.rank
+    device = get_device(config['device'], comm)
+    train, test, info = load_data(config, comm)
+    model = make_model(config, train[0][0])
+    model.to_device(device)
+    optimizer = make_optimizer(config, comm)
+    optimizer.setup(model)
+    if config['optimizer']['weight_decay']:
+        optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
+            config['optimizer']['weight_decay']))
+    alpha = config['mixup']['alpha'] if config['mixup']['enabled'] else 0.0
+    train_iter = MixupIterator(train, per_rank_batch(config, comm), alpha,
+                               seed=config['seed'] * 1009 + rank)
+    test_iter = chainer.iterators.SerialIterator(
+        test, max(1, config['test_batch_size'] // (
+            1 if comm is None else comm.size)), repeat=False, shuffle=False)
+    updater = training.updaters.StandardUpdater(train_iter, optimizer,
+                                                device=device)
+    trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
+
+    evaluator = extensions.Evaluator(test_iter, model, device=device)
+    if comm is not None:
+        import chainermn
+        evaluator = chainermn.create_multi_node_evaluator(evaluator, comm)
+    trainer.extend(evaluator, trigger=(1, 'epoch'))
+    trainer.extend(exp_extensions.StepLRSchedule(
+        config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
+        config['lr_schedule']['factor']))
+
+    snapshot_name = SNAPSHOT + rank_suffix(comm)
+    snapshot = extensions.snapshot(filename=snapshot_name,
+                                   snapshot_on_error=True)
+    trainer.extend(snapshot, trigger=(config['snapshot_every'], 'epoch'))
+
+    def save_now(tr):
+        name = 'snapshot_nonfinite_iter_{}{}'.format(
+            tr.updater.iteration, rank_suffix(comm))
+        chainer.serializers.save_npz(os.path.join(tr.out, name), tr)
+        return os.path.join(tr.out, name)
+
+    trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
+    if rank == 0:
+        trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
+        trainer.extend(extensions.observe_lr(), trigger=(1, 'epoch'))
+        entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
+                   'validation/main/loss', 'validation/main/accuracy',
+                   'elapsed_time']
+        if progress:
+            trainer.extend(extensions.PrintReport(entries))
+            trainer.extend(extensions.ProgressBar(update_interval=10))
+        if extensions.PlotReport.available():
+            trainer.extend(extensions.PlotReport(
+                ['main/loss', 'validation/main/loss'], 'epoch',
+                file_name='loss.png'))
+            trainer.extend(extensions.PlotReport(
+                ['main/accuracy', 'validation/main/accuracy'], 'epoch',
+                file_name='accuracy.png'))
+    return trainer, info, device
+
+
+def latest_snapshot(out, comm=None):
+    """The newest ``snapshot_epoch_N`` in ``out`` (None if there is none)."""
+    suffix = rank_suffix(comm)
+    best, best_epoch = None, -1
+    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*' + suffix)):
+        m = re.match(r'snapshot_epoch_(\d+)' + re.escape(suffix) + '$',
+                     os.path.basename(path))
+        if m and int(m.group(1)) > best_epoch:
+            best, best_epoch = path, int(m.group(1))
+    return best
+
+
+def resume(trainer, path, comm=None):
+    """Load a Trainer snapshot (under MPI, each rank's own file)."""
+    target = path + rank_suffix(comm) if comm is not None and \
+        comm.size > 1 and not path.endswith(rank_suffix(comm)) else path
+    if not os.path.isfile(target):
+        raise FileNotFoundError(
+            'snapshot {} does not exist (--resume takes a snapshot_epoch_N '
+            'file from the run\'s output folder, or `auto`)'.format(target))
+    chainer.serializers.load_npz(target, trainer)
+    return target
+

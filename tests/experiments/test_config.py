@@ -1,0 +1,96 @@
+import os
+
+import pytest
+
+from experiments.config import ConfigError
+from experiments.config import load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+HPML = os.path.join(ROOT, 'configs', 'hpml2019')
+
+# Naganuma & Yokota (HPML 2019), Table 2, written out here on purpose:
+# run -> (global batch, optimizer, lr before -> after epoch 71, mixup alpha)
+TABLE2 = {
+    'sb_sgd_mixup': (128, 'momentum_sgd', 5e-3, 0.9),
+    'sb_sgd_nomixup': (128, 'momentum_sgd', 1e-3, None),
+    'lb_sgd_mixup': (2048, 'momentum_sgd', 1e-2, 0.7),
+    'lb_sgd_nomixup': (2048, 'momentum_sgd', 5e-3, None),
+    'sb_kfac_mixup': (128, 'kfac', 5e-3, 0.9),
+    'sb_kfac_nomixup': (128, 'kfac', 2e-3, None),
+    'lb_kfac_mixup': (2048, 'kfac', 8e-3, 0.7),
+    'lb_kfac_nomixup': (2048, 'kfac', 4e-3, None),
+}
+
+
+@pytest.mark.parametrize('run', sorted(TABLE2))
+def test_resolved_configs_equal_table_2(run):
+    batch, optimizer, lr, alpha = TABLE2[run]
+    c = load_config(os.path.join(HPML, run + '.yaml'))
+    assert c['dataset'] == 'cifar10' and c['model'] == 'lenet5'
+    assert c['epochs'] == 150
+    assert c['batch_size'] == batch
+    assert c['optimizer']['name'] == optimizer
+    assert c['optimizer']['lr'] == pytest.approx(lr)
+    assert c['optimizer']['momentum'] == 0.9
+    assert c['optimizer']['weight_decay'] == pytest.approx(1e-4)
+    assert c['lr_schedule'] == {'drop_epochs': [71], 'factor': 0.5}
+    assert c['mixup']['enabled'] == (alpha is not None)
+    if alpha is not None:
+        assert c['mixup']['alpha'] == pytest.approx(alpha)
+    # not in the study: Chainer_K-FAC's defaults
+    assert c['kfac']['damping'] == 0.03
+    assert c['kfac']['cov_ema_decay'] == 0.99
+
+
+def test_exactly_eight_runs():
+    runs = sorted(f[:-5] for f in os.listdir(HPML)
+                  if f.endswith('.yaml') and not f.startswith('_'))
+    assert runs == sorted(TABLE2)
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    path = _write(tmp_path, 'run.yaml', 'optimizer:\n  lrr: 0.1\n')
+    with pytest.raises(ConfigError, match=r'run\.yaml.*optimizer\.lrr'):
+        load_config(path)
+
+
+def test_wrong_type_names_file_and_key(tmp_path):
+    _write(tmp_path, 'base.yaml', 'epochs: 3\n')
+    path = _write(tmp_path, 'run.yaml',
+                  'base: base.yaml\noptimizer:\n  lr: 1e-4\n')
+    with pytest.raises(ConfigError, match=r'run\.yaml.*optimizer\.lr.*1\.0e-4'):
+        load_config(path)
+
+
+def test_error_in_base_names_the_base(tmp_path):
+    _write(tmp_path, 'base.yaml', 'batch_size: many\n')
+    path = _write(tmp_path, 'run.yaml', 'base: base.yaml\n')
+    with pytest.raises(ConfigError, match=r'base\.yaml.*batch_size'):
+        load_config(path)
+
+
+def test_missing_files(tmp_path):
+    with pytest.raises(ConfigError, match='nothere.yaml.*does not exist'):
+        load_config(str(tmp_path / 'nothere.yaml'))
+    path = _write(tmp_path, 'run.yaml', 'base: gone.yaml\n')
+    with pytest.raises(ConfigError, match=r'gone\.yaml.*named by.*run\.yaml'):
+        load_config(path)
+
+
+def test_set_overrides_and_choices(tmp_path):
+    path = os.path.join(HPML, 'sb_kfac_mixup.yaml')
+    c = load_config(path, ['epochs=2', 'optimizer.lr=0.5',
+                           'dataset=synthetic'])
+    assert (c['epochs'], c['optimizer']['lr'], c['dataset']) == \
+        (2, 0.5, 'synthetic')
+    with pytest.raises(ConfigError, match=r'--set dataset=mnist.*dataset'):
+        load_config(path, ['dataset=mnist'])
+    with pytest.raises(ConfigError, match='key=value'):
+        load_config(path, ['epochs'])

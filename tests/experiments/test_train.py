@@ -1,0 +1,99 @@
+"""experiments/train.py end to end on synthetic data, 2 epochs."""
+import json
+import os
+
+import pytest
+
+from experiments import train
+from tests.distributed.mpi_helper import ROOT
+from tests.distributed.mpi_helper import run_mpi_argv
+
+RUNS = ['sb_sgd_nomixup', 'sb_sgd_mixup', 'sb_kfac_nomixup', 'sb_kfac_mixup']
+COMMON = ['--set', 'dataset=synthetic', '--set', 'synthetic_size=[256,128]',
+          '--set', 'batch_size=32', '--set', 'snapshot_every=1',
+          '--set', 'test_batch_size=64', '--quiet']
+KEYS = ['main/loss', 'main/accuracy', 'validation/main/loss',
+        'validation/main/accuracy', 'lr', 'epoch', 'iteration']
+
+
+def config(run):
+    return os.path.join(ROOT, 'configs', 'hpml2019', run + '.yaml')
+
+
+def read_log(out):
+    with open(os.path.join(out, 'log')) as f:
+        return [{k: e[k] for k in KEYS} for e in json.load(f)]
+
+
+def check_outputs(out, ranks):
+    assert os.path.exists(os.path.join(out, 'DONE'))
+    log = read_log(out)
+    assert [e['epoch'] for e in log] == [1, 2]
+    assert log[0]['iteration'] == 8          # 256 / 32
+    with open(os.path.join(out, 'env.json')) as f:
+        env = json.load(f)
+    assert env['dataset']['dataset'] == 'synthetic'
+    assert env['ranks'] == ranks
+    with open(os.path.join(out, 'config.yaml')) as f:
+        assert 'dataset: synthetic' in f.read()
+    return log
+
+
+@pytest.mark.parametrize('run', RUNS)
+def test_single_process(tmp_path, run):
+    out = str(tmp_path / run)
+    train.main(['--config', config(run), '--set', 'epochs=2', '--out', out]
+               + COMMON)
+    log = check_outputs(out, 1)
+    assert os.path.exists(os.path.join(out, 'snapshot_epoch_2'))
+    assert log[1]['main/loss'] < 2.5
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize('run', RUNS)
+def test_mpiexec_two_ranks(tmp_path, run):
+    out = str(tmp_path / run)
+    run_mpi_argv(2, ['experiments/train.py', '--config', config(run),
+                     '--set', 'epochs=2', '--out', out] + COMMON)
+    check_outputs(out, 2)
+    # every rank writes its own snapshot
+    for r in (0, 1):
+        assert os.path.exists(os.path.join(
+            out, 'snapshot_epoch_2.rank{}'.format(r)))
+
+
+def test_resume_from_epoch_1_equals_uninterrupted_run(tmp_path):
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    args = ['--config', config('sb_kfac_mixup')] + COMMON
+    train.main(args + ['--set', 'epochs=2', '--out', a])
+    train.main(args + ['--set', 'epochs=1', '--out', b])
+    train.main(args + ['--set', 'epochs=2', '--out', b, '--resume',
+                       os.path.join(b, 'snapshot_epoch_1')])
+    assert read_log(a) == read_log(b)
+
+
+@pytest.mark.mpi
+def test_resume_under_mpiexec_equals_uninterrupted_run(tmp_path):
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    args = ['experiments/train.py', '--config', config('sb_kfac_mixup')] + \
+        COMMON
+    run_mpi_argv(2, args + ['--set', 'epochs=2', '--out', a])
+    run_mpi_argv(2, args + ['--set', 'epochs=1', '--out', b])
+    run_mpi_argv(2, args + ['--set', 'epochs=2', '--out', b,
+                            '--resume', 'auto'])
+    assert read_log(a) == read_log(b)
+
+
+def test_config_error_exits_with_message(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        train.main(['--config', config('sb_kfac_mixup'), '--set',
+                    'optimizer.lrr=1', '--out', str(tmp_path)])
+    assert 'optimizer.lrr' in str(e.value)
+
+
+def test_missing_dataset_exits_with_message(tmp_path):
+    with pytest.raises(SystemExit) as e:
+        train.main(['--config', config('sb_kfac_mixup'), '--set',
+                    'data_dir={}'.format(tmp_path), '--out',
+                    str(tmp_path / 'o')])
+    assert 'cifar-10-python.tar.gz' in str(e.value)
