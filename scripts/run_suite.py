@@ -1,0 +1,127 @@
+#!/usr/bin/env python
+"""Run every config of a suite; skip finished runs, resume interrupted ones.
+
+    python scripts/run_suite.py quick              # Fashion-MNIST, ~15 min
+    python scripts/run_suite.py hpml2019 --ranks 4 --device cuda
+    python scripts/run_suite.py quick --jobs 2 --out results/
+
+Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
+snapshots). A run with a DONE file is skipped; one with snapshots is resumed
+from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
+started under ``mpiexec -n N``. At the end the table (scripts/make_table.py)
+and the figures (scripts/plot_curves.py) of the suite are written and their
+paths printed.
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick'}
+
+
+def suite_configs(suite):
+    folder = os.path.join(ROOT, SUITES.get(suite, suite))
+    if not os.path.isdir(folder):
+        sys.exit('error: unknown suite {!r}: use {} or a folder of '
+                 'configs'.format(suite, ', '.join(SUITES)))
+    return sorted(p for p in glob.glob(os.path.join(folder, '*.yaml'))
+                  if not os.path.basename(p).startswith('_'))
+
+
+def command(config, out, args):
+    cmd = [sys.executable, os.path.join(ROOT, 'experiments', 'train.py'),
+           '--config', config, '--out', out, '--resume', 'auto', '--quiet']
+    if args.device is not None:
+        cmd += ['--set', 'device={}'.format(args.device)]
+    for item in args.set:
+        cmd += ['--set', item]
+    if args.ranks > 1:
+        mpiexec = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
+        if not os.path.exists(mpiexec):
+            mpiexec = 'mpiexec'
+        cmd = [mpiexec, '--allow-run-as-root', '--oversubscribe', '-n',
+               str(args.ranks)] + cmd
+    return cmd
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('suite', help='quick, hpml2019, or a config folder')
+    parser.add_argument('--ranks', type=int, default=1)
+    parser.add_argument('--device', default=None,
+                        help='-1 (CPU) or cuda; default: the configs\'')
+    parser.add_argument('--out', default=os.path.join(ROOT, 'results'))
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at a time (each with one BLAS thread)')
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='KEY=VALUE', help='override for every run')
+    parser.add_argument('--only', nargs='*', help='run only these runs')
+    args = parser.parse_args()
+
+    configs = suite_configs(args.suite)
+    if args.only:
+        configs = [c for c in configs
+                   if os.path.basename(c)[:-5] in args.only]
+    suite_out = os.path.join(args.out, os.path.basename(
+        SUITES.get(args.suite, args.suite).rstrip('/')))
+    os.makedirs(suite_out, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
+        'OMP_NUM_THREADS', '1'), MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
+    pending, running, failed = [], [], []
+    for config in configs:
+        name = os.path.basename(config)[:-5]
+        out = os.path.join(suite_out, name)
+        if os.path.exists(os.path.join(out, 'DONE')):
+            print('[skip]    {} (finished)'.format(name))
+            continue
+        pending.append((name, config, out))
+    start_all = time.time()
+    total = len(pending)
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            name, config, out = pending.pop(0)
+            os.makedirs(out, exist_ok=True)
+            resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
+            log = open(os.path.join(out, 'train.log'), 'a')
+            proc = subprocess.Popen(command(config, out, args), stdout=log,
+                                    stderr=subprocess.STDOUT, env=env,
+                                    cwd=ROOT)
+            running.append((name, out, proc, log, time.time()))
+            print('[start]   {} ({}) -> {}'.format(
+                name, 'resuming' if resumed else 'new', out), flush=True)
+        time.sleep(1)
+        for item in list(running):
+            name, out, proc, log, started = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            log.close()
+            done = total - len(pending) - len(running)
+            if proc.returncode == 0:
+                print('[done]    {} in {:.0f} s ({}/{})'.format(
+                    name, time.time() - started, done, total), flush=True)
+            else:
+                failed.append(name)
+                print('[FAILED]  {} (exit {}); see {}'.format(
+                    name, proc.returncode, os.path.join(out, 'train.log')),
+                    flush=True)
+    print('suite {} took {:.0f} s'.format(args.suite,
+                                         time.time() - start_all))
+    table = os.path.join(suite_out, 'table')
+    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
+                                                  'make_table.py'),
+                     suite_out, '--out', table], env=env)
+    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
+                                                  'plot_curves.py'),
+                     suite_out, '--out', os.path.join(suite_out, 'figures')],
+                    env=env)
+    if failed:
+        sys.exit('failed runs: {}'.format(', '.join(failed)))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,33 @@
+"""Tiny real runs (synthetic data, 2 epochs) for the table/figure scripts."""
+import os
+import sys
+
+import pytest
+
+from experiments import train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+
+RUNS = ['sb_sgd_nomixup', 'sb_sgd_mixup', 'lb_sgd_nomixup', 'lb_sgd_mixup',
+        'sb_kfac_nomixup', 'sb_kfac_mixup', 'lb_kfac_nomixup',
+        'lb_kfac_mixup']
+
+
+@pytest.fixture(scope='session')
+def suite_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp('suite')
+    for run in RUNS:
+        batch = 16 if run.startswith('sb') else 64
+        train.main([
+            '--config', os.path.join(ROOT, 'configs', 'hpml2019',
+                                     run + '.yaml'),
+            '--out', str(out / run), '--quiet',
+            '--set', 'dataset=synthetic', '--set', 'synthetic_size=[128,64]',
+            '--set', 'batch_size={}'.format(batch), '--set', 'epochs=2',
+            '--set', 'snapshot_every=1', '--set', 'test_batch_size=64',
+            '--set', 'lr_schedule.drop_epochs=[1]'])
+    # One run "still in progress": no DONE file.
+    os.remove(str(out / 'lb_kfac_mixup' / 'DONE'))
+    return out
