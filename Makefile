@@ -9,7 +9,7 @@ NP2_BIN := $(NP2_VENV)/bin
 # setuptools and without build isolation.
 PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
-.PHONY: venv venv-np2 test test-np2 quick bench clean
+.PHONY: venv venv-np2 test test-np2 quick demo bench bench-comm fashion-mnist clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: setup.py
@@ -35,11 +35,28 @@ test: venv venv-np2
 test-np2: venv-np2
 	OMP_NUM_THREADS=1 $(NP2_BIN)/python -m pytest -q -m "not mpi" tests
 
-quick: venv
+# The main job: the study's 8 comparisons on Fashion-MNIST (~15 min on 2
+# cores), then the table and the figures (results/quick/).
+quick: venv fashion-mnist
+	$(BIN)/python scripts/run_suite.py quick --jobs 2 --out results
+
+# Fashion-MNIST from Debian's package (the only real dataset offline here).
+FMNIST := /usr/share/datasets/fashion-mnist
+fashion-mnist:
+	@test -f $(FMNIST)/t10k-labels-idx1-ubyte.gz || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq dataset-fashion-mnist; }
+
+# K-FAC vs momentum SGD on a generated problem (no dataset needed).
+demo: venv
 	$(BIN)/python scripts/quick_compare.py
 
 bench: venv
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/bench_step_time.py
+
+bench-comm: venv
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/bench_comm.py --ranks 2
 
 clean:
 	rm -rf $(VENV) $(NP2_VENV) *.egg-info

@@ -20,7 +20,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick'}
+SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
+          'fmnist_e20': 'configs/fmnist_e20'}
 
 
 def suite_configs(suite):
