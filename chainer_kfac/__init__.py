@@ -16,9 +16,9 @@ from chainer_kfac import _compat
 
 _compat.install()
 
-from chainer_kfac import optimizers  # NOQA: E402
-from chainer_kfac.optimizers import DistributedKFAC  # NOQA: E402
-from chainer_kfac.optimizers import KFAC  # NOQA: E402
+from chainer_kfac import optimizers  # NOQA: E402,F401
+from chainer_kfac.distributed import create_communicator  # NOQA: E402,F401
+from chainer_kfac.optimizers import DistributedKFAC  # NOQA: E402,F401
+from chainer_kfac.optimizers import KFAC  # NOQA: E402,F401
 
 __version__ = '0.1.0'
-from chainer_kfac.distributed import create_communicator  # NOQA: E402

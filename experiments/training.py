@@ -130,10 +130,14 @@ def build_trainer(config, out, comm=None, progress=True):
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
         config['lr_schedule']['factor']))
 
-    snapshot_name = SNAPSHOT + rank_suffix(comm)
-    snapshot = extensions.snapshot(filename=snapshot_name,
-                                   snapshot_on_error=True)
-    trainer.extend(snapshot, trigger=(config['snapshot_every'], 'epoch'))
+    trainer.extend(extensions.snapshot(filename=SNAPSHOT + rank_suffix(comm)),
+                   trigger=(config['snapshot_every'], 'epoch'))
+    # A run that dies leaves its state in a separate file, so that it can
+    # never overwrite (or be mistaken for) an end-of-epoch snapshot.
+    trainer.extend(extensions.snapshot(
+        filename='snapshot_error_iter_{.updater.iteration}' +
+        rank_suffix(comm), snapshot_on_error=True),
+        trigger=(10 ** 9, 'epoch'), name='snapshot_on_error')
 
     def save_now(tr):
         name = 'snapshot_nonfinite_iter_{}{}'.format(

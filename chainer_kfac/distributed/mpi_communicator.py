@@ -47,17 +47,14 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         dtype = packing.common_dtype([grads])
         xp = backend.get_array_module(grads[0])
         buf = xp.empty(sum(g.size for g in grads), dtype=dtype)
-        offset = 0
-        for g in grads:
-            offset = packing.pack_into(buf, offset, g)
+        flags = [False] * len(grads)
+        packing.pack_arrays(buf, 0, grads, flags)
         host = self._to_mpi(buf)
         with self.stats.timer('mean_grad', buf.nbytes):
             self.mpi_comm.Allreduce(_mpi_inplace(), host)
         buf = self._from_mpi(host, buf)
         buf *= buf.dtype.type(1.0 / self.size)
-        offset = 0
-        for g in grads:
-            _, offset = packing.unpack_from(buf, offset, g, out=g)
+        packing.unpack_arrays(buf, 0, grads, flags, in_place=True)
 
     # -- K-FAC collectives ----------------------------------------------------
     def reduce_scatter_v_arrays(self, groups, symmetric=None):
@@ -81,19 +78,15 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         send = xp.empty(sum(counts), dtype=dtype)
         offset = 0
         for g, s in zip(groups, sym):
-            for a, is_sym in zip(g, s):
-                offset = packing.pack_into(send, offset, a, is_sym)
+            offset = packing.pack_arrays(send, offset, g, s)
         recv = xp.empty(counts[self.rank], dtype=dtype)
         send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
         with self.stats.timer('reduce_scatter_v', send.nbytes):
             self.mpi_comm.Reduce_scatter(send_h, recv_h, recvcounts=counts)
         recv = self._from_mpi(recv_h, recv)
         recv *= recv.dtype.type(1.0 / self.size)
-        out, offset = [], 0
-        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
-            arr, offset = packing.unpack_from(recv, offset, a, is_sym)
-            out.append(arr)
-        return out
+        return packing.unpack_arrays(recv, 0, groups[self.rank],
+                                     sym[self.rank])[0]
 
     def all_gather_v_arrays(self, groups, symmetric=None):
         """Overwrite every rank's ``groups[r]`` with rank r's values."""
@@ -104,23 +97,16 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         displs = [0] + list(numpy.cumsum(counts)[:-1])
         xp = _xp_of(groups)
         send = xp.empty(counts[self.rank], dtype=dtype)
-        offset = 0
-        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
-            offset = packing.pack_into(send, offset, a, is_sym)
+        packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
         recv = xp.empty(sum(counts), dtype=dtype)
         send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
         with self.stats.timer('all_gather_v', recv.nbytes):
             self.mpi_comm.Allgatherv(
                 send_h, [recv_h, (counts, displs), _mpi_type(dtype)])
         recv = self._from_mpi(recv_h, recv)
-        offset = 0
         for r, (g, s) in enumerate(zip(groups, sym)):
-            for a, is_sym in zip(g, s):
-                if r == self.rank:
-                    offset += packing.packed_size(a, is_sym)
-                else:
-                    _, offset = packing.unpack_from(recv, offset, a, is_sym,
-                                                    out=a)
+            if r != self.rank:
+                packing.unpack_arrays(recv, displs[r], g, s, in_place=True)
         return groups
 
     # -- helpers ----------------------------------------------------------------

@@ -30,9 +30,7 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
         counts, width = self._padded(groups, sym, dtype)
         send = cupy.zeros(self.size * width, dtype=dtype)
         for r, (g, s) in enumerate(zip(groups, sym)):
-            offset = r * width
-            for a, is_sym in zip(g, s):
-                offset = packing.pack_into(send, offset, a, is_sym)
+            packing.pack_arrays(send, r * width, g, s)
         recv = cupy.empty(width, dtype=dtype)
         stream = cupy.cuda.Stream.null
         with self.stats.timer('reduce_scatter_v', send.nbytes):
@@ -42,11 +40,8 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
                 0, stream.ptr)  # 0 = ncclSum
             stream.synchronize()
         recv *= recv.dtype.type(1.0 / self.size)
-        out, offset = [], 0
-        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
-            arr, offset = packing.unpack_from(recv, offset, a, is_sym)
-            out.append(arr)
-        return out
+        return packing.unpack_arrays(recv, 0, groups[self.rank],
+                                     sym[self.rank])[0]
 
     def all_gather_v_arrays(self, groups, symmetric=None):
         self._init_comms()
@@ -54,9 +49,7 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
         dtype = packing.common_dtype(groups)
         counts, width = self._padded(groups, sym, dtype)
         send = cupy.zeros(width, dtype=dtype)
-        offset = 0
-        for a, is_sym in zip(groups[self.rank], sym[self.rank]):
-            offset = packing.pack_into(send, offset, a, is_sym)
+        packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
         recv = cupy.empty(self.size * width, dtype=dtype)
         stream = cupy.cuda.Stream.null
         with self.stats.timer('all_gather_v', recv.nbytes):
@@ -65,10 +58,6 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
                 _communication_utility._get_nccl_type_id(dtype), stream.ptr)
             stream.synchronize()
         for r, (g, s) in enumerate(zip(groups, sym)):
-            if r == self.rank:
-                continue
-            offset = r * width
-            for a, is_sym in zip(g, s):
-                _, offset = packing.unpack_from(recv, offset, a, is_sym,
-                                                out=a)
+            if r != self.rank:
+                packing.unpack_arrays(recv, r * width, g, s, in_place=True)
         return groups

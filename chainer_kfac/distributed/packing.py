@@ -76,3 +76,23 @@ def common_dtype(groups):
         raise TypeError('arrays of one collective must share a dtype, got '
                         '{}'.format(sorted(str(d) for d in dtypes)))
     return dtypes.pop()
+
+
+def pack_arrays(buf, offset, arrays, symmetric):
+    """Pack several arrays one after another; returns the new offset."""
+    for a, is_sym in zip(arrays, symmetric):
+        offset = pack_into(buf, offset, a, is_sym)
+    return offset
+
+
+def unpack_arrays(buf, offset, likes, symmetric, in_place=False):
+    """Unpack arrays shaped as ``likes`` (into them if ``in_place``).
+
+    Returns ``(arrays, new_offset)``.
+    """
+    out = []
+    for a, is_sym in zip(likes, symmetric):
+        arr, offset = unpack_from(buf, offset, a, is_sym,
+                                  out=a if in_place else None)
+        out.append(arr)
+    return out, offset

@@ -97,3 +97,25 @@ def test_missing_dataset_exits_with_message(tmp_path):
                     'data_dir={}'.format(tmp_path), '--out',
                     str(tmp_path / 'o')])
     assert 'cifar-10-python.tar.gz' in str(e.value)
+
+
+def test_nonfinite_loss_stops_with_message_and_snapshot(tmp_path):
+    out = str(tmp_path / 'nan')
+    with pytest.raises(FloatingPointError, match='training loss is'):
+        train.main(['--config', config('sb_sgd_nomixup'), '--set',
+                    'optimizer.lr=1.0e+8', '--set', 'epochs=2', '--out',
+                    out] + COMMON)
+    names = os.listdir(out)
+    assert any(n.startswith('snapshot_nonfinite_iter_') for n in names)
+    assert any(n.startswith('snapshot_error_iter_') for n in names)
+    assert not any(n.startswith('snapshot_epoch_') for n in names)
+
+
+def test_kfac_nonfinite_gradient_names_layer_and_keeps_a_snapshot(tmp_path):
+    from chainer_kfac.optimizers import KFACError
+    out = str(tmp_path / 'nan')
+    with pytest.raises(KFACError, match='non-finite.*step'):
+        train.main(['--config', config('sb_kfac_nomixup'), '--set',
+                    'optimizer.lr=1.0e+8', '--set', 'epochs=2', '--out',
+                    out] + COMMON)
+    assert any(n.startswith('snapshot_error_iter_') for n in os.listdir(out))
