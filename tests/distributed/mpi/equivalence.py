@@ -34,9 +34,9 @@ def batches(n_global, steps, seed=1):
             for _ in range(steps)]
 
 
-def run(n_layers, assignment, only_pic, acc_iters, uncovered):
+def run(n_layers, assignment, only_pic, acc_iters, uncovered, **extra):
     hp = dict(lr=0.05, momentum=0.9, cov_ema_decay=0.8, damping=0.03,
-              acc_iters=acc_iters)
+              acc_iters=acc_iters, **extra)
     per_rank = 4
     data = batches(per_rank * comm.size * acc_iters, 3)
     ref = make_model(n_layers)
@@ -81,7 +81,9 @@ for n_layers, assignment, only_pic, acc in cases:
     run(n_layers, assignment, only_pic, acc, uncovered=False)
 run(3, 'contiguous', True, 1, uncovered=True)
 run(3, 'balanced', False, 1, uncovered=True)
+run(4, 'balanced', True, 1, uncovered=False, cov_update_freq=2,
+    inv_update_freq=3)
 if comm.rank == 0:
     print('equivalence OK on {} ranks, {} cases'.format(comm.size,
-                                                       len(cases) + 2))
+                                                       len(cases) + 3))
 sys.stdout.flush()
