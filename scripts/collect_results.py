@@ -4,14 +4,13 @@
     python scripts/collect_results.py results/quick docs/results/quick
 
 Copies the table, the figures and, per run, config.yaml, env.json, log,
-train.log and landscape.json.
+train.log and landscape_*.json.
 """
 import argparse
 import os
 import shutil
 
-KEEP = ('config.yaml', 'env.json', 'log', 'train.log', 'landscape.json',
-        'DONE')
+KEEP = ('config.yaml', 'env.json', 'log', 'train.log', 'DONE')
 
 
 def main():

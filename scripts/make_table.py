@@ -7,8 +7,8 @@
 Writes OUT.md (Markdown) and OUT.csv, and prints the Markdown. Per run:
 optimizer, global batch, mixup alpha, final and best test accuracy, final
 train accuracy and loss, epochs and iterations to reach --target test
-accuracy, wall time, sharpness (if scripts/plot_landscape.py wrote one) and
-status. Then, per optimizer and with/without mixup, the SB-LB test-accuracy
+accuracy, wall time, sharpness along a Gaussian and a filter-normalized
+direction (where scripts/plot_landscape.py wrote them) and status. Then, per optimizer and with/without mixup, the SB-LB test-accuracy
 gap (final accuracy, SB minus LB) and the ratio gap(mixup)/gap(no mixup),
 which the study claims is below 0.5 for K-FAC. Runs still in progress are
 marked as such and kept out of the comparisons.
@@ -34,7 +34,6 @@ def run_row(run, classes, target):
     reach = next((e for e in acc if e[2] >= target), None) \
         if target is not None else None
     last = run.log[-1] if run.log else {}
-    sharp = run.landscape['sharpness'] if run.landscape else None
     return {
         'run': run.name,
         'optimizer': OPTIMIZER_LABEL[run.optimizer],
@@ -50,7 +49,8 @@ def run_row(run, classes, target):
         'epochs_done': last.get('epoch'),
         'iterations': last.get('iteration'),
         'wall_time_s': last.get('elapsed_time'),
-        'sharpness': sharp,
+        'sharpness_gaussian': run.sharpness.get('gaussian'),
+        'sharpness_filternorm': run.sharpness.get('filternorm'),
         'status': run.status(),
     }
 

@@ -11,8 +11,9 @@ As in the study's Fig. 24/25: delta is Gaussian noise of theta's shape
 loss and accuracy on training and test data along theta* + a delta.
 ``--filter-normalize`` rescales delta per filter to the norm of theta's
 filter and zeroes it on biases (Li et al. 2018). Writes OUT.png/OUT.pdf with
-all snapshots on one plot and, beside each snapshot, landscape.json with the
-curves and the sharpness, (f(-0.5) + f(0.5)) / 2 - f(0) of the training loss,
+all snapshots on one plot and, beside each snapshot,
+landscape_gaussian.json (or landscape_filternorm.json) with the curves and
+the sharpness, (f(-0.5) + f(0.5)) / 2 - f(0) of the training loss,
 which scripts/make_table.py puts into the table.
 """
 import argparse
@@ -122,6 +123,8 @@ def main():
     parser.add_argument('--filter-normalize', action='store_true')
     parser.add_argument('--n-train', type=int, default=5000)
     parser.add_argument('--n-test', type=int, default=10000)
+    parser.add_argument('--linear-loss', action='store_true',
+                        help='linear loss axis (default: logarithmic)')
     parser.add_argument('--out', default='landscape')
     args = parser.parse_args()
     alphas = sorted(set(numpy.round(numpy.linspace(
@@ -145,8 +148,9 @@ def main():
                   'sharpness': sharp,
                   'sharpness_definition': '(f(-0.5)+f(0.5))/2 - f(0), '
                   'training loss'}
+        kind = 'filternorm' if args.filter_normalize else 'gaussian'
         with open(os.path.join(os.path.dirname(os.path.abspath(path)),
-                               'landscape.json'), 'w') as f:
+                               'landscape_{}.json'.format(kind)), 'w') as f:
             json.dump(result, f, indent=1)
         print('{}: f(0) train loss {:.4f}, sharpness {:.4f}'.format(
             label, curves['train']['loss'][alphas.index(0.0)], sharp))
@@ -157,11 +161,13 @@ def main():
             tw.plot(alphas, curves[split]['accuracy'], color=color,
                     linestyle=':', label='{} accuracy'.format(label))
     for ax, tw, split in zip(axes, twins, ('train', 'test')):
+        if not args.linear_loss:
+            ax.set_yscale('log')
         ax.set_xlabel('alpha')
         ax.set_ylabel('{} loss (solid)'.format(split))
         tw.set_ylabel('{} accuracy (dotted)'.format(split))
-        ax.set_title('f(alpha) = L(theta* + alpha delta), {} data'.format(
-            split))
+        ax.set_title('f(alpha) = L(theta* + alpha delta), {} data{}'.format(
+            split, ', filter-normalized' if args.filter_normalize else ''))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc='upper left')
     fig.tight_layout()

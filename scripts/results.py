@@ -24,11 +24,12 @@ class Run(object):
             with open(log_path) as f:
                 self.log = json.load(f)
         self.finished = os.path.exists(os.path.join(path, 'DONE'))
-        landscape = os.path.join(path, 'landscape.json')
-        self.landscape = None
-        if os.path.exists(landscape):
-            with open(landscape) as f:
-                self.landscape = json.load(f)
+        self.sharpness = {}
+        for kind in ('gaussian', 'filternorm'):
+            landscape = os.path.join(path, 'landscape_{}.json'.format(kind))
+            if os.path.exists(landscape):
+                with open(landscape) as f:
+                    self.sharpness[kind] = json.load(f)['sharpness']
 
     @property
     def optimizer(self):

@@ -47,6 +47,6 @@ def test_cli_writes_json_and_figure(suite_dir, tmp_path, monkeypatch):
     assert os.path.getsize(out + '.png') > 5000
     import json
     data = json.load(open(os.path.join(os.path.dirname(snaps[0]),
-                                       'landscape.json')))
+                                       'landscape_gaussian.json')))
     assert data['sharpness'] == pytest.approx(plot_landscape.sharpness(
         data['alphas'], data['curves']['train']['loss']))
