@@ -52,7 +52,9 @@ def figure(runs, classes, title, path_base):
                 continue
             xs = [d[0] if x == 'epoch' else d[1] for d in data]
             ax.plot(xs, [d[2] for d in data], **style(run, classes))
-        ax.set_xlabel(x)
+        if x == 'iteration':
+            ax.set_xscale('log')  # SB takes 16x the iterations of LB
+        ax.set_xlabel(x + (' (log scale)' if x == 'iteration' else ''))
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)

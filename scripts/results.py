@@ -55,7 +55,7 @@ class Run(object):
         b = batch_class or ''
         return '{} {}({}){}'.format(
             OPTIMIZER_LABEL[self.optimizer], b + ' ' if b else '',
-            self.batch, ' mixup a={:g}'.format(self.alpha) if self.mixup
+            self.batch, ' mixup \u03b1={:g}'.format(self.alpha) if self.mixup
             else ' no mixup')
 
     def series(self, key):
