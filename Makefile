@@ -11,22 +11,23 @@ PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
 .PHONY: venv venv-np2 test test-np2 quick demo bench bench-comm fashion-mnist clean
 
+# $(1): the environment's folder, $(2): its NumPy requirement.
+define make_venv
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
+	$(1)/bin/$(PIP_CHAINER) '$(2)'
+	$(1)/bin/pip install -q --no-build-isolation '$(2)' -e '.[test]'
+	touch $(1)/.installed
+endef
+
 venv: $(VENV)/.installed
 $(VENV)/.installed: setup.py
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
-	$(BIN)/$(PIP_CHAINER) 'numpy<2'
-	$(BIN)/pip install -q --no-build-isolation 'numpy<2' -e '.[test]'
-	touch $@
+	$(call make_venv,$(VENV),numpy<2)
 
 # A second environment with NumPy 2, so the compatibility layer is tested.
 venv-np2: $(NP2_VENV)/.installed
 $(NP2_VENV)/.installed: setup.py
-	$(PYTHON) -m venv $(NP2_VENV)
-	$(NP2_BIN)/pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
-	$(NP2_BIN)/$(PIP_CHAINER) 'numpy>=2'
-	$(NP2_BIN)/pip install -q --no-build-isolation 'numpy>=2' -e '.[test]'
-	touch $@
+	$(call make_venv,$(NP2_VENV),numpy>=2)
 
 test: venv venv-np2
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
