@@ -43,6 +43,34 @@ class StepLRSchedule(training.Extension):
                 self.lr_at(updater.epoch_detail))
 
 
+class MeanOverRanks(training.Extension):
+    """Replace observations with their mean over all ranks (one allreduce
+    per iteration), so that the log reports the whole global batch rather
+    than rank 0's share. (ChainerMN's ObservationAggregator needs ChainerX.)
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_EDITOR
+
+    def __init__(self, comm, keys):
+        self.comm = comm
+        self.keys = keys
+
+    def __call__(self, trainer):
+        obs = trainer.observation
+        values = numpy.array([_to_float(obs[k]) if k in obs else numpy.nan
+                              for k in self.keys])
+        total = self.comm.mpi_comm.allreduce(values)
+        for key, value in zip(self.keys, total / self.comm.size):
+            if key in obs:
+                obs[key] = float(value)
+
+
+def _to_float(value):
+    return float(chainer.backend.CpuDevice().send(
+        getattr(value, 'array', value)))
+
+
 class NonFiniteLossGuard(training.Extension):
     """Stop the run, with a snapshot, when the training loss is NaN or inf.
 
@@ -60,8 +88,7 @@ class NonFiniteLossGuard(training.Extension):
         loss = trainer.observation.get('main/loss')
         if loss is None:
             return
-        value = float(chainer.backend.CpuDevice().send(
-            getattr(loss, 'array', loss)))
+        value = _to_float(loss)
         if numpy.isfinite(value):
             return
         path = self.save_snapshot(trainer)

@@ -125,6 +125,9 @@ def build_trainer(config, out, comm=None, progress=True):
     if comm is not None:
         import chainermn
         evaluator = chainermn.create_multi_node_evaluator(evaluator, comm)
+        # Training loss/accuracy in the log: the mean over all ranks.
+        trainer.extend(exp_extensions.MeanOverRanks(
+            comm, ['main/loss', 'main/accuracy']))
     trainer.extend(evaluator, trigger=(1, 'epoch'))
     trainer.extend(exp_extensions.StepLRSchedule(
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
