@@ -9,7 +9,7 @@ NP2_BIN := $(NP2_VENV)/bin
 # setuptools and without build isolation.
 PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
-.PHONY: venv venv-np2 test test-np2 quick demo bench bench-comm fashion-mnist clean
+.PHONY: venv venv-np2 venv-py312 test test-np2 test-py312 quick demo bench bench-comm fashion-mnist clean
 
 # $(1): the environment's folder, $(2): its NumPy requirement.
 define make_venv
@@ -32,9 +32,34 @@ $(NP2_VENV)/.installed: setup.py
 test: venv venv-np2
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
 	$(MAKE) test-np2
+	@if [ -n "$(PYTHON312)" ]; then $(MAKE) test-py312; else \
+	  echo "python3.12 not found: skipping the Python 3.12 compatibility run"; fi
 
 test-np2: venv-np2
 	OMP_NUM_THREADS=1 $(NP2_BIN)/python -m pytest -q -m "not mpi" tests
+
+# Python 3.12 + NumPy 2 without setuptools (no pkg_resources, no
+# numpy.distutils): the stack of the lent GPU machines. Run by `make test`
+# where a python3.12 exists.
+PYTHON312 ?= $(shell for p in python3.12 \
+  $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12); do \
+  if $$p -c "" 2>/dev/null; then echo $$p; break; fi; done)
+PY312_VENV := .venv-py312
+venv-py312: $(PY312_VENV)/.installed
+$(PY312_VENV)/.installed: setup.py
+	$(PYTHON312) -m venv $(PY312_VENV)
+	$(PY312_VENV)/bin/pip install -q 'setuptools<70' wheel
+	$(PY312_VENV)/bin/$(PIP_CHAINER) 'numpy>=2'
+	$(PY312_VENV)/bin/pip install -q --no-build-isolation 'numpy>=2' -e '.[test]'
+	$(PY312_VENV)/bin/pip uninstall -q -y setuptools wheel
+	touch $@
+
+test-py312: venv-py312
+	OMP_NUM_THREADS=1 $(PY312_VENV)/bin/python -m pytest -q -m "not mpi" \
+	  -p no:cacheprovider tests
+	OMP_NUM_THREADS=1 $(PY312_VENV)/bin/mpiexec --allow-run-as-root \
+	  --oversubscribe -n 2 $(PY312_VENV)/bin/python \
+	  tests/distributed/mpi/equivalence.py
 
 # The main job: the study's 8 comparisons on Fashion-MNIST (~15 min on 2
 # cores), then the table and the figures (results/quick/).
@@ -60,4 +85,4 @@ bench-comm: venv
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/bench_comm.py --ranks 2
 
 clean:
-	rm -rf $(VENV) $(NP2_VENV) *.egg-info
+	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info
