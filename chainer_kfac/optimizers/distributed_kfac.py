@@ -59,7 +59,7 @@ class DistributedKFAC(KFAC):
         **kwargs: :class:`~chainer_kfac.KFAC`'s hyperparameters.
     """
 
-    def __init__(self, comm, assignment='contiguous',
+    def __init__(self, comm, *, assignment='contiguous',
                  only_pic_update_weight=True, **kwargs):
         missing = [m for m in KFAC_COLLECTIVES if not hasattr(comm, m)]
         if missing:
