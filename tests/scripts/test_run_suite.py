@@ -1,0 +1,55 @@
+"""scripts/run_suite.py on a folder of two tiny configs."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+TINY = """base: {base}
+dataset: synthetic
+synthetic_size: [128, 64]
+batch_size: {batch}
+test_batch_size: 64
+snapshot_every: 1
+epochs: {epochs}
+"""
+
+
+def write(folder, name, epochs):
+    base = os.path.join(ROOT, 'configs', 'hpml2019', name + '.yaml')
+    batch = 16 if name.startswith('sb') else 64
+    with open(os.path.join(folder, name + '.yaml'), 'w') as f:
+        f.write(TINY.format(base=base, batch=batch, epochs=epochs))
+
+
+def run_suite(configs, out):
+    return subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'scripts', 'run_suite.py'),
+         configs, '--out', out], capture_output=True, text=True,
+        timeout=300, cwd=ROOT, check=True).stdout
+
+
+def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
+    configs = tmp_path / 'tiny'
+    configs.mkdir()
+    for name in ('sb_kfac_mixup', 'lb_kfac_mixup'):
+        write(str(configs), name, epochs=1)
+    out = str(tmp_path / 'results')
+    first = run_suite(str(configs), out)
+    assert first.count('[done]') == 2
+    suite = os.path.join(out, 'tiny')
+    assert os.path.exists(os.path.join(suite, 'table.md'))
+    assert os.path.exists(os.path.join(suite, 'figures', 'mixup_kfac.png'))
+    assert 'figure:' in first and '## Runs' in first
+
+    # Make lb "interrupted": longer schedule, no DONE, snapshot of epoch 1.
+    write(str(configs), 'lb_kfac_mixup', epochs=2)
+    os.remove(os.path.join(suite, 'lb_kfac_mixup', 'DONE'))
+    second = run_suite(str(configs), out)
+    assert '[skip]    sb_kfac_mixup (finished)' in second
+    assert 'lb_kfac_mixup (resuming)' in second
+    with open(os.path.join(suite, 'lb_kfac_mixup', 'log')) as f:
+        assert [e['epoch'] for e in json.load(f)] == [1, 2]
+    with open(os.path.join(suite, 'lb_kfac_mixup', 'train.log')) as f:
+        assert 'resumed from' in f.read()
