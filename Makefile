@@ -78,11 +78,18 @@ fashion-mnist:
 demo: venv
 	$(BIN)/python scripts/quick_compare.py
 
+# One BLAS thread per process, and glibc's malloc told to keep freed memory
+# (Chainer allocates hundreds of MB of temporaries per step at batch 2048;
+# returning and re-mapping them every step costs page faults that made the
+# step time vary 2x on this VM: docs/results/README.md).
+BENCH_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+  MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=17179869184 \
+  MALLOC_TOP_PAD_=1073741824
 bench: venv
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/bench_step_time.py
+	$(BENCH_ENV) $(BIN)/python scripts/bench_step_time.py
 
 bench-comm: venv
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/bench_comm.py --ranks 2
+	$(BENCH_ENV) $(BIN)/python scripts/bench_comm.py --ranks 2
 
 clean:
 	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info

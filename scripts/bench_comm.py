@@ -34,6 +34,7 @@ def relaunch(ranks):
     cmd = [mpiexec, '--allow-run-as-root', '--oversubscribe', '-n',
            str(ranks), sys.executable] + sys.argv
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
+    # mpiexec passes the environment on (MALLOC_* included, see Makefile).
     sys.exit(subprocess.call(cmd, env=env))
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Median time per training step: momentum SGD vs K-FAC, LeNet-5, 3x32x32.
 
-All optimizers are timed side by side in one run (interleaved steps), so the
-ratio K-FAC/SGD is robust to the machine's drift. Pin BLAS to one thread for
+All optimizers are timed side by side in one run (interleaved steps, the
+order rotated every round), so the ratio K-FAC/SGD is robust to the
+machine's drift. Pin BLAS to one thread for
 comparable numbers (``make bench`` does)::
 
     OMP_NUM_THREADS=1 python scripts/bench_step_time.py [--batches 128 2048]
@@ -46,7 +47,9 @@ def bench(batch, steps, warmup):
     runs = {k: make(k) for k in kinds}
     times = {k: [] for k in kinds}
     for i in range(warmup + steps):
-        for k in kinds:
+        # Rotate the order every round so that no optimizer always runs
+        # right after another one's large allocations.
+        for k in kinds[i % 3:] + kinds[:i % 3]:
             model, opt = runs[k]
             start = time.perf_counter()
             opt.update(model, x, t)
@@ -66,6 +69,8 @@ def main():
           .format(platform.processor() or platform.machine(),
                   os.cpu_count(), os.environ.get('OMP_NUM_THREADS', 'unset'),
                   numpy.__version__, chainer.__version__))
+    malloc = {k: v for k, v in os.environ.items() if k.startswith('MALLOC_')}
+    print('malloc settings: {}'.format(malloc or 'glibc defaults'))
     results = {}
     for batch in args.batches:
         steps = args.steps or (30 if batch <= 256 else 8)

@@ -8,6 +8,8 @@ import numpy
 
 from chainer import backend
 
+from chainer_kfac.symmetric import symmetrize_upper
+
 try:
     from scipy.linalg import blas as _blas
 except ImportError:  # pragma: no cover - scipy is an install requirement
@@ -37,13 +39,4 @@ def gram(x, alpha=1.0):
     out = x.T @ x
     if alpha != 1.0:
         out *= x.dtype.type(alpha)
-    return out
-
-
-def symmetrize_upper(upper):
-    """Fill the strict lower triangle of ``upper`` from its upper one."""
-    xp = backend.get_array_module(upper)
-    lower = xp.tril_indices(upper.shape[0], -1)
-    out = xp.ascontiguousarray(upper)
-    out[lower] = out.T[lower]
     return out

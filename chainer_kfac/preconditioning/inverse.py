@@ -9,6 +9,8 @@ import numpy
 
 from chainer import backend
 
+from chainer_kfac.symmetric import symmetrize_upper
+
 try:
     from scipy.linalg import lapack as _lapack
 except ImportError:  # pragma: no cover
@@ -44,7 +46,8 @@ def inverse_spd(matrix, use_cholesky=True):
 def _cholesky_inverse_lapack(matrix):
     potrf, potri = _lapack.get_lapack_funcs(('potrf', 'potri'), (matrix,))
     # potrf copies its input (overwrite_a=0 by default): M is left intact.
-    chol, info = potrf(matrix, lower=0, clean=0)
+    # clean=1 zeroes the strict lower triangle, which potri leaves alone.
+    chol, info = potrf(matrix, lower=0, clean=1)
     if info != 0:
         raise NotPositiveDefiniteError(
             'Cholesky factorisation failed (leading minor {} is not '
@@ -52,9 +55,7 @@ def _cholesky_inverse_lapack(matrix):
     inv, info = potri(chol, lower=0, overwrite_c=1)
     if info != 0:
         raise NotPositiveDefiniteError('potri failed (info={})'.format(info))
-    lower = numpy.tril_indices(inv.shape[0], -1)
-    inv[lower] = inv.T[lower]
-    return numpy.ascontiguousarray(inv, dtype=matrix.dtype)
+    return symmetrize_upper(inv).astype(matrix.dtype, copy=False)
 
 
 def _cholesky_inverse_generic(xp, matrix):
