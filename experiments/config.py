@@ -8,6 +8,7 @@ against :data:`SCHEMA`: an unknown key, a wrong type or a missing file raises
 """
 import copy
 import os
+import re
 
 import yaml
 
@@ -170,8 +171,11 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
             isinstance(value, bool) and bool not in types)
         if not ok:
             hint = ''
-            if isinstance(value, str) and NUMBER[1] in types:
-                hint = ' (YAML reads 1e-4 as text: write 1.0e-4)'
+            if isinstance(value, str) and NUMBER[1] in types and \
+                    re.match(r'^[-+]?[0-9]+[eE][-+]?[0-9]+$', value):
+                fixed = re.sub(r'[eE]', '.0e', value, count=1)
+                hint = ' (YAML reads {} as text: write {})'.format(value,
+                                                                  fixed)
             raise ConfigError('{}: `{}` must be {}, not {!r}{}'.format(
                 where, dotted, ' or '.join(
                     'null' if t is type(None) else t.__name__

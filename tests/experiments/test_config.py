@@ -65,7 +65,7 @@ def test_wrong_type_names_file_and_key(tmp_path):
     _write(tmp_path, 'base.yaml', 'epochs: 3\n')
     path = _write(tmp_path, 'run.yaml',
                   'base: base.yaml\noptimizer:\n  lr: 1e-4\n')
-    with pytest.raises(ConfigError, match=r'run\.yaml.*optimizer\.lr.*1\.0e-4'):
+    with pytest.raises(ConfigError, match=r'run\.yaml.*optimizer\.lr.*write 1\.0e-4'):
         load_config(path)
 
 
