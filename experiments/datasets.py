@@ -13,6 +13,7 @@ import os
 import pickle
 import struct
 import tarfile
+import zlib
 
 import numpy
 
@@ -109,16 +110,11 @@ def _cifar10_batches(data_dir):
                         'CIFAR-10? {}'.format(tarball, name, hint))
                 out[name] = _unpickle(tar.extractfile(members[name]),
                                       tarball + ':' + name, hint)
-    except (tarfile.TarError, EOFError, OSError, zlib_error()) as e:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
         raise DatasetError('CIFAR-10: {} is truncated or corrupt ({}: {}); '
                            'download it again. {}'.format(
                                tarball, type(e).__name__, e, hint))
     return out, tarball
-
-
-def zlib_error():
-    import zlib
-    return zlib.error
 
 
 def _unpickle(f, where, hint):
@@ -200,7 +196,7 @@ def _read_idx(path, magic, header_ints):
     try:
         with gzip.open(path, 'rb') as f:
             raw = f.read()
-    except (OSError, EOFError, zlib_error()) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DatasetError('Fashion-MNIST: {} is truncated or corrupt '
                            '({}: {}); reinstall dataset-fashion-mnist or '
                            'download the file again'.format(

@@ -30,9 +30,8 @@ sys.path.insert(0, ROOT)
 
 
 def relaunch(ranks):
-    mpiexec = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
-    cmd = [mpiexec, '--allow-run-as-root', '--oversubscribe', '-n',
-           str(ranks), sys.executable] + sys.argv
+    from chainer_kfac.distributed.launch import mpiexec_argv
+    cmd = mpiexec_argv(ranks) + [sys.executable] + sys.argv
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
     # mpiexec passes the environment on (MALLOC_* included, see Makefile).
     sys.exit(subprocess.call(cmd, env=env))

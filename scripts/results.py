@@ -2,11 +2,9 @@
 import glob
 import json
 import os
-import re
 
 import yaml
 
-RUN_NAME = re.compile(r'^(sb|lb)_(sgd|kfac)_(mixup|nomixup)$')
 OPTIMIZER_LABEL = {'momentum_sgd': 'SGD', 'kfac': 'K-FAC'}
 
 

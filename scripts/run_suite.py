@@ -41,11 +41,8 @@ def command(config, out, args):
     for item in args.set:
         cmd += ['--set', item]
     if args.ranks > 1:
-        mpiexec = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
-        if not os.path.exists(mpiexec):
-            mpiexec = 'mpiexec'
-        cmd = [mpiexec, '--allow-run-as-root', '--oversubscribe', '-n',
-               str(args.ranks)] + cmd
+        from chainer_kfac.distributed.launch import mpiexec_argv
+        cmd = mpiexec_argv(args.ranks) + cmd
     return cmd
 
 

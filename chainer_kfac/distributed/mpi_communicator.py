@@ -71,9 +71,7 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
             list: New arrays, the means of ``groups[self.rank]``.
         """
         self._check_groups(groups)
-        sym = packing.flags(groups, symmetric)
-        dtype = packing.common_dtype(groups)
-        counts = [packing.total_size(g, s) for g, s in zip(groups, sym)]
+        sym, dtype, counts = packing.layout(groups, symmetric)
         xp = _xp_of(groups)
         send = xp.empty(sum(counts), dtype=dtype)
         offset = 0
@@ -91,9 +89,7 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
     def all_gather_v_arrays(self, groups, symmetric=None):
         """Overwrite every rank's ``groups[r]`` with rank r's values."""
         self._check_groups(groups)
-        sym = packing.flags(groups, symmetric)
-        dtype = packing.common_dtype(groups)
-        counts = [packing.total_size(g, s) for g, s in zip(groups, sym)]
+        sym, dtype, counts = packing.layout(groups, symmetric)
         displs = [0] + list(numpy.cumsum(counts)[:-1])
         xp = _xp_of(groups)
         send = xp.empty(counts[self.rank], dtype=dtype)

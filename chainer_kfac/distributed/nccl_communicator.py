@@ -19,15 +19,10 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
         super(KFACPureNcclCommunicator, self).__init__(mpi_comm)
         self.stats = CommStats()
 
-    def _padded(self, groups, sym, dtype):
-        counts = [packing.total_size(g, s) for g, s in zip(groups, sym)]
-        return counts, max(counts + [1])
-
     def reduce_scatter_v_arrays(self, groups, symmetric=None):
         self._init_comms()
-        sym = packing.flags(groups, symmetric)
-        dtype = packing.common_dtype(groups)
-        counts, width = self._padded(groups, sym, dtype)
+        sym, dtype, counts = packing.layout(groups, symmetric)
+        width = max(counts + [1])  # every segment padded to the largest
         send = cupy.zeros(self.size * width, dtype=dtype)
         for r, (g, s) in enumerate(zip(groups, sym)):
             packing.pack_arrays(send, r * width, g, s)
@@ -45,9 +40,8 @@ class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
 
     def all_gather_v_arrays(self, groups, symmetric=None):
         self._init_comms()
-        sym = packing.flags(groups, symmetric)
-        dtype = packing.common_dtype(groups)
-        counts, width = self._padded(groups, sym, dtype)
+        sym, dtype, counts = packing.layout(groups, symmetric)
+        width = max(counts + [1])  # every segment padded to the largest
         send = cupy.zeros(width, dtype=dtype)
         packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
         recv = cupy.empty(self.size * width, dtype=dtype)

@@ -61,6 +61,15 @@ def total_size(arrays, symmetric):
     return sum(packed_size(a, s) for a, s in zip(arrays, symmetric))
 
 
+def layout(groups, symmetric):
+    """``(flags, dtype, counts)`` of a collective over ``groups``: the
+    normalised symmetric flags, the common dtype and each group's packed
+    size."""
+    sym = flags(groups, symmetric)
+    counts = [total_size(g, s) for g, s in zip(groups, sym)]
+    return sym, common_dtype(groups), counts
+
+
 def flags(groups, symmetric):
     """Normalise ``symmetric`` to a list of lists of bools like ``groups``."""
     if symmetric is None:

@@ -78,6 +78,7 @@ class DistributedKFAC(KFAC):
         self.only_pic_update_weight = only_pic_update_weight
         self.groups = []
         self.owners = []
+        self._owned = []
         self._synchronized = False
 
     def setup(self, link):
@@ -89,18 +90,14 @@ class DistributedKFAC(KFAC):
                     "that the layers can be assigned to ranks and rank 0's "
                     'initial values broadcast'.format(name))
         super(DistributedKFAC, self).setup(link)
-        covered = {id(p) for b in self.blocks for p in b.params()}
-        plain = []
-        for name, sub in link.namedlinks():
-            params = [getattr(sub, n) for n in sorted(
-                getattr(sub, '_params', ())) if id(getattr(sub, n)) not in
-                covered and getattr(sub, n) is not None]
-            if params:
-                plain.append(_PlainGroup(name, params))
+        plain = [_PlainGroup(name, [getattr(sub, n) for n in sorted(
+            sub._params)]) for name, sub in self.uncovered_links]
         self.groups = list(self.blocks) + plain
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
             costs, self.comm.size, self.assignment)
+        self._owned = [[g for g, r in zip(self.groups, self.owners)
+                        if r == rank] for rank in range(self.comm.size)]
         if self.only_pic_update_weight:
             # Only owners keep momentum for their parameters; disabling the
             # others' rules also lets a rank's snapshot omit their state.
@@ -110,8 +107,8 @@ class DistributedKFAC(KFAC):
         return self
 
     def owned(self, rank=None):
-        rank = self.comm.rank if rank is None else rank
-        return [g for g, r in zip(self.groups, self.owners) if r == rank]
+        """The groups (layers) ``rank`` owns (default: this rank)."""
+        return self._owned[self.comm.rank if rank is None else rank]
 
     # -- one step -----------------------------------------------------------
     def update(self, lossfun=None, *args, **kwds):

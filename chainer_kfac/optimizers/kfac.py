@@ -126,6 +126,7 @@ class KFAC(optimizer.GradientMethod):
         hp.inv_update_freq = int(inv_update_freq)
         self.on_nonfinite = on_nonfinite
         self.blocks = []
+        self.uncovered_links = []
         self.skipped_steps = 0
         self._acc_count = 0
 
@@ -134,12 +135,13 @@ class KFAC(optimizer.GradientMethod):
 
     def setup(self, link):
         super(KFAC, self).setup(link)
-        self.blocks = []
+        self.blocks, self.uncovered_links = [], []
         for name, sub in link.namedlinks():
             block = fisher.create_block(name, sub)
             if block is not None:
                 self.blocks.append(block)
             elif getattr(sub, '_params', None):
+                self.uncovered_links.append((name, sub))
                 warnings.warn(
                     'KFAC: link {!r} ({}) is not covered by K-FAC; its '
                     'parameters get the plain momentum-SGD update'.format(

