@@ -27,6 +27,7 @@ SCHEMA = {
     'batch_size': ((int,), 128),
     'test_batch_size': ((int,), 1000),
     'snapshot_every': ((int,), 1),
+    'evals_per_epoch': ((int,), 1),
     'optimizer': {
         'name': ((str,), 'momentum_sgd'),
         'lr': (NUMBER, 0.01),

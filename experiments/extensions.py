@@ -43,6 +43,33 @@ class StepLRSchedule(training.Extension):
                 self.lr_at(updater.epoch_detail))
 
 
+class FractionOfEpochTrigger(object):
+    """Fire ``per_epoch`` times an epoch, and always at an epoch's end.
+
+    With ``per_epoch=4`` the test set is evaluated (and the log written)
+    every quarter epoch, so "iterations to reach X %" is resolved to a
+    quarter epoch rather than a whole one. Stateless: it compares the
+    updater's ``previous_epoch_detail`` with ``epoch_detail``, so a resumed
+    run fires at the same iterations.
+    """
+
+    def __init__(self, per_epoch):
+        if int(per_epoch) < 1:
+            raise ValueError('evals_per_epoch must be >= 1, not {!r}'.format(
+                per_epoch))
+        self.per_epoch = int(per_epoch)
+
+    def __call__(self, trainer):
+        updater = trainer.updater
+        if updater.is_new_epoch:
+            return True
+        before = updater.previous_epoch_detail
+        if before is None or before < 0:
+            before = 0.0
+        return (numpy.floor(updater.epoch_detail * self.per_epoch + 1e-9) >
+                numpy.floor(before * self.per_epoch + 1e-9))
+
+
 class MeanOverRanks(training.Extension):
     """Replace observations with their mean over all ranks (one allreduce
     per iteration), so that the log reports the whole global batch rather

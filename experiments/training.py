@@ -128,7 +128,9 @@ def build_trainer(config, out, comm=None, progress=True):
         # Training loss/accuracy in the log: the mean over all ranks.
         trainer.extend(exp_extensions.MeanOverRanks(
             comm, ['main/loss', 'main/accuracy']))
-    trainer.extend(evaluator, trigger=(1, 'epoch'))
+    eval_trigger = exp_extensions.FractionOfEpochTrigger(
+        config['evals_per_epoch'])
+    trainer.extend(evaluator, trigger=eval_trigger)
     trainer.extend(exp_extensions.StepLRSchedule(
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
         config['lr_schedule']['factor']))
@@ -150,8 +152,8 @@ def build_trainer(config, out, comm=None, progress=True):
 
     trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
     if rank == 0:
-        trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
-        trainer.extend(extensions.observe_lr(), trigger=(1, 'epoch'))
+        trainer.extend(extensions.LogReport(trigger=eval_trigger))
+        trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
         entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
                    'validation/main/loss', 'validation/main/accuracy',
                    'elapsed_time']

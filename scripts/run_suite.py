@@ -33,12 +33,46 @@ def suite_configs(suite):
                   if not os.path.basename(p).startswith('_'))
 
 
-def command(config, out, args):
+def parse_seeds(spec):
+    """``'0-4'`` -> [0, 1, 2, 3, 4]; ``'0,2,5'`` -> [0, 2, 5]."""
+    seeds = []
+    for part in spec.split(','):
+        part = part.strip()
+        try:
+            if '-' in part[1:]:
+                lo, hi = part.split('-', 1)
+                seeds.extend(range(int(lo), int(hi) + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                '--seeds {!r}: use a range (0-4) or a list (0,2,5) of '
+                'integers'.format(spec))
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(
+            '--seeds {!r}: no seeds, or a seed given twice'.format(spec))
+    return seeds
+
+
+def planned_runs(configs, suite_out, seeds):
+    """(name, config, out, overrides) for each run; with seeds, one run per
+    seed and config in OUT/SUITE/seed_N/RUN, seed by seed."""
+    if seeds is None:
+        return [(os.path.basename(c)[:-5], c,
+                 os.path.join(suite_out, os.path.basename(c)[:-5]), [])
+                for c in configs]
+    return [('seed_{}/{}'.format(s, os.path.basename(c)[:-5]), c,
+             os.path.join(suite_out, 'seed_{}'.format(s),
+                          os.path.basename(c)[:-5]),
+             ['seed={}'.format(s)]) for s in seeds for c in configs]
+
+
+def command(config, out, args, overrides=()):
     cmd = [sys.executable, os.path.join(ROOT, 'experiments', 'train.py'),
            '--config', config, '--out', out, '--resume', 'auto', '--quiet']
     if args.device is not None:
         cmd += ['--set', 'device={}'.format(args.device)]
-    for item in args.set:
+    for item in list(args.set) + list(overrides):
         cmd += ['--set', item]
     if args.ranks > 1:
         from chainer_kfac.distributed.launch import mpiexec_argv
@@ -58,6 +92,9 @@ def main():
     parser.add_argument('--set', action='append', default=[],
                         metavar='KEY=VALUE', help='override for every run')
     parser.add_argument('--only', nargs='*', help='run only these runs')
+    parser.add_argument('--seeds', type=parse_seeds, default=None,
+                        help='run every config once per seed, e.g. 0-4 or '
+                             '0,2,5, into OUT/SUITE/seed_N/RUN')
     parser.add_argument('--no-malloc-tuning', action='store_true',
                         help="keep glibc's default malloc settings")
     args = parser.parse_args()
@@ -80,22 +117,22 @@ def main():
                    MALLOC_TRIM_THRESHOLD_='17179869184',
                    MALLOC_TOP_PAD_='1073741824')
     pending, running, failed = [], [], []
-    for config in configs:
-        name = os.path.basename(config)[:-5]
-        out = os.path.join(suite_out, name)
+    for name, config, out, overrides in planned_runs(configs, suite_out,
+                                                     args.seeds):
         if os.path.exists(os.path.join(out, 'DONE')):
             print('[skip]    {} (finished)'.format(name))
             continue
-        pending.append((name, config, out))
+        pending.append((name, config, out, overrides))
     start_all = time.time()
     total = len(pending)
     while pending or running:
         while pending and len(running) < args.jobs:
-            name, config, out = pending.pop(0)
+            name, config, out, overrides = pending.pop(0)
             os.makedirs(out, exist_ok=True)
             resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
             log = open(os.path.join(out, 'train.log'), 'a')
-            proc = subprocess.Popen(command(config, out, args), stdout=log,
+            proc = subprocess.Popen(command(config, out, args, overrides),
+                                    stdout=log,
                                     stderr=subprocess.STDOUT, env=env,
                                     cwd=ROOT)
             running.append((name, out, proc, log, time.time()))
