@@ -8,17 +8,12 @@ arranged as (n*ho*wo) x c_out (Grosse & Martens 2016, as Chainer_K-FAC)::
     A = P^T P / n                   (summed over spatial positions)
     G = gy^T gy * n^2 / (n*ho*wo)   (averaged over batch x spatial rows)
 
-The patch matrix is written once per step, transposed, into a buffer that is
-kept between steps (at batch 2048 it is hundreds of MB: allocating it afresh
-every step costs page faults), with the ones row filled once; A is then one
-BLAS syrk over it.
+A is accumulated over chunks of the batch (:mod:`.conv_patches`), so the
+whole-batch P never exists.
 """
-import numpy
-
-from chainer import backend
 from chainer.functions.connection import convolution_2d as conv_function
-from chainer.utils import conv as conv_utils
 
+from chainer_kfac.fisher.conv_patches import PatchGram
 from chainer_kfac.fisher.gram import gram
 from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
 
@@ -29,55 +24,12 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
 
     def __init__(self, name, link):
         super().__init__(name, link)
-        self._patch_buffer = None
+        self._patch_gram = PatchGram(link)
 
     def compute_factors(self, function, in_data, out_grad):
         x, gy = in_data[0], out_grad[0]
         n, c_out, ho, wo = gy.shape
-        # P^T is (k [+1]) x (n*ho*wo) C-ordered, so P = P^T.T is F-ordered
-        # and gram() reads it without a copy.
-        A = gram(self.patches_t(x, function, ho, wo).T, 1.0 / n)
+        A = self._patch_gram(x, function, ho, wo, 1.0 / n)
         gy_t = gy.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
         G = gram(gy_t.T, float(n) / (ho * wo))
         return [A, G]
-
-    def patches_t(self, x, f, ho, wo):
-        """Transposed im2col of ``x``: (c*kh*kw [+1]) x (n*ho*wo).
-
-        Written as (c, kh, kw, n, ho, wo) so that every copy moves whole
-        contiguous output rows; the last row is ones when there is a bias.
-        """
-        _, _, kh, kw = self.link.W.shape
-        n, c = x.shape[:2]
-        bias = self.link.b is not None
-        xp = backend.get_array_module(x)
-        if xp is not numpy:
-            col = conv_utils.im2col_gpu(
-                x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
-                dy=f.dy, dx=f.dx)
-            cols = col.transpose(1, 2, 3, 0, 4, 5).reshape(
-                c * kh * kw, n * ho * wo)
-            if bias:
-                cols = xp.concatenate(
-                    [cols, xp.ones((1, cols.shape[1]), dtype=cols.dtype)], 0)
-            return cols
-        d = c * kh * kw
-        shape = (d + int(bias), n * ho * wo)
-        buf = self._patch_buffer
-        if buf is None or buf.shape != shape or buf.dtype != x.dtype:
-            buf = self._patch_buffer = numpy.empty(shape, dtype=x.dtype)
-            if bias:
-                buf[d] = 1
-        view = buf[:d].reshape(c, kh, kw, n, ho, wo)
-        x_t = numpy.pad(
-            x.transpose(1, 0, 2, 3),
-            ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
-             (f.pw, f.pw + f.sx - 1)), mode='constant')
-        for j in range(kh):
-            j0 = j * f.dy
-            j1 = j0 + f.sy * ho
-            for i in range(kw):
-                i0 = i * f.dx
-                i1 = i0 + f.sx * wo
-                view[:, j, i] = x_t[:, :, j0:j1:f.sy, i0:i1:f.sx]
-        return buf

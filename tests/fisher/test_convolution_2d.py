@@ -51,17 +51,3 @@ def test_g_factor_formula():
     n, ho, wo = 4, 4, 4
     np.testing.assert_allclose(G, rows.T @ rows * n * n / (n * ho * wo),
                                rtol=1e-5)
-
-
-def test_patch_buffer_is_reused_between_steps():
-    link = L.Convolution2D(1, 2, ksize=3)
-    block = Convolution2DFisherBlock('/c', link)
-    x = np.random.randn(2, 1, 6, 6).astype(np.float32)
-    buffers = []
-    for _ in range(2):
-        loss = F.sum(link(x))
-        with FisherStatisticsHook([block]):
-            loss.backward()
-        buffers.append(block._patch_buffer)
-        link.cleargrads()
-    assert buffers[0] is buffers[1]

@@ -1,0 +1,77 @@
+"""How many threads BLAS uses, set from inside the process (threadpoolctl).
+
+K-FAC's own work is many small dense products and factorisations (for
+LeNet-5, factors of 6 to 401 rows): a multi-threaded OpenBLAS spends more on
+waking and synchronising its threads than on the work. NumPy and SciPy each
+ship their own OpenBLAS, so both are loaded before the libraries are listed,
+and every limit applies to both. ``OMP_NUM_THREADS`` and
+``OPENBLAS_NUM_THREADS`` are read by OpenBLAS only when it loads; this module
+changes the count afterwards, for the whole process or for one block of code.
+"""
+import contextlib
+import os
+
+import threadpoolctl
+
+_controller = None
+
+
+def blas_controller():
+    """The process's ``ThreadpoolController`` over NumPy's and SciPy's
+    BLAS (built once, after both are loaded)."""
+    global _controller
+    if _controller is None:
+        import numpy  # NOQA: F401  (loads NumPy's OpenBLAS)
+        import scipy.linalg  # NOQA: F401  (loads SciPy's OpenBLAS)
+        _controller = threadpoolctl.ThreadpoolController().select(
+            user_api='blas')
+        if not _controller.lib_controllers:
+            raise RuntimeError(
+                'chainer_kfac.runtime.blas_threads: threadpoolctl found no '
+                'BLAS library in this process; NumPy/SciPy without a '
+                'shared BLAS cannot have their thread count set')
+    return _controller
+
+
+def blas_thread_counts():
+    """{library file name: its current thread count}."""
+    return {os.path.basename(lib['filepath']): lib['num_threads']
+            for lib in blas_controller().info()}
+
+
+def set_blas_threads(n):
+    """Use ``n`` BLAS threads from now on, in the whole process.
+
+    Returns a ``threadpoolctl`` limiter: ``restore_original_limits()``
+    undoes it.
+    """
+    _check_count(n)
+    return blas_controller().limit(limits=n)
+
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Run the ``with`` block with ``n`` BLAS threads (``None``: as they
+    are), then restore the previous counts."""
+    if n is None:
+        yield
+        return
+    limiter = set_blas_threads(n)
+    try:
+        yield
+    finally:
+        limiter.restore_original_limits()
+
+
+def usable_cores():
+    """Cores this process may run on (its CPU affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _check_count(n):
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError('BLAS thread count must be an integer >= 1, got '
+                         '{!r}'.format(n))

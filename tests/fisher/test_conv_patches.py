@@ -1,0 +1,86 @@
+"""Chunked A = alpha P^T P against Chainer's whole-batch im2col."""
+import numpy as np
+import pytest
+
+import chainer.functions as F
+import chainer.links as L
+from chainer.functions.connection import convolution_2d as conv_function
+from chainer.utils import conv
+
+from chainer_kfac.fisher.conv_patches import PatchGram
+
+
+def conv_function_of(link, x):
+    """The Convolution2DFunction node of ``link(x)``, and the output."""
+    y = link(x)
+    return y.creator, y
+
+
+def reference_a(x, link, f, alpha):
+    """alpha * P^T P from Chainer's im2col of the whole batch, in float64."""
+    _, _, kh, kw = link.W.shape
+    col = conv.im2col_cpu(x, kh, kw, f.sy, f.sx, f.ph, f.pw,
+                          cover_all=f.cover_all, dy=f.dy, dx=f.dx)
+    n, _, _, _, ho, wo = col.shape
+    P = col.transpose(0, 4, 5, 1, 2, 3).reshape(n * ho * wo, -1)
+    P = P.astype(np.float64)
+    if link.b is not None:
+        P = np.concatenate([P, np.ones((len(P), 1))], axis=1)
+    return alpha * P.T @ P
+
+
+@pytest.mark.parametrize('stride, pad, dilate, nobias, cover_all', [
+    (1, 0, 1, False, False), (2, 1, 1, False, False), (1, 2, 2, True, False),
+    (3, 1, 1, False, True), (2, 0, 1, True, True)])
+@pytest.mark.parametrize('chunk_bytes', [1, 3000, 10 ** 9])
+def test_chunked_equals_whole_batch(stride, pad, dilate, nobias, cover_all,
+                                    chunk_bytes):
+    rng = np.random.RandomState(0)
+    link = L.Convolution2D(3, 4, ksize=3, stride=stride, pad=pad,
+                           dilate=dilate, nobias=nobias)
+    x = rng.randn(7, 3, 10, 9).astype(np.float32)
+    if cover_all:
+        f, y = conv_function_of_cover_all(link, x)
+    else:
+        f, y = conv_function_of(link, x)
+    _, _, ho, wo = y.shape
+    A = PatchGram(link, chunk_bytes=chunk_bytes)(x, f, ho, wo, 1.0 / 7)
+    np.testing.assert_allclose(A, reference_a(x, link, f, 1.0 / 7),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(A, A.T)
+
+
+def conv_function_of_cover_all(link, x):
+    y = F.convolution_2d(x, link.W, link.b, stride=link.stride,
+                         pad=link.pad, cover_all=True, dilate=link.dilate)
+    return y.creator, y
+
+
+def test_chunks_split_the_batch_and_bound_the_buffer():
+    rng = np.random.RandomState(1)
+    link = L.Convolution2D(2, 3, ksize=2)
+    x = rng.randn(10, 2, 6, 6).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    per_example = (2 * 2 * 2 + 1) * 5 * 5 * 4
+    gram = PatchGram(link, chunk_bytes=3 * per_example)
+    calls = []
+    original = gram._patches_t
+
+    def spy(xc, *args):
+        calls.append(len(xc))
+        return original(xc, *args)
+    gram._patches_t = spy
+    A = gram(x, f, 5, 5, 0.5)
+    assert calls == [3, 3, 3, 1]
+    assert gram._buffer.nbytes == 3 * per_example
+    np.testing.assert_allclose(A, reference_a(x, link, f, 0.5), rtol=1e-5,
+                               atol=1e-4)
+
+
+def test_grouped_convolution_is_refused():
+    link = L.Convolution2D(4, 4, ksize=3, groups=2)
+    x = np.zeros((2, 4, 5, 5), np.float32)
+    f, _ = conv_function_of(link, x)
+    assert isinstance(f, conv_function.Convolution2DFunction)
+    with pytest.raises(NotImplementedError, match='groups=2'):
+        PatchGram(link)(x, f, 3, 3, 1.0)
