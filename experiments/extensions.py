@@ -126,6 +126,12 @@ class NonFiniteLossGuard(training.Extension):
                                         trainer.updater.epoch_detail, path))
 
 
+def runtime_fields():
+    """BLAS threads and malloc settings in force (env.json 'runtime')."""
+    from chainer_kfac import runtime
+    return runtime.runtime_record()
+
+
 def write_env(path, comm, device, data_info, config_path, argv):
     """OUT/env.json: versions, ranks, device, dataset and where it came
     from."""
@@ -152,5 +158,6 @@ def write_env(path, comm, device, data_info, config_path, argv):
                                            'OPENBLAS_NUM_THREADS')
                 if k in os.environ},
     }
+    env['runtime'] = runtime_fields()
     with open(path, 'w') as f:
         json.dump(env, f, indent=1)

@@ -10,6 +10,9 @@ multi-node evaluator, DistributedKFAC or multi-node momentum SGD; only rank 0
 prints and writes the logs (every rank writes its own snapshot file).
 Outputs in OUT: config.yaml (the resolved config), env.json, log (Chainer's
 JSON log), loss.png/accuracy.png, snapshot_epoch_N[.rankR].
+Each process runs with one BLAS thread and glibc malloc keeping freed memory
+(chainer_kfac.runtime; --blas-threads N, --no-malloc-tuning change that);
+env.json's 'runtime' records what was in force.
 """
 import argparse
 import os
@@ -21,6 +24,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
+from chainer_kfac import runtime  # NOQA: E402
 
 from experiments import config as config_module  # NOQA: E402
 from experiments import datasets  # NOQA: E402
@@ -42,6 +46,12 @@ def parse_args(argv):
                         "run, or 'auto' for the latest one in --out")
     parser.add_argument('--quiet', action='store_true',
                         help='no progress bar and no per-epoch table')
+    parser.add_argument('--blas-threads', type=int, default=None,
+                        help='BLAS threads per process (default: 1, or '
+                        'OMP_NUM_THREADS/OPENBLAS_NUM_THREADS if exported)')
+    parser.add_argument('--no-malloc-tuning', action='store_true',
+                        help="keep glibc's default malloc settings instead "
+                        'of keeping freed memory in the process')
     return parser.parse_args(argv)
 
 
@@ -51,6 +61,8 @@ def main(argv=None):
         config = config_module.load_config(args.config, args.set)
     except config_module.ConfigError as e:
         sys.exit('error: {}'.format(e))
+    runtime.apply_process_defaults(
+        args.blas_threads or 'auto', not args.no_malloc_tuning)
     comm = None
     if training.in_mpi_launch():
         comm = chainer_kfac.create_communicator('mpi')

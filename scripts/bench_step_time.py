@@ -1,89 +1,219 @@
 #!/usr/bin/env python
-"""Median time per training step: momentum SGD vs K-FAC, LeNet-5, 3x32x32.
+"""Median time per training step and peak memory: momentum SGD vs K-FAC.
 
-All optimizers are timed side by side in one run (interleaved steps, the
-order rotated every round), so the ratio K-FAC/SGD is robust to the
-machine's drift. Pin BLAS to one thread for
-comparable numbers (``make bench`` does)::
+LeNet-5 on 3x32x32 inputs, CPU. The three optimizers (SGD, K-FAC with
+factors and inverses every step, K-FAC with cov_update_freq=10 and
+inv_update_freq=100) are timed side by side in one process (interleaved
+steps, the order rotated every round), each step on a fresh random batch
+(the same for all three), so the ratios are robust to the machine's drift
+and nothing can overfit one batch and diverge. Peak resident memory
+(``ru_maxrss``) is measured for each optimizer in a fresh process of its own.
 
-    OMP_NUM_THREADS=1 python scripts/bench_step_time.py [--batches 128 2048]
+The process starts with the runtime defaults of the experiments' entry point
+(:func:`chainer_kfac.runtime.apply_process_defaults`: one BLAS thread,
+glibc malloc keeping freed memory) unless told otherwise, and prints
+what was in force::
+
+    python scripts/bench_step_time.py [--batches 128 2048] [--json OUT]
+        [--blas-threads N] [--no-malloc-tuning] [--no-memory] [--quick]
 """
 import argparse
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
-import numpy
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
-import chainer_kfac
-import chainer
-import chainer.links as L
+import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
+import chainer  # NOQA: E402
+import chainer.links as L  # NOQA: E402
+import numpy  # NOQA: E402
 
-from chainer_kfac.models import LeNet5
+from chainer_kfac import runtime  # NOQA: E402
+from chainer_kfac.models import LeNet5  # NOQA: E402
+
+KINDS = ('sgd', 'kfac', 'kfac_freq')
+LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
+          'kfac_freq': 'K-FAC cov/10 inv/100'}
 
 
 def make(kind):
+    """A LeNet-5 classifier and its optimizer (same initial weights)."""
     numpy.random.seed(0)
     model = L.Classifier(LeNet5())
     if kind == 'sgd':
         opt = chainer.optimizers.MomentumSGD(lr=0.01, momentum=0.9)
     elif kind == 'kfac':
         opt = chainer_kfac.KFAC(lr=0.01)
-    else:  # K-FAC with factors every 10 and inverses every 100 steps
+    elif kind == 'kfac_freq':
         opt = chainer_kfac.KFAC(lr=0.01, cov_update_freq=10,
                                 inv_update_freq=100)
+    else:
+        raise ValueError('unknown optimizer {!r}; one of {}'.format(
+            kind, KINDS))
     opt.setup(model)
     opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
     return model, opt
 
 
-def bench(batch, steps, warmup):
-    rng = numpy.random.RandomState(0)
+def fresh_batch(rng, batch):
     x = rng.rand(batch, 3, 32, 32).astype(numpy.float32)
-    t = rng.randint(0, 10, batch).astype(numpy.int32)
-    kinds = ['sgd', 'kfac', 'kfac_freq']
-    runs = {k: make(k) for k in kinds}
-    times = {k: [] for k in kinds}
+    return x, rng.randint(0, 10, batch).astype(numpy.int32)
+
+
+def timed_step(model, opt, x, t):
+    start = time.perf_counter()
+    opt.update(model, x, t)
+    elapsed = time.perf_counter() - start
+    loss = float(model.loss.array)
+    if not numpy.isfinite(loss):
+        raise FloatingPointError('{}: loss {} at step {}'.format(
+            type(opt).__name__, loss, opt.t))
+    return elapsed
+
+
+def bench(batch, steps, warmup):
+    """{kind: median seconds per step} over ``steps`` timed rounds."""
+    rng = numpy.random.RandomState(0)
+    runs = {k: make(k) for k in KINDS}
+    times = {k: [] for k in KINDS}
     for i in range(warmup + steps):
-        # Rotate the order every round so that no optimizer always runs
-        # right after another one's large allocations.
-        for k in kinds[i % 3:] + kinds[:i % 3]:
-            model, opt = runs[k]
-            start = time.perf_counter()
-            opt.update(model, x, t)
+        x, t = fresh_batch(rng, batch)
+        # Rotate the order so no optimizer always runs right after another
+        # one's large allocations.
+        for k in KINDS[i % 3:] + KINDS[:i % 3]:
+            elapsed = timed_step(*runs[k], x, t)
             if i >= warmup:
-                times[k].append(time.perf_counter() - start)
+                times[k].append(elapsed)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def main():
+def peak_rss_child(kind, batch, steps):
+    """In this (fresh) process: ``steps`` steps of ``kind``; peak RSS."""
+    model, opt = make(kind)
+    rng = numpy.random.RandomState(0)
+    for _ in range(steps):
+        timed_step(model, opt, *fresh_batch(rng, batch))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def peak_rss(kind, batch, steps, args):
+    """Peak RSS (bytes) of ``kind`` measured in a fresh subprocess."""
+    cmd = [sys.executable, os.path.abspath(__file__), '--rss-child', kind,
+           '--batches', str(batch), '--steps', str(steps),
+           '--blas-threads', str(args.blas_threads),
+           '--kfac-blas-threads', str(args.kfac_blas_threads or 'process')]
+    if args.no_malloc_tuning:
+        cmd.append('--no-malloc-tuning')
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                         cwd=ROOT).stdout
+    return int(out.strip().splitlines()[-1])
+
+
+def environment(settings):
+    """What this run ran under: machine, versions, threads, malloc."""
+    exported = {k: v for k, v in os.environ.items()
+                if k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
+                or k.startswith('MALLOC_')}
+    return {'machine': platform.processor() or platform.machine(),
+            'cores': runtime.blas.usable_cores(),
+            'python': platform.python_version(), 'numpy': numpy.__version__,
+            'chainer': chainer.__version__, 'exported': exported,
+            'blas': settings['blas'], 'malloc': settings['malloc']}
+
+
+def print_environment(env):
+    print('machine: {} ({} usable cores), python {}, numpy {}, chainer {}'
+          .format(env['machine'], env['cores'], env['python'], env['numpy'],
+                  env['chainer']))
+    print('exported variables: {}'.format(env['exported'] or 'none'))
+    print('BLAS threads: {} [{}]; K-FAC\'s own work: {}'.format(
+        env['blas']['threads'], env['blas']['source'],
+        env['blas']['kfac_work_threads'] or 'the same'))
+    malloc = env['malloc']
+    print('malloc: {} [{}]{}'.format(
+        malloc.get('applied') or malloc.get('env') or 'glibc defaults',
+        malloc['source'], ' ' + malloc['note'] if 'note' in malloc else ''))
+
+
+def print_times(batch, med, steps):
+    sgd = med['sgd']
+    parts = ['{} {:.1f} ms'.format(LABELS['sgd'], sgd * 1e3)]
+    for k in KINDS[1:]:
+        parts.append('{} {:.1f} ms ({:.2f}x, {:+.1f} ms)'.format(
+            LABELS[k], med[k] * 1e3, med[k] / sgd, (med[k] - sgd) * 1e3))
+    print('batch {:5d}: {}  [median of {} steps]'.format(
+        batch, ' | '.join(parts), steps), flush=True)
+
+
+def measure_memory(batch, steps, args):
+    rss = {k: peak_rss(k, batch, steps, args) for k in KINDS}
+    print('peak RSS at batch {} ({} steps, each optimizer in its own '
+          'process): {}'.format(batch, steps, ' | '.join(
+              '{} {:.0f} MB ({:.2f}x)'.format(LABELS[k], rss[k] / 2 ** 20,
+                                             rss[k] / rss['sgd'])
+              for k in KINDS)), flush=True)
+    return rss
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batches', type=int, nargs='+', default=[128, 2048])
     parser.add_argument('--steps', type=int, default=0,
                         help='timed steps (default: 30 at b<=256, else 8)')
+    parser.add_argument('--memory-batch', type=int, default=2048)
+    parser.add_argument('--memory-steps', type=int, default=3)
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the peak-RSS measurement')
+    parser.add_argument('--blas-threads', default='auto',
+                        help="'auto' (the entry point's default) or N")
+    parser.add_argument('--kfac-blas-threads', default='1',
+                        help="BLAS threads of K-FAC's own work: N (default "
+                        "1) or 'process' (the process's count)")
+    parser.add_argument('--no-malloc-tuning', action='store_true',
+                        help="keep glibc's default malloc settings")
+    parser.add_argument('--quick', action='store_true',
+                        help='tiny sizes, for CI: batches 8, 2 steps')
     parser.add_argument('--json', help='also write the results here')
-    args = parser.parse_args()
-    print('machine: {} ({} cores), OMP_NUM_THREADS={}, numpy {}, chainer {}'
-          .format(platform.processor() or platform.machine(),
-                  os.cpu_count(), os.environ.get('OMP_NUM_THREADS', 'unset'),
-                  numpy.__version__, chainer.__version__))
-    malloc = {k: v for k, v in os.environ.items() if k.startswith('MALLOC_')}
-    print('malloc settings: {}'.format(malloc or 'glibc defaults'))
-    results = {}
+    parser.add_argument('--rss-child', choices=KINDS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.blas_threads != 'auto':
+        args.blas_threads = int(args.blas_threads)
+    args.kfac_blas_threads = None if args.kfac_blas_threads == 'process' \
+        else int(args.kfac_blas_threads)
+    if args.quick:
+        args.batches, args.steps = [8], 2
+        args.memory_batch, args.memory_steps = 8, 1
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    settings = runtime.apply_process_defaults(
+        args.blas_threads, malloc_tuning=not args.no_malloc_tuning)
+    runtime.blas.set_kfac_blas_threads(args.kfac_blas_threads)
+    settings['blas']['kfac_work_threads'] = args.kfac_blas_threads
+    if args.rss_child:
+        print(peak_rss_child(args.rss_child, args.batches[0], args.steps))
+        return
+    env = environment(settings)
+    print_environment(env)
+    results = {'environment': env, 'step_seconds': {}}
     for batch in args.batches:
         steps = args.steps or (30 if batch <= 256 else 8)
         med = bench(batch, steps, warmup=3 if batch <= 256 else 2)
-        results[batch] = med
-        sgd = med['sgd']
-        print('batch {:5d}: SGD {:8.1f} ms | K-FAC {:8.1f} ms ({:.2f}x, '
-              '+{:.1f} ms) | K-FAC cov/10 inv/100 {:8.1f} ms ({:.2f}x, '
-              '+{:.1f} ms)  [median of {} steps]'.format(
-                  batch, sgd * 1e3, med['kfac'] * 1e3, med['kfac'] / sgd,
-                  (med['kfac'] - sgd) * 1e3, med['kfac_freq'] * 1e3,
-                  med['kfac_freq'] / sgd, (med['kfac_freq'] - sgd) * 1e3,
-                  steps))
+        results['step_seconds'][batch] = med
+        print_times(batch, med, steps)
+    if not args.no_memory:
+        results['peak_rss_bytes'] = {args.memory_batch: measure_memory(
+            args.memory_batch, args.memory_steps, args)}
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)

@@ -70,6 +70,8 @@ def planned_runs(configs, suite_out, seeds):
 def command(config, out, args, overrides=()):
     cmd = [sys.executable, os.path.join(ROOT, 'experiments', 'train.py'),
            '--config', config, '--out', out, '--resume', 'auto', '--quiet']
+    if args.no_malloc_tuning:
+        cmd.append('--no-malloc-tuning')
     if args.device is not None:
         cmd += ['--set', 'device={}'.format(args.device)]
     for item in list(args.set) + list(overrides):
@@ -106,16 +108,9 @@ def main():
     suite_out = os.path.join(args.out, os.path.basename(
         SUITES.get(args.suite, args.suite).rstrip('/')))
     os.makedirs(suite_out, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
-        'OMP_NUM_THREADS', '1'), MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
-    if not args.no_malloc_tuning and not any(k.startswith('MALLOC_')
-                                             for k in os.environ):
-        # Keep freed memory in the process instead of returning and
-        # re-faulting Chainer's large per-step temporaries: up to 2x faster
-        # LB steps on small VMs (docs/results/README.md). Speed only.
-        env.update(MALLOC_MMAP_THRESHOLD_='4294967296',
-                   MALLOC_TRIM_THRESHOLD_='17179869184',
-                   MALLOC_TOP_PAD_='1073741824')
+    # train.py itself uses one BLAS thread and keeps freed memory
+    # (chainer_kfac.runtime); --no-malloc-tuning is passed on to it.
+    env = dict(os.environ, MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
     pending, running, failed = [], [], []
     for name, config, out, overrides in planned_runs(configs, suite_out,
                                                      args.seeds):

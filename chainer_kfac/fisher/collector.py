@@ -3,9 +3,12 @@
 During the backward pass that :meth:`KFAC.update` runs, every function node
 whose weight input (input 1: W of ``linear``/``convolution_2d``, gamma of
 ``batch_normalization``) is the parameter of a K-FAC-covered link hands its
-retained inputs and output gradients to that link's Fisher block.
+retained inputs and output gradients to that link's Fisher block, with
+K-FAC's BLAS thread count (:func:`chainer_kfac.runtime.blas.kfac_work`).
 """
 import chainer
+
+from chainer_kfac.runtime import blas
 
 
 class FisherStatisticsHook(chainer.FunctionHook):
@@ -29,4 +32,5 @@ class FisherStatisticsHook(chainer.FunctionHook):
         if node is not weight.node or \
                 not isinstance(function, block.function_types):
             return
-        block.collect(function, in_data, out_grad)
+        with blas.kfac_work():
+            block.collect(function, in_data, out_grad)

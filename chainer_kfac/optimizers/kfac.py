@@ -17,6 +17,9 @@ One :meth:`KFAC.update` call:
    ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`).
 
 Links K-FAC does not cover get the plain momentum update of their gradient.
+Steps 1 (the statistics) and 3-5 run with K-FAC's own BLAS thread count, one
+by default, whatever the rest of the process uses
+(:func:`chainer_kfac.runtime.blas.set_kfac_blas_threads`).
 """
 import warnings
 
@@ -26,6 +29,7 @@ from chainer import optimizer
 
 from chainer_kfac import fisher
 from chainer_kfac import preconditioning
+from chainer_kfac.runtime import blas
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 
 _default_hyperparam = optimizer.Hyperparameter()
@@ -174,7 +178,8 @@ class KFAC(optimizer.GradientMethod):
         self.reallocate_cleared_grads()
         self.call_hooks('pre')
         self._clear_kfgrads()  # kfgrads stay inspectable until the next step
-        self._step(step, collect)
+        with blas.kfac_work():
+            self._step(step, collect)
         self.reallocate_cleared_grads()
         self.call_hooks('post')
 

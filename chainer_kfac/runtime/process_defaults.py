@@ -4,10 +4,12 @@ Entry points (``experiments/train.py``, ``scripts/bench_step_time.py``) call
 :func:`apply_process_defaults` once, before the first step, so that a user
 who exports nothing gets the fast configuration:
 
-* BLAS threads: ``usable cores // ranks on this node`` (one per rank when
-  the ranks fill the node), unless ``OMP_NUM_THREADS`` or
-  ``OPENBLAS_NUM_THREADS`` was exported (then that count stays) or a count
-  is given explicitly.
+* BLAS threads: one per process (per rank under MPI), unless
+  ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` was exported (then that
+  count stays) or a count is given explicitly. Measured on the 2-core VM
+  (docs/results/README.md), one thread is faster than two for momentum SGD
+  as well as for K-FAC, at batch 128 and 2048; on a machine with many cores
+  per rank, ask for more (``--blas-threads N``).
 * glibc malloc keeps freed memory (:mod:`chainer_kfac.runtime.malloc`),
   unless ``MALLOC_*`` variables were exported or ``malloc_tuning=False``.
 
@@ -16,18 +18,15 @@ into ``env.json`` and the benchmark's output.
 """
 import os
 
-from chainer_kfac.runtime import blas_threads as blas
+from chainer_kfac.runtime import blas
 from chainer_kfac.runtime import malloc
 
 THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
+DEFAULT_BLAS_THREADS = 1
+_applied = {}
 
 
-def default_blas_threads(local_ranks):
-    """Usable cores shared out among the ranks on this node, at least 1."""
-    return max(1, blas.usable_cores() // max(1, local_ranks))
-
-
-def apply_blas_threads(threads='auto', local_ranks=1):
+def apply_blas_threads(threads='auto'):
     """Set the process's BLAS thread count; return its record."""
     exported = {k: os.environ[k] for k in THREAD_VARIABLES
                 if k in os.environ}
@@ -35,9 +34,8 @@ def apply_blas_threads(threads='auto', local_ranks=1):
         source = 'environment ({})'.format(', '.join(
             '{}={}'.format(k, v) for k, v in sorted(exported.items())))
     elif threads == 'auto':
-        blas.set_blas_threads(default_blas_threads(local_ranks))
-        source = 'default: {} usable cores // {} rank(s) on this node'.format(
-            blas.usable_cores(), local_ranks)
+        blas.set_blas_threads(DEFAULT_BLAS_THREADS)
+        source = 'default: {} per process'.format(DEFAULT_BLAS_THREADS)
     else:
         blas.set_blas_threads(threads)
         source = 'requested'
@@ -56,8 +54,25 @@ def apply_malloc_tuning(enabled=True):
     return record
 
 
-def apply_process_defaults(threads='auto', local_ranks=1,
-                           malloc_tuning=True):
-    """Both of the above; returns ``{'blas': ..., 'malloc': ...}``."""
-    return {'blas': apply_blas_threads(threads, local_ranks),
-            'malloc': apply_malloc_tuning(malloc_tuning)}
+def apply_process_defaults(threads='auto', malloc_tuning=True):
+    """Both of the above; returns ``{'blas': ..., 'malloc': ...}``.
+
+    ``threads``: ``'auto'`` or a count; ``blas.kfac_blas_threads()`` (K-FAC's
+    own work) is recorded beside the process's count.
+    """
+    _applied.update(
+        blas=dict(apply_blas_threads(threads),
+                  kfac_work_threads=blas.kfac_blas_threads()),
+        malloc=apply_malloc_tuning(malloc_tuning))
+    return dict(_applied)
+
+
+def runtime_record():
+    """What is in force now (for env.json): BLAS thread counts, K-FAC's
+    own count, and the malloc record of :func:`apply_process_defaults`."""
+    return {'blas_threads': blas.blas_thread_counts(),
+            'kfac_work_threads': blas.kfac_blas_threads(),
+            'blas_source': _applied.get('blas', {}).get(
+                'source', 'not set by chainer_kfac'),
+            'malloc': _applied.get('malloc', {
+                'applied': {}, 'source': 'not set by chainer_kfac'})}

@@ -27,7 +27,7 @@ def blas_controller():
             user_api='blas')
         if not _controller.lib_controllers:
             raise RuntimeError(
-                'chainer_kfac.runtime.blas_threads: threadpoolctl found no '
+                'chainer_kfac.runtime.blas: threadpoolctl found no '
                 'BLAS library in this process; NumPy/SciPy without a '
                 'shared BLAS cannot have their thread count set')
     return _controller
@@ -75,3 +75,27 @@ def _check_count(n):
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError('BLAS thread count must be an integer >= 1, got '
                          '{!r}'.format(n))
+
+
+# K-FAC's own small-matrix work (factor statistics, inverses,
+# preconditioning) runs with this many BLAS threads, whatever the rest of
+# the process uses: see the module docstring and docs/results/README.md.
+_kfac_threads = [1]
+
+
+def kfac_blas_threads():
+    """The BLAS thread count for K-FAC's own work (``None``: unchanged)."""
+    return _kfac_threads[0]
+
+
+def set_kfac_blas_threads(n):
+    """Run K-FAC's own work with ``n`` BLAS threads (``None``: with the
+    process's count)."""
+    if n is not None:
+        _check_count(n)
+    _kfac_threads[0] = n
+
+
+def kfac_work():
+    """``with kfac_work():`` around K-FAC's own BLAS work."""
+    return blas_threads(_kfac_threads[0])
