@@ -19,6 +19,7 @@ setup(
         'chainer==7.8.1',
         'numpy',
         'scipy',
+        'threadpoolctl',
         'PyYAML',
         'matplotlib',
         'mpi4py',
