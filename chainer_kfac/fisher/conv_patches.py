@@ -1,16 +1,28 @@
-"""The convolution factor A = P^T P / n, built in chunks of the batch.
+"""The convolution factor A = alpha P^T P without the patch matrix P.
 
 P is the im2col patch matrix of the layer's input x: n*ho*wo rows (one per
 output position), each of length c*kh*kw in W's (c, kh, kw) order, plus a 1
-when the layer has a bias. Since the rows of P split by example,
+when the layer has a bias. With x padded and the strides sy, sx and
+dilations dy, dx of the layer, the entry of A for taps (c, i, j), (c', i', j')
+is
 
-    A = alpha * sum over chunks B of the batch  P_B^T P_B,
+    sum over n, y < ho, x < wo of
+        x[n, c, sy*y + i*dy, sx*x + j*dx] * x[n, c', sy*y + i'*dy, sx*x + j'*dx].
 
-so P is written one chunk of examples at a time (transposed, into a buffer of
-about :data:`CHUNK_BYTES` kept between steps) and accumulated by BLAS syrk
-into one triangle. The whole-batch P (~0.5 GB for conv1 of LeNet-5 at batch
-2048) never exists; the result equals the whole-batch product up to float
-rounding.
+Let R_u be the (n*wo) x (c*kw) matrix of input row u cut into the kw
+horizontal taps of every output column: R_u[(n, x), (c, j)] =
+x[n, c, u, sx*x + j*dx]. Then the (i, i') block of A (a (c*kw)^2 matrix) is
+
+    sum over y < ho of  R_{sy*y + i*dy}^T R_{sy*y + i'*dy},
+
+so A needs only the products of input rows at most (kh-1)*dy apart
+("bands", one GEMM per few input rows), about 2/kh of the flops of P^T P and
+kh times less data written than P (for LeNet-5's conv1 at batch 2048, P would
+be ~0.5 GB). The batch is processed in chunks of about :data:`CHUNK_BYTES`,
+since every sum above splits by example. The bias column is the sum over the
+same rows of R, and its corner n*ho*wo. The result equals P^T P up to float
+rounding (tests/fisher/test_conv_patches.py checks it against Chainer's
+im2col). On the GPU, P is built whole and multiplied (as before).
 """
 import numpy
 
@@ -25,6 +37,7 @@ except ImportError:  # pragma: no cover - scipy is an install requirement
     _blas = None
 
 CHUNK_BYTES = 8 * 2 ** 20
+GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
 
 
 class PatchGram:
@@ -56,57 +69,76 @@ class PatchGram:
     def _chunked_cpu(self, x, f, ho, wo, alpha):
         _, _, kh, kw = self.link.W.shape
         n, c = x.shape[:2]
-        rows = c * kh * kw + int(self.link.b is not None)
-        per_example = rows * ho * wo * x.dtype.itemsize
+        rows = x.shape[2] + 2 * f.ph + f.sy - 1      # padded input height
+        m, span = c * kw, (kh - 1) * f.dy + 1
+        per_example = wo * rows * m * x.dtype.itemsize
         chunk = int(max(1, min(n, self.chunk_bytes // per_example)))
-        upper = numpy.zeros((rows, rows), dtype=x.dtype, order='F')
-        syrk = _blas.get_blas_funcs('syrk', (upper,))
+        bands = numpy.zeros((rows, m, span * m), dtype=x.dtype)
+        sums = numpy.zeros((rows, m), dtype=x.dtype)
         for start in range(0, n, chunk):
-            patches_t = self._patches_t(x[start:start + chunk], f, ho, wo)
-            # patches_t.T is the F-ordered chunk of P: syrk reads it as is.
-            upper = syrk(alpha, patches_t.T, beta=1.0, c=upper, trans=1,
-                         lower=0, overwrite_c=1)
-        return symmetrize_upper(upper)
+            R_t = self._rows(x[start:start + chunk], f, wo)
+            _add_bands(bands, R_t, m, span)
+            sums += R_t.sum(axis=1).reshape(rows, m)
+        return alpha * self._assemble(bands, sums, f, n, ho, wo, c)
 
-    def _patches_t(self, x, f, ho, wo):
-        """Transposed im2col of ``x``: (c*kh*kw [+1]) x (n*ho*wo), written
-        as (c, kh, kw, n, ho, wo) so every copy moves whole output rows."""
-        _, _, kh, kw = self.link.W.shape
+    def _rows(self, x, f, wo):
+        """R^T[(u, c, j), (n, x)] = x_padded[n, c, u, j*dx + sx*x]: every
+        input row u cut into the kw horizontal taps of each output column,
+        row u's m = c*kw taps contiguous (so each GEMM reads whole rows)."""
+        _, _, _, kw = self.link.W.shape
         n, c = x.shape[:2]
-        d = c * kh * kw
-        bias = self.link.b is not None
-        size = (d + int(bias)) * n * ho * wo
+        x_pad = numpy.pad(x, ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
+                              (f.pw, f.pw + f.sx - 1)), mode='constant')
+        rows = x_pad.shape[2]
+        size = rows * c * kw * n * wo
         if self._buffer is None or self._buffer.size < size or \
                 self._buffer.dtype != x.dtype:
             self._buffer = numpy.empty(size, dtype=x.dtype)
-        buf = self._buffer[:size].reshape(d + int(bias), n * ho * wo)
-        if bias:
-            buf[d] = 1
-        view = buf[:d].reshape(c, kh, kw, n, ho, wo)
-        x_t = numpy.pad(
-            x.transpose(1, 0, 2, 3),
-            ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
-             (f.pw, f.pw + f.sx - 1)), mode='constant')
-        for j in range(kh):
-            j0 = j * f.dy
-            for i in range(kw):
-                i0 = i * f.dx
-                view[:, j, i] = x_t[:, :, j0:j0 + f.sy * ho:f.sy,
-                                    i0:i0 + f.sx * wo:f.sx]
-        return buf
+        R_t = self._buffer[:size].reshape(rows, c, kw, n, wo)
+        for j in range(kw):
+            j0 = j * f.dx
+            R_t[:, :, j] = x_pad[:, :, :, j0:j0 + f.sx * wo:f.sx].transpose(
+                2, 1, 0, 3)
+        return R_t.reshape(rows * c * kw, n * wo)
 
-    def _whole_batch_gpu(self, x, f, ho, wo, alpha):
+    def _assemble(self, bands, sums, f, n, ho, wo, c):
+        """A from the row products: block (i, i') = sum over output rows y
+        of bands[sy*y + i*dy] at offset (i' - i)*dy."""
         _, _, kh, kw = self.link.W.shape
-        n, c = x.shape[:2]
-        xp = backend.get_array_module(x)
-        col = conv_utils.im2col_gpu(
-            x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
-            dy=f.dy, dx=f.dx)
-        cols = col.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw,
-                                                        n * ho * wo)
-        if self.link.b is not None:
-            cols = xp.concatenate(
-                [cols, xp.ones((1, cols.shape[1]), dtype=cols.dtype)], 0)
-        A = cols @ cols.T
-        A *= x.dtype.type(alpha)
+        m, d = c * kw, c * kh * kw
+        bias = self.link.b is not None
+        A = numpy.zeros((d + int(bias),) * 2, dtype=bands.dtype)
+        A6 = A[:d, :d].reshape(c, kh, kw, c, kh, kw)
+        for i in range(kh):
+            used = slice(i * f.dy, i * f.dy + f.sy * (ho - 1) + 1, f.sy)
+            total = bands[used].sum(axis=0)
+            for i2 in range(i, kh):
+                delta = (i2 - i) * f.dy
+                block = total[:, delta * m:(delta + 1) * m].reshape(
+                    c, kw, c, kw)
+                if i2 == i:  # symmetric up to GEMM rounding: make it exact
+                    block = 0.5 * (block + block.transpose(2, 3, 0, 1))
+                A6[:, i, :, :, i2, :] = block
+                A6[:, i2, :, :, i, :] = block.transpose(2, 3, 0, 1)
+            if bias:
+                col = sums[used].sum(axis=0).reshape(c, kw)
+                A[:d, d].reshape(c, kh, kw)[:, i, :] = col
+                A[d, :d].reshape(c, kh, kw)[:, i, :] = col
+        if bias:
+            A[d, d] = n * ho * wo
         return A
+
+
+def _add_bands(bands, R_t, m, span, group=GROUP_ROWS):
+    """bands[u] += R_u^T [R_u, ..., R_{u+span-1}] (R_u^T: the m rows of
+    input row u in R^T), one GEMM per ``group`` input rows (a few more flops
+    than one GEMM per row, but m = c*kw rows alone are too few for BLAS)."""
+    rows = bands.shape[0]
+    for u0 in range(0, rows, group):
+        u1 = min(rows, u0 + group)
+        hi = min(rows, u1 + span - 1)
+        out = R_t[u0 * m:u1 * m] @ R_t[u0 * m:hi * m].T
+        for u in range(u0, u1):
+            width = min(rows, u + span) - u
+            k = (u - u0) * m
+            bands[u, :, :width * m] += out[k:k + m, k:k + width * m]

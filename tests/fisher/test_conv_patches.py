@@ -61,15 +61,15 @@ def test_chunks_split_the_batch_and_bound_the_buffer():
     link = L.Convolution2D(2, 3, ksize=2)
     x = rng.randn(10, 2, 6, 6).astype(np.float32)
     f, y = conv_function_of(link, x)
-    per_example = (2 * 2 * 2 + 1) * 5 * 5 * 4
+    per_example = 5 * 6 * 2 * 2 * 4  # wo * padded rows * c * kw * float32
     gram = PatchGram(link, chunk_bytes=3 * per_example)
     calls = []
-    original = gram._patches_t
+    original = gram._rows
 
     def spy(xc, *args):
         calls.append(len(xc))
         return original(xc, *args)
-    gram._patches_t = spy
+    gram._rows = spy
     A = gram(x, f, 5, 5, 0.5)
     assert calls == [3, 3, 3, 1]
     assert gram._buffer.nbytes == 3 * per_example
@@ -84,3 +84,30 @@ def test_grouped_convolution_is_refused():
     assert isinstance(f, conv_function.Convolution2DFunction)
     with pytest.raises(NotImplementedError, match='groups=2'):
         PatchGram(link)(x, f, 3, 3, 1.0)
+
+
+@pytest.mark.parametrize('chunk_bytes', [1, 10 ** 9])
+def test_rectangular_kernel_and_unequal_strides(chunk_bytes):
+    rng = np.random.RandomState(2)
+    link = L.Convolution2D(2, 3, ksize=(3, 2), stride=(2, 1), pad=(1, 0),
+                           dilate=(1, 2))
+    x = rng.randn(5, 2, 11, 9).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    _, _, ho, wo = y.shape
+    A = PatchGram(link, chunk_bytes=chunk_bytes)(x, f, ho, wo, 0.2)
+    np.testing.assert_allclose(A, reference_a(x, link, f, 0.2), rtol=1e-4,
+                               atol=1e-4)
+
+
+@pytest.mark.parametrize('group', [1, 3, 64])
+def test_row_group_size_does_not_change_a(group, monkeypatch):
+    from chainer_kfac.fisher import conv_patches
+    monkeypatch.setattr(conv_patches, 'GROUP_ROWS', group)
+    monkeypatch.setattr(conv_patches._add_bands, '__defaults__', (group,))
+    rng = np.random.RandomState(3)
+    link = L.Convolution2D(3, 4, ksize=5, pad=2)
+    x = rng.randn(4, 3, 12, 12).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    A = PatchGram(link)(x, f, 12, 12, 1.0)
+    np.testing.assert_allclose(A, reference_a(x, link, f, 1.0), rtol=1e-4,
+                               atol=1e-4)
