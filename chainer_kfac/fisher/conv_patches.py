@@ -29,13 +29,6 @@ import numpy
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
-from chainer_kfac.symmetric import symmetrize_upper
-
-try:
-    from scipy.linalg import blas as _blas
-except ImportError:  # pragma: no cover - scipy is an install requirement
-    _blas = None
-
 CHUNK_BYTES = 8 * 2 ** 20
 GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
 
