@@ -1,9 +1,9 @@
 """Who owns which layer: splitting K-FAC's second-order work over ranks.
 
 Each Fisher block (including the factor-less block of a link K-FAC does not
-cover) is owned by exactly one rank, which keeps its running averages, inverts its
-factors, preconditions its gradient and (with ``only_pic_update_weight``)
-updates its parameters.
+cover) is owned by exactly one rank, which keeps its running averages,
+inverts its factors, preconditions its gradient and (with
+``only_pic_update_weight``) updates its parameters.
 
 - ``'contiguous'``: Chainer_K-FAC's split -- the layer list in model order is
   cut into ``size`` consecutive chunks of (nearly) equal length, as

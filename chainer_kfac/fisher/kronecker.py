@@ -6,7 +6,8 @@ matrix M = [grad W | grad b] of shape c_out x (k + 1). With
 d = max(damping, W.l2_coef) (Chainer_K-FAC's ``get_diagval``) and the
 trace-norm pi of the running averages::
 
-    A_d = A + pi sqrt(d) I,   G_d = G + sqrt(d) / pi I,   kfgrad = G_d^-1 M A_d^-1
+    A_d = A + pi sqrt(d) I,   G_d = G + sqrt(d) / pi I
+    kfgrad = G_d^-1 M A_d^-1
 
 With ``diagonalize=True`` (the original's ``FisherBlock.diagonalize``) a
 subclass keeps some factors as their diagonals only (1-D arrays); which ones
