@@ -362,3 +362,15 @@ def test_batchnorm_default_is_the_full_matrix():
 def test_invalid_bn_fisher_is_named():
     with pytest.raises(ValueError, match='bn_fisher'):
         KFAC(bn_fisher='per_channel')
+
+
+def test_grouped_convolution_and_parameterless_bn_are_not_covered():
+    """Deliberate difference: the original builds a block for a grouped
+    convolution (whose A does not match W's shape); here it is left to the
+    plain momentum update. A BatchNorm without gamma and beta has no block
+    (as the original)."""
+    from chainer_kfac import fisher
+    conv = L.Convolution2D(4, 4, 3, groups=2)
+    bn = L.BatchNormalization(3, use_gamma=False, use_beta=False)
+    assert fisher.create_block('/c', conv) is None
+    assert fisher.create_block('/bn', bn) is None
