@@ -14,8 +14,12 @@ import typing
 
 import yaml
 
+<<<<<<< HEAD
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
+=======
+from experiments import devices
+>>>>>>> issue14-gpu
 
 NUMBER = (int, float)
 #: Config types of the annotations in KFACHyperparameters.
@@ -42,6 +46,7 @@ SCHEMA = {
     'synthetic_size': ((list,), [512, 256]),
     'model': ((str,), 'lenet5'),
     'device': ((int, str), -1),
+    'communicator': ((str,), 'mpi'),
     'seed': ((int,), 0),
     'epochs': (NUMBER, 1),
     'batch_size': ((int,), 128),
@@ -74,8 +79,17 @@ CHOICES = {
     'model': ('lenet5',),
     'optimizer.name': ('momentum_sgd', 'kfac'),
     'distributed.assignment': ('contiguous', 'balanced'),
+<<<<<<< HEAD
     'kfac.on_nonfinite': ON_NONFINITE,
+=======
+    'kfac.on_nonfinite': ('raise', 'skip'),
+    'communicator': ('mpi', 'pure_nccl'),
+>>>>>>> issue14-gpu
 }
+
+#: key -> function that raises ValueError on a bad value (its message is
+#: prefixed with the file and key).
+CHECKS = {'device': devices.parse}
 
 
 class ConfigError(ValueError):
@@ -140,6 +154,8 @@ def _parse_override(item):
         raise ConfigError('--set {!r}: expected key=value (e.g. '
                           'optimizer.lr=0.01)'.format(item))
     key, raw = item.split('=', 1)
+    if raw.startswith('@'):  # YAML reserves '@'; a device such as @cupy:0
+        return key.strip(), raw
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError as e:
@@ -193,6 +209,11 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
         if dotted in CHOICES and value not in CHOICES[dotted]:
             raise ConfigError('{}: `{}` must be one of {}, not {!r}'.format(
                 where, dotted, ', '.join(CHOICES[dotted]), value))
+        if dotted in CHECKS:
+            try:
+                CHECKS[dotted](value)
+            except ValueError as e:
+                raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
         out[key] = value
     for key, spec in schema.items():
         if key not in out:

@@ -12,6 +12,7 @@ import chainer
 from chainer import training
 
 from chainer_kfac.optimizers.kfac import KFAC
+from experiments import gpu_info
 
 
 class StepLRSchedule(training.Extension):
@@ -162,6 +163,7 @@ def write_env(path, comm, device, data_info, config_path, argv):
         'ranks': 1 if comm is None else comm.size,
         'device': str(device), 'dataset': data_info,
         'compat_patches': sorted(chainer_kfac._compat.applied()),
+        'gpu_stack': gpu_info.gpu_stack(),
         'env': {k: os.environ[k] for k in ('OMP_NUM_THREADS',
                                            'OPENBLAS_NUM_THREADS')
                 if k in os.environ},
