@@ -14,12 +14,9 @@ import typing
 
 import yaml
 
-<<<<<<< HEAD
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
-=======
 from experiments import devices
->>>>>>> issue14-gpu
 
 NUMBER = (int, float)
 #: Config types of the annotations in KFACHyperparameters.
@@ -79,12 +76,8 @@ CHOICES = {
     'model': ('lenet5',),
     'optimizer.name': ('momentum_sgd', 'kfac'),
     'distributed.assignment': ('contiguous', 'balanced'),
-<<<<<<< HEAD
     'kfac.on_nonfinite': ON_NONFINITE,
-=======
-    'kfac.on_nonfinite': ('raise', 'skip'),
     'communicator': ('mpi', 'pure_nccl'),
->>>>>>> issue14-gpu
 }
 
 #: key -> function that raises ValueError on a bad value (its message is
