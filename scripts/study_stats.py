@@ -104,3 +104,14 @@ def interval(samples, level=0.95):
     lo = numpy.percentile(samples, tail, method='lower')
     hi = numpy.percentile(samples, 100 - tail, method='higher')
     return float(lo), float(hi)
+
+
+def band(curves):
+    """Mean and sd over seeds of curves [[(x, y), ...] per seed] at the x
+    every seed logged (seeds evaluated on different grids share only
+    those); sd is 0 for a single seed. Returns (xs, mean, sd) arrays."""
+    common = set.intersection(*[set(x for x, _ in c) for c in curves])
+    xs = numpy.array(sorted(common), dtype=float)
+    ys = numpy.array([[dict(c)[x] for x in xs] for c in curves])
+    sd = ys.std(axis=0, ddof=1) if len(curves) > 1 else numpy.zeros(len(xs))
+    return xs, ys.mean(axis=0), sd
