@@ -11,6 +11,8 @@ import numpy
 import chainer
 from chainer import training
 
+from experiments import provenance
+
 
 class StepLRSchedule(training.Extension):
     """lr = base_lr * factor ** (number of drop epochs already passed).
@@ -152,5 +154,6 @@ def write_env(path, comm, device, data_info, config_path, argv):
                                            'OPENBLAS_NUM_THREADS')
                 if k in os.environ},
     }
+    env['git'] = provenance.git_state()
     with open(path, 'w') as f:
         json.dump(env, f, indent=1)

@@ -17,12 +17,18 @@ bootstrap interval (study_stats) and a threshold t:
 
 Verdict: "supported" when the whole 95 % interval lies on the claim's side
 of t, "contradicted" when it lies entirely on the other side, otherwise
-"inconclusive at n seeds". A cell with a single seed cannot be resampled,
-so such a comparison is inconclusive; a missing cell leaves it unassessed.
+"inconclusive at n seeds". With fewer than MIN_SEEDS seeds in a cell the
+comparison is inconclusive whatever its interval; a missing cell leaves it
+unassessed.
 """
 import collections
 
 import study_stats
+
+#: Fewest seeds per cell for a verdict other than "inconclusive": the
+#: percentile bootstrap cannot be wider than the observed range, so with 1
+#: or 2 seeds its interval says little about the spread.
+MIN_SEEDS = 3
 
 Comparison = collections.namedtuple(
     'Comparison', 'claim what estimate interval seeds verdict')
@@ -49,13 +55,13 @@ def decide(interval, threshold, above, seeds):
     """Verdict of a claim "S > threshold" (``above``) or "S < threshold"
     from S's interval; ``seeds``: the number of seeds of each cell used."""
     fewest, most = min(seeds), max(seeds)
-    n = str(fewest) if fewest == most else '{}-{}'.format(fewest, most)
-    if fewest < 2:
-        return 'inconclusive at {} seeds (a single seed has no ' \
-               'spread to resample)'.format(n)
+    n = '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(
+        fewest, most), '' if most == 1 else 's')
+    if fewest < MIN_SEEDS:
+        return 'inconclusive at {} (fewer than {} seeds in a cell)'.format(
+            n, MIN_SEEDS)
     if interval is None:
-        return 'inconclusive at {} seeds (undefined in some ' \
-               'resamples)'.format(n)
+        return 'inconclusive at {} (undefined in some resamples)'.format(n)
     lo, hi = interval
     beyond, short = (lo > threshold, hi < threshold)
     if not above:
@@ -64,7 +70,7 @@ def decide(interval, threshold, above, seeds):
         return 'supported'
     if short:
         return 'contradicted'
-    return 'inconclusive at {} seeds'.format(n)
+    return 'inconclusive at {}'.format(n)
 
 
 def compare(values, cells, statistic, threshold=None, above=True,
