@@ -6,8 +6,9 @@
 One panel per kind of direction (rows: Gaussian, filter-normalised) and
 batch class (columns: SB, LB); in each, per optimizer and mixup, the rise
 of the training loss f(a) - f(0) along theta* + a delta, mean +- sd over
-all (seed, direction) curves of the cell, on a symmetric-log axis (the
-Gaussian rise spans 1e-3 to 1e4: on a linear axis the curves coincide).
+all (seed, direction) curves of the cell, on a symmetric-log axis, linear
+below 1e-3 of the panel's largest rise (the Gaussian rise spans 1e-3 to
+1e4: on a linear axis the curves coincide).
 Writes landscape.png/.pdf into DIR (default RESULTS/figures); nothing when
 no run has sharpness.json.
 """
@@ -57,7 +58,8 @@ def draw(ax, groups, kind, cls):
                 **style)
         ax.fill_between(alphas, mean - sd, mean + sd, color=style['color'],
                         alpha=0.18, linewidth=0)
-    ax.set_yscale('symlog', linthresh=0.01)
+    top = max([abs(line.get_ydata()).max() for line in ax.lines] + [1e-3])
+    ax.set_yscale('symlog', linthresh=max(1e-4, top * 1e-3))
     ax.set_xlabel('a')
     ax.grid(alpha=0.3)
 
