@@ -8,13 +8,14 @@
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
 from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
-started under ``mpiexec -n N``. At the end the table (scripts/make_table.py)
-and the figures (scripts/plot_curves.py) of the suite are written and their
-paths printed.
+started under ``mpiexec -n N``. The suite's _suite.yaml is copied to
+OUT/SUITE/suite.yaml; at the end the table (scripts/make_table.py) and the
+report over all seeds with its figures (scripts/report.py) are written.
 """
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +33,17 @@ def suite_configs(suite):
                  'configs'.format(suite, ', '.join(SUITES)))
     return sorted(p for p in glob.glob(os.path.join(folder, '*.yaml'))
                   if not os.path.basename(p).startswith('_'))
+
+
+def copy_suite_file(configs, suite_out):
+    """The suite's _suite.yaml (target accuracy, SB/LB batch sizes) to
+    OUT/SUITE/suite.yaml, where the table and report read it."""
+    source = os.path.join(os.path.dirname(configs[0]), '_suite.yaml')
+    if not os.path.exists(source):
+        sys.exit('error: {} is missing: the report needs the suite\'s target '
+                 'accuracy and SB/LB batch sizes (see configs/quick/'
+                 '_suite.yaml)'.format(source))
+    shutil.copyfile(source, os.path.join(suite_out, 'suite.yaml'))
 
 
 def parse_seeds(spec):
@@ -124,6 +136,7 @@ def main():
     suite_out = os.path.join(args.out, os.path.basename(
         SUITES.get(args.suite, args.suite).rstrip('/')))
     os.makedirs(suite_out, exist_ok=True)
+    copy_suite_file(configs, suite_out)
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
         'OMP_NUM_THREADS', '1'), MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
     if not args.no_malloc_tuning and not any(k.startswith('MALLOC_')
@@ -180,14 +193,10 @@ def main():
                     flush=True)
     print('suite {} took {:.0f} s'.format(args.suite,
                                          time.time() - start_all))
-    table = os.path.join(suite_out, 'table')
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'make_table.py'),
-                     suite_out, '--out', table], env=env)
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'plot_curves.py'),
-                     suite_out, '--out', os.path.join(suite_out, 'figures')],
-                    env=env)
+    for script in ('make_table.py', 'report.py'):
+        subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
+                                                      script), suite_out],
+                        env=env)
     if failed:
         sys.exit('failed runs: {}'.format(', '.join(failed)))
 
