@@ -105,7 +105,9 @@ def cluster_flags(ranks_per_node=None, hostfile=None):
     scheduler's ``hostfile`` (Open MPI syntax, as ABCI's mpi.md uses)."""
     flags = []
     if hostfile:
-        flags += ['--hostfile', hostfile]
+        # Ranks on other hosts get this job's PATH and libraries (modules).
+        flags += ['--hostfile', hostfile, '-x', 'PATH', '-x',
+                  'LD_LIBRARY_PATH']
     if ranks_per_node:
         flags += ['--map-by', 'ppr:{}:node'.format(ranks_per_node)]
     return flags

@@ -36,6 +36,7 @@ export OMP_NUM_THREADS=1
 
 # run_suite.py starts each run with the site's mpirun (the one on PATH in a
 # PBS job, chainer_kfac/distributed/launch.py), ranks placed as in train.sh.
-python scripts/run_suite.py "$SUITE" --out "$RESULTS" --device "$DEVICE" \
+"$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+    --device "$DEVICE" \
     --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
     --hostfile "$PBS_NODEFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -48,7 +48,7 @@ echo "job $PBS_JOBID: $NODES node(s) x $GPUS_PER_NODE ranks; $(command -v mpirun
 
 # mpi.md: mpirun with the host file $PBS_NODEFILE, -map-by ppr:R:node.
 mpirun -np "$RANKS" --map-by "ppr:$GPUS_PER_NODE:node" \
-    --hostfile "$PBS_NODEFILE" \
-    python experiments/train.py --config "$CONFIG" --out "$OUT" \
+    --hostfile "$PBS_NODEFILE" -x PATH -x LD_LIBRARY_PATH -x OMP_NUM_THREADS \
+    "$VENV/bin/python" experiments/train.py --config "$CONFIG" --out "$OUT" \
     --resume auto --quiet --set "device=$DEVICE" \
     ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -34,6 +34,7 @@ awk -v r="$GPUS_PER_NODE" '{print $1 " slots=" r}' "$PE_HOSTFILE" \
 NODES=$(wc -l < "$HOSTFILE")
 export OMP_NUM_THREADS=1
 
-python scripts/run_suite.py "$SUITE" --out "$RESULTS" --device "$DEVICE" \
+"$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+    --device "$DEVICE" \
     --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
     --hostfile "$HOSTFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

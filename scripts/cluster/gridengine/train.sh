@@ -45,6 +45,6 @@ echo "job $JOB_ID: $NODES node(s) x $GPUS_PER_NODE ranks; $(command -v mpirun)"
 
 mpirun -np $(( NODES * GPUS_PER_NODE )) --map-by "ppr:$GPUS_PER_NODE:node" \
     --hostfile "$HOSTFILE" -x PATH -x LD_LIBRARY_PATH -x OMP_NUM_THREADS \
-    python experiments/train.py --config "$CONFIG" --out "$OUT" \
+    "$VENV/bin/python" experiments/train.py --config "$CONFIG" --out "$OUT" \
     --resume auto --quiet --set "device=$DEVICE" \
     ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -37,6 +37,7 @@ export OMP_NUM_THREADS=1
 
 # Each run starts with the site's mpirun (launch.py), which takes the nodes
 # from the Slurm allocation.
-python scripts/run_suite.py "$SUITE" --out "$RESULTS" --device "$DEVICE" \
+"$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+    --device "$DEVICE" \
     --ranks "$SLURM_NTASKS" --ranks-per-node "$SLURM_NTASKS_PER_NODE" \
     ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -48,6 +48,7 @@ esac
 echo "job $SLURM_JOB_ID: $SLURM_NTASKS rank(s) on $SLURM_JOB_NUM_NODES" \
      "node(s); launcher: $(command -v "${launch[0]}")"
 
-"${launch[@]}" python experiments/train.py --config "$CONFIG" --out "$OUT" \
+"${launch[@]}" "$VENV/bin/python" experiments/train.py \
+    --config "$CONFIG" --out "$OUT" \
     --resume auto --quiet --set "device=$DEVICE" \
     ${DATA_DIR:+--set "data_dir=$DATA_DIR"}
