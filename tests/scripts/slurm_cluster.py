@@ -13,7 +13,7 @@ import subprocess
 import time
 
 DAEMONS = ('slurmctld', 'slurmd')
-CLIENTS = ('sbatch', 'squeue', 'sacct', 'sinfo', 'scontrol')
+CLIENTS = ('sbatch', 'sinfo', 'scontrol', 'scancel')
 
 
 class SlurmUnavailable(RuntimeError):
