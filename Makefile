@@ -63,7 +63,7 @@ test-py312: venv-py312
 	  tests/distributed/mpi/equivalence.py
 
 # The main job: the study's 8 comparisons on Fashion-MNIST (~10 min on 2
-# cores), then the table and the figures (results/quick/).
+# cores), then the table, report.md and the figures (results/quick/).
 # DATA_DIR=DIR: read Fashion-MNIST's four idx .gz files from DIR instead.
 quick: venv fashion-mnist
 	$(BIN)/python scripts/run_suite.py quick --jobs 2 --out results \
