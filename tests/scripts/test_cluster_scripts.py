@@ -3,6 +3,7 @@ their directives against each site's documented requirements, and their
 bodies dry-run with the scheduler's variables and a recording ``mpirun``."""
 import os
 import re
+import shutil
 
 import pytest
 
@@ -130,6 +131,9 @@ def suite_folder(tmp_path):
     configs.mkdir()
     for name in ('a', 'b'):
         (configs / (name + '.yaml')).write_text(TINY)
+    # run_suite.py's report reads the suite's target and batch sizes here.
+    shutil.copy(os.path.join(ROOT, 'configs', 'quick', '_suite.yaml'),
+                str(configs / '_suite.yaml'))
     return configs
 
 
@@ -150,6 +154,8 @@ def test_suite_dry_run_runs_each_config_on_all_gpus(tmp_path, scheduler):
         env.update(SLURM_JOB_ID='9', SLURM_SUBMIT_DIR=ROOT, SLURM_NTASKS='8',
                    SLURM_NTASKS_PER_NODE='4')
         script, ranks, per_node, cwd = SLURM[1], 8, 4, tmp_path
+    # The node's GPUs, as the scheduler makes them visible to the job.
+    env['CUDA_VISIBLE_DEVICES'] = ','.join(str(g) for g in range(per_node))
     records, _, out = dry_run(script, tmp_path, env, cwd=cwd)
     assert 'mpiexec: {} (site MPI on PATH'.format(
         tmp_path / 'bin' / 'mpirun') in out
