@@ -8,9 +8,12 @@
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
 from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
-started under ``mpiexec -n N``. The suite's _suite.yaml is copied to
-OUT/SUITE/suite.yaml; at the end the table (scripts/make_table.py) and the
-report over all seeds with its figures (scripts/report.py) are written.
+started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
+``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
+_suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table
+(scripts/make_table.py) and the report over all seeds with its figures
+(scripts/report.py) are written.
 """
 import argparse
 import glob
@@ -89,7 +92,8 @@ def command(config, out, args, overrides=()):
         cmd += ['--set', item]
     if args.ranks > 1:
         from chainer_kfac.distributed.launch import mpiexec_argv
-        cmd = mpiexec_argv(args.ranks) + cmd
+        cmd = mpiexec_argv(args.ranks, ranks_per_node=args.ranks_per_node,
+                           hostfile=args.hostfile) + cmd
     return cmd
 
 
@@ -112,6 +116,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('suite', help='quick, hpml2019, or a config folder')
     parser.add_argument('--ranks', type=int, default=1)
+    parser.add_argument('--ranks-per-node', type=int, default=None,
+                        help='cluster jobs: ranks (GPUs) on each node')
+    parser.add_argument('--hostfile', default=None,
+                        help="cluster jobs: the scheduler's hostfile "
+                             '($PBS_NODEFILE, ...)')
     parser.add_argument('--device', default=None,
                         help='-1 (CPU), cuda (a GPU per rank; each job its '
                              'own GPUs via CUDA_VISIBLE_DEVICES) or @cupy:N; '
@@ -147,6 +156,9 @@ def main():
         env.update(MALLOC_MMAP_THRESHOLD_='4294967296',
                    MALLOC_TRIM_THRESHOLD_='17179869184',
                    MALLOC_TOP_PAD_='1073741824')
+    if args.ranks > 1:
+        from chainer_kfac.distributed.launch import describe
+        print(describe(), flush=True)
     free_slots = _gpu_slots(args)
     pending, running, failed = [], [], []
     for name, config, out, overrides in planned_runs(configs, suite_out,
