@@ -103,8 +103,10 @@ def _gpu_slots(args):
         return []
     import gpu_slots
     try:
-        slots, note = gpu_slots.plan(args.jobs, args.ranks,
-                                     gpu_slots.visible_gpus())
+        # GPUs are per node: what shares them is the ranks on one node.
+        slots, note = gpu_slots.plan(
+            args.jobs, args.ranks_per_node or args.ranks,
+            gpu_slots.visible_gpus())
     except ValueError as e:
         sys.exit('error: {}'.format(e))
     print('GPUs: {}; CUDA_VISIBLE_DEVICES per job: {}'.format(
