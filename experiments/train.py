@@ -25,9 +25,14 @@ if ROOT not in sys.path:
 
 import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
 from chainer_kfac import runtime  # NOQA: E402
+from chainer_kfac.distributed.nccl_check import \
+    NcclUnavailableError  # NOQA: E402
 
+from experiments import comm_setup  # NOQA: E402
 from experiments import config as config_module  # NOQA: E402
 from experiments import datasets  # NOQA: E402
+from experiments import devices  # NOQA: E402
+from experiments import gpu_info  # NOQA: E402
 from experiments import extensions as exp_extensions  # NOQA: E402
 from experiments import training  # NOQA: E402
 
@@ -63,11 +68,11 @@ def main(argv=None):
         sys.exit('error: {}'.format(e))
     runtime.apply_process_defaults(
         args.blas_threads or 'auto', not args.no_malloc_tuning)
-    comm = None
-    if training.in_mpi_launch():
-        comm = chainer_kfac.create_communicator('mpi')
-        if comm.size == 1:
-            comm = None
+    try:
+        comm = comm_setup.make_communicator(config, training.in_mpi_launch())
+        devices.check_available(config['device'], comm)
+    except (devices.DeviceError, NcclUnavailableError) as e:
+        sys.exit('error: {}'.format(e))
     rank = 0 if comm is None else comm.rank
     out = args.out or os.path.join(
         'results', os.path.splitext(os.path.basename(args.config))[0])
@@ -83,7 +88,8 @@ def main(argv=None):
         print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
             info['dataset'], info['source'],
             ', ' + info['path'] if info.get('path') else '',
-            1 if comm is None else comm.size, device, out))
+            1 if comm is None else comm.size, gpu_info.describe(device),
+            out))
         exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
                                  info, args.config, sys.argv)
     if args.resume:

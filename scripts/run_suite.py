@@ -8,18 +8,23 @@
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
 from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
-started under ``mpiexec -n N``. At the end the table (scripts/make_table.py)
-and the figures (scripts/plot_curves.py) of the suite are written and their
-paths printed.
+started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
+``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
+_suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table
+(scripts/make_table.py) and the report over all seeds with its figures
+(scripts/report.py) are written.
 """
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
           'fmnist_e20': 'configs/fmnist_e20'}
 
@@ -31,6 +36,17 @@ def suite_configs(suite):
                  'configs'.format(suite, ', '.join(SUITES)))
     return sorted(p for p in glob.glob(os.path.join(folder, '*.yaml'))
                   if not os.path.basename(p).startswith('_'))
+
+
+def copy_suite_file(configs, suite_out):
+    """The suite's _suite.yaml (target accuracy, SB/LB batch sizes) to
+    OUT/SUITE/suite.yaml, where the table and report read it."""
+    source = os.path.join(os.path.dirname(configs[0]), '_suite.yaml')
+    if not os.path.exists(source):
+        sys.exit('error: {} is missing: the report needs the suite\'s target '
+                 'accuracy and SB/LB batch sizes (see configs/quick/'
+                 '_suite.yaml)'.format(source))
+    shutil.copyfile(source, os.path.join(suite_out, 'suite.yaml'))
 
 
 def parse_seeds(spec):
@@ -78,16 +94,41 @@ def command(config, out, args, overrides=()):
         cmd += ['--set', item]
     if args.ranks > 1:
         from chainer_kfac.distributed.launch import mpiexec_argv
-        cmd = mpiexec_argv(args.ranks) + cmd
+        cmd = mpiexec_argv(args.ranks, ranks_per_node=args.ranks_per_node,
+                           hostfile=args.hostfile) + cmd
     return cmd
+
+
+def _gpu_slots(args):
+    """CUDA_VISIBLE_DEVICES of each job slot with --device cuda, else []."""
+    if args.device != 'cuda':
+        return []
+    import gpu_slots
+    try:
+        # GPUs are per node: what shares them is the ranks on one node.
+        slots, note = gpu_slots.plan(
+            args.jobs, args.ranks_per_node or args.ranks,
+            gpu_slots.visible_gpus())
+    except ValueError as e:
+        sys.exit('error: {}'.format(e))
+    print('GPUs: {}; CUDA_VISIBLE_DEVICES per job: {}'.format(
+        note, ' | '.join(slots)), flush=True)
+    return slots
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('suite', help='quick, hpml2019, or a config folder')
     parser.add_argument('--ranks', type=int, default=1)
+    parser.add_argument('--ranks-per-node', type=int, default=None,
+                        help='cluster jobs: ranks (GPUs) on each node')
+    parser.add_argument('--hostfile', default=None,
+                        help="cluster jobs: the scheduler's hostfile "
+                             '($PBS_NODEFILE, ...)')
     parser.add_argument('--device', default=None,
-                        help='-1 (CPU) or cuda; default: the configs\'')
+                        help='-1 (CPU), cuda (a GPU per rank; each job its '
+                             'own GPUs via CUDA_VISIBLE_DEVICES) or @cupy:N; '
+                             "default: the configs'")
     parser.add_argument('--out', default=os.path.join(ROOT, 'results'))
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at a time (each with one BLAS thread)')
@@ -108,9 +149,14 @@ def main():
     suite_out = os.path.join(args.out, os.path.basename(
         SUITES.get(args.suite, args.suite).rstrip('/')))
     os.makedirs(suite_out, exist_ok=True)
+    copy_suite_file(configs, suite_out)
     # train.py itself uses one BLAS thread and keeps freed memory
     # (chainer_kfac.runtime); --no-malloc-tuning is passed on to it.
     env = dict(os.environ, MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
+    if args.ranks > 1:
+        from chainer_kfac.distributed.launch import describe
+        print(describe(), flush=True)
+    free_slots = _gpu_slots(args)
     pending, running, failed = [], [], []
     for name, config, out, overrides in planned_runs(configs, suite_out,
                                                      args.seeds):
@@ -126,19 +172,24 @@ def main():
             os.makedirs(out, exist_ok=True)
             resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
             log = open(os.path.join(out, 'train.log'), 'a')
+            slot = free_slots.pop(0) if free_slots else None
+            job_env = env if slot is None else dict(
+                env, CUDA_VISIBLE_DEVICES=slot)
             proc = subprocess.Popen(command(config, out, args, overrides),
                                     stdout=log,
-                                    stderr=subprocess.STDOUT, env=env,
+                                    stderr=subprocess.STDOUT, env=job_env,
                                     cwd=ROOT)
-            running.append((name, out, proc, log, time.time()))
+            running.append((name, out, proc, log, time.time(), slot))
             print('[start]   {} ({}) -> {}'.format(
                 name, 'resuming' if resumed else 'new', out), flush=True)
         time.sleep(1)
         for item in list(running):
-            name, out, proc, log, started = item
+            name, out, proc, log, started, slot = item
             if proc.poll() is None:
                 continue
             running.remove(item)
+            if slot is not None:
+                free_slots.append(slot)
             log.close()
             done = total - len(pending) - len(running)
             if proc.returncode == 0:
@@ -151,14 +202,10 @@ def main():
                     flush=True)
     print('suite {} took {:.0f} s'.format(args.suite,
                                          time.time() - start_all))
-    table = os.path.join(suite_out, 'table')
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'make_table.py'),
-                     suite_out, '--out', table], env=env)
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'plot_curves.py'),
-                     suite_out, '--out', os.path.join(suite_out, 'figures')],
-                    env=env)
+    for script in ('make_table.py', 'report.py'):
+        subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
+                                                      script), suite_out],
+                        env=env)
     if failed:
         sys.exit('failed runs: {}'.format(', '.join(failed)))
 

@@ -8,8 +8,13 @@ arranged as (n*ho*wo) x c_out (Grosse & Martens 2016, as Chainer_K-FAC)::
     A = P^T P / n                   (summed over spatial positions)
     G = gy^T gy * n^2 / (n*ho*wo)   (averaged over batch x spatial rows)
 
-A is accumulated over chunks of the batch (:mod:`.conv_patches`), so the
-whole-batch P never exists.
+A is computed without P, from products of the input's rows, in chunks of the
+batch (:mod:`.conv_patches`), so the whole-batch P never exists.
+
+With ``diagonalize=True`` (Chainer_K-FAC's ``FisherBlock.diagonalize``), or a
+link carrying a true ``diag`` attribute (the original honours that too), G is
+kept as its diagonal, the mean over the n*ho*wo rows of (n gy)^2; A stays
+full, as in the original.
 """
 from chainer.functions.connection import convolution_2d as conv_function
 
@@ -22,14 +27,21 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
 
     function_types = (conv_function.Convolution2DFunction,)
 
-    def __init__(self, name, link):
-        super().__init__(name, link)
+    def __init__(self, name, link, diagonalize=False):
+        super().__init__(name, link, diagonalize)
         self._patch_gram = PatchGram(link)
+
+    def diagonal_factors(self):
+        return (False,
+                self.diagonalize or bool(getattr(self.link, 'diag', False)))
 
     def compute_factors(self, function, in_data, out_grad):
         x, gy = in_data[0], out_grad[0]
         n, c_out, ho, wo = gy.shape
         A = self._patch_gram(x, function, ho, wo, 1.0 / n)
         gy_t = gy.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
-        G = gram(gy_t.T, float(n) / (ho * wo))
+        if self.diagonal_factors()[1]:
+            G = (gy_t * gy_t).sum(axis=1) * gy.dtype.type(float(n) / (ho * wo))
+        else:
+            G = gram(gy_t.T, float(n) / (ho * wo))
         return [A, G]

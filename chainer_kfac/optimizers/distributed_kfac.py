@@ -24,24 +24,8 @@ import warnings
 
 from chainer_kfac.distributed import assignment as assignment_module
 from chainer_kfac.distributed.communicator import KFAC_COLLECTIVES
+from chainer_kfac.fisher import UncoveredLinkBlock
 from chainer_kfac.optimizers.kfac import KFAC
-
-
-class _PlainGroup(object):
-    """Parameters of a link K-FAC does not cover (plain momentum update)."""
-
-    factor_names = ()
-    symmetric = False
-
-    def __init__(self, name, params):
-        self.name = name
-        self._params = params
-
-    def params(self):
-        return self._params
-
-    def factor_shapes(self):
-        return []
 
 
 class DistributedKFAC(KFAC):
@@ -56,11 +40,24 @@ class DistributedKFAC(KFAC):
             parameters and the parameters are all-gathered (True), or the
             preconditioned gradients are all-gathered and every rank updates
             everything (False).
+        communicate_after_forward (bool): Chainer_K-FAC's option to send
+            the A factors on a second CUDA stream while the backward runs.
+            Only ``False`` is accepted: here A is computed during the
+            backward (by the statistics hook) and every array of a step
+            travels in one buffer, so there is nothing to send earlier; the
+            values are the same either way.
         **kwargs: :class:`~chainer_kfac.KFAC`'s hyperparameters.
     """
 
     def __init__(self, comm, *, assignment='contiguous',
-                 only_pic_update_weight=True, **kwargs):
+                 only_pic_update_weight=True, communicate_after_forward=False,
+                 **kwargs):
+        if communicate_after_forward:
+            raise ValueError(
+                'DistributedKFAC: communicate_after_forward=True is not '
+                'supported (it only overlaps the A factors\' reduction with '
+                'the backward on GPUs; the result is the same without it): '
+                'drop the option')
         missing = [m for m in KFAC_COLLECTIVES if not hasattr(comm, m)]
         if missing:
             raise TypeError(
@@ -90,8 +87,8 @@ class DistributedKFAC(KFAC):
                     "that the layers can be assigned to ranks and rank 0's "
                     'initial values broadcast'.format(name))
         super(DistributedKFAC, self).setup(link)
-        plain = [_PlainGroup(name, [getattr(sub, n) for n in sorted(
-            sub._params)]) for name, sub in self.uncovered_links]
+        plain = [UncoveredLinkBlock(name, sub)
+                 for name, sub in self.uncovered_links]
         self.groups = list(self.blocks) + plain
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
@@ -148,7 +145,7 @@ class DistributedKFAC(KFAC):
             factors = current.get(group.name)
             if factors is not None:
                 arrays += factors
-                flags += [group.symmetric] * len(factors)
+                flags += group.symmetric_factors()
             send[owner] += arrays
             sym[owner] += flags
         reduced = iter(comm.reduce_scatter_v_arrays(send, sym))
@@ -159,12 +156,11 @@ class DistributedKFAC(KFAC):
                 p.grad[...] = next(reduced)
             if current.get(group.name) is not None:
                 mine[group.name] = [next(reduced) for _ in group.factor_names]
-        owned_blocks = [g for g in owned if g.factor_names]
         owned_params = [(g.name + '/' + p.name, p) for g in owned
                         for p in g.params()]
-        if not self._all_finite(step, owned_blocks, mine, owned_params):
+        if not self._all_finite(step, owned, mine, owned_params):
             return
-        self._precondition_blocks(step, owned_blocks, mine)
+        self._precondition_blocks(step, owned, mine)
         self.t += 1
         if self.only_pic_update_weight:
             for group in owned:

@@ -35,13 +35,17 @@ def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
     configs.mkdir()
     for name in ('sb_kfac_mixup', 'lb_kfac_mixup'):
         write(str(configs), name, epochs=1)
+    with open(str(configs / '_suite.yaml'), 'w') as f:
+        f.write('target_accuracy: 0.1\nbatch_classes: {SB: 16, LB: 64}\n')
     out = str(tmp_path / 'results')
     first = run_suite(str(configs), out)
     assert first.count('[done]') == 2
     suite = os.path.join(out, 'tiny')
     assert os.path.exists(os.path.join(suite, 'table.md'))
     assert os.path.exists(os.path.join(suite, 'figures', 'mixup_kfac.png'))
-    assert 'figure:' in first and '## Runs' in first
+    assert os.path.exists(os.path.join(suite, 'suite.yaml'))
+    assert os.path.exists(os.path.join(suite, 'report.md'))
+    assert 'report:' in first and '## Runs' in first
 
     # Make lb "interrupted": longer schedule, no DONE, snapshot of epoch 1.
     write(str(configs), 'lb_kfac_mixup', epochs=2)
@@ -53,3 +57,32 @@ def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
         assert [e['epoch'] for e in json.load(f)] == [1, 2]
     with open(os.path.join(suite, 'lb_kfac_mixup', 'train.log')) as f:
         assert 'resumed from' in f.read()
+
+
+def test_parse_seeds_ranges_lists_and_errors():
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import argparse
+    import run_suite
+    assert run_suite.parse_seeds('0-4') == [0, 1, 2, 3, 4]
+    assert run_suite.parse_seeds('0,2,5') == [0, 2, 5]
+    assert run_suite.parse_seeds('1-2,7') == [1, 2, 7]
+    for bad in ('a', '1,1', ''):
+        try:
+            run_suite.parse_seeds(bad)
+        except argparse.ArgumentTypeError as e:
+            assert '--seeds' in str(e)
+        else:
+            raise AssertionError('accepted --seeds {!r}'.format(bad))
+
+
+def test_planned_runs_one_folder_per_seed(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import run_suite
+    runs = run_suite.planned_runs(['/c/sb_kfac.yaml', '/c/lb_kfac.yaml'],
+                                  str(tmp_path), [3, 4])
+    assert [r[0] for r in runs] == ['seed_3/sb_kfac', 'seed_3/lb_kfac',
+                                    'seed_4/sb_kfac', 'seed_4/lb_kfac']
+    assert runs[2][2] == os.path.join(str(tmp_path), 'seed_4', 'sb_kfac')
+    assert runs[2][3] == ['seed=4']
+    assert run_suite.planned_runs(['/c/x.yaml'], 'o', None) == [
+        ('x', '/c/x.yaml', os.path.join('o', 'x'), [])]
