@@ -37,6 +37,14 @@ from experiments import extensions as exp_extensions  # NOQA: E402
 from experiments import training  # NOQA: E402
 
 
+def _thread_count(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            'must be a whole number >= 1, got {}'.format(text))
+    return value
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description='Train LeNet-5 with momentum SGD or K-FAC.')
@@ -51,7 +59,7 @@ def parse_args(argv):
                         "run, or 'auto' for the latest one in --out")
     parser.add_argument('--quiet', action='store_true',
                         help='no progress bar and no per-epoch table')
-    parser.add_argument('--blas-threads', type=int, default=None,
+    parser.add_argument('--blas-threads', type=_thread_count, default=None,
                         help='BLAS threads per process (default: 1, or '
                         'OMP_NUM_THREADS/OPENBLAS_NUM_THREADS if exported)')
     parser.add_argument('--no-malloc-tuning', action='store_true',

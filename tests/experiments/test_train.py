@@ -36,6 +36,9 @@ def check_outputs(out, ranks):
     assert env['ranks'] == ranks
     assert len(env['git']['commit']) == 40          # this repository
     assert isinstance(env['git']['dirty'], bool)
+    assert set(env['runtime']['blas_threads'].values()) == {1}
+    assert env['runtime']['kfac_work_threads'] == 1
+    assert 'source' in env['runtime']['malloc']
     with open(os.path.join(out, 'config.yaml')) as f:
         assert 'dataset: synthetic' in f.read()
     return log
@@ -49,6 +52,29 @@ def test_single_process(tmp_path, run):
     log = check_outputs(out, 1)
     assert os.path.exists(os.path.join(out, 'snapshot_epoch_2'))
     assert log[1]['main/loss'] < 2.5
+
+
+def test_blas_threads_option_is_applied_and_recorded(tmp_path):
+    from chainer_kfac.runtime import blas
+    before = min(blas.blas_thread_counts().values())
+    out = str(tmp_path / 'threads')
+    try:
+        train.main(['--config', config('sb_kfac_nomixup'), '--set',
+                    'epochs=1', '--out', out, '--blas-threads', '2',
+                    '--no-malloc-tuning'] + COMMON)
+    finally:
+        blas.set_blas_threads(before)
+    with open(os.path.join(out, 'env.json')) as f:
+        runtime = json.load(f)['runtime']
+    assert set(runtime['blas_threads'].values()) == {2}
+    assert runtime['blas_source'] == 'requested'
+    assert runtime['malloc']['applied'] == {}
+
+
+def test_blas_threads_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        train.parse_args(['--config', 'x.yaml', '--blas-threads', '0'])
+    assert 'must be a whole number >= 1' in capsys.readouterr().err
 
 
 @pytest.mark.mpi
