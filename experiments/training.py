@@ -1,7 +1,5 @@
 """Build the Trainer of one experiment from a resolved config."""
-import glob
 import os
-import re
 
 import numpy
 
@@ -13,21 +11,17 @@ import chainer_kfac
 from chainer_kfac.iterators import MixupIterator
 from chainer_kfac.links import MixupClassifier
 from chainer_kfac.models import LeNet5
+from experiments import checkpoint
 from experiments import datasets
 from experiments import extensions as exp_extensions
 
-SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+rank_suffix = checkpoint.rank_suffix
 
 
 def in_mpi_launch():
     """True when started by mpiexec/mpirun (Open MPI, MPICH, PMIx)."""
     return any(k in os.environ for k in (
         'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'PMIX_RANK', 'MPI_LOCALNRANKS'))
-
-
-def rank_suffix(comm):
-    return '' if comm is None or comm.size == 1 else '.rank{}'.format(
-        comm.rank)
 
 
 def get_device(spec, comm):
@@ -135,7 +129,7 @@ def build_trainer(config, out, comm=None, progress=True):
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
         config['lr_schedule']['factor']))
 
-    trainer.extend(extensions.snapshot(filename=SNAPSHOT + rank_suffix(comm)),
+    trainer.extend(checkpoint.ConsistentSnapshot(comm),
                    trigger=(config['snapshot_every'], 'epoch'))
     # A run that dies leaves its state in a separate file, so that it can
     # never overwrite (or be mistaken for) an end-of-epoch snapshot.
@@ -168,28 +162,4 @@ def build_trainer(config, out, comm=None, progress=True):
                 ['main/accuracy', 'validation/main/accuracy'], 'epoch',
                 file_name='accuracy.png'))
     return trainer, info, device
-
-
-def latest_snapshot(out, comm=None):
-    """The newest ``snapshot_epoch_N`` in ``out`` (None if there is none)."""
-    suffix = rank_suffix(comm)
-    best, best_epoch = None, -1
-    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*' + suffix)):
-        m = re.match(r'snapshot_epoch_(\d+)' + re.escape(suffix) + '$',
-                     os.path.basename(path))
-        if m and int(m.group(1)) > best_epoch:
-            best, best_epoch = path, int(m.group(1))
-    return best
-
-
-def resume(trainer, path, comm=None):
-    """Load a Trainer snapshot (under MPI, each rank's own file)."""
-    target = path + rank_suffix(comm) if comm is not None and \
-        comm.size > 1 and not path.endswith(rank_suffix(comm)) else path
-    if not os.path.isfile(target):
-        raise FileNotFoundError(
-            'snapshot {} does not exist (--resume takes a snapshot_epoch_N '
-            'file from the run\'s output folder, or `auto`)'.format(target))
-    chainer.serializers.load_npz(target, trainer)
-    return target
 
