@@ -7,7 +7,9 @@
 
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
-from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
+from its latest complete checkpoint (``--resume auto``). One runner per
+output folder (a lock naming its PID and host, scripts/suite_lock.py); the
+training children die with the runner (scripts/suite_children.py). With ``--ranks N > 1`` each run is
 started under ``mpiexec -n N``. At the end the table (scripts/make_table.py)
 and the figures (scripts/plot_curves.py) of the suite are written and their
 paths printed.
@@ -18,6 +20,9 @@ import os
 import subprocess
 import sys
 import time
+
+import suite_children
+import suite_lock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
@@ -106,6 +111,20 @@ def main():
     suite_out = os.path.join(args.out, os.path.basename(
         SUITES.get(args.suite, args.suite).rstrip('/')))
     os.makedirs(suite_out, exist_ok=True)
+    try:
+        lock = suite_lock.SuiteLock(suite_out).acquire()
+    except suite_lock.LockHeld as e:
+        sys.exit('error: {}'.format(e))
+    children = suite_children.ChildGroups()
+    children.install_signal_handlers()
+    try:
+        run_all(args, configs, suite_out, children)
+    finally:
+        children.stop_all()
+        lock.release()
+
+
+def run_all(args, configs, suite_out, children):
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
         'OMP_NUM_THREADS', '1'), MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
     if not args.no_malloc_tuning and not any(k.startswith('MALLOC_')
@@ -131,10 +150,9 @@ def main():
             os.makedirs(out, exist_ok=True)
             resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
             log = open(os.path.join(out, 'train.log'), 'a')
-            proc = subprocess.Popen(command(config, out, args, overrides),
-                                    stdout=log,
-                                    stderr=subprocess.STDOUT, env=env,
-                                    cwd=ROOT)
+            proc = children.popen(command(config, out, args, overrides),
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   env=env, cwd=ROOT)
             running.append((name, out, proc, log, time.time()))
             print('[start]   {} ({}) -> {}'.format(
                 name, 'resuming' if resumed else 'new', out), flush=True)
