@@ -61,16 +61,18 @@ def rank_refusal(out, size):
         if info.get('ranks', size) != size:
             return _rank_message(out, info['ranks'], size,
                                  'snapshot_epoch_{}.complete'.format(epoch))
-    for path in sorted(glob.glob(os.path.join(out, 'snapshot_*'))):
-        name = os.path.basename(path)
-        m = re.search(r'\.rank(\d+)$', name)
-        if name.endswith('.complete'):
-            continue
-        if m and (size == 1 or int(m.group(1)) >= size):
-            return _rank_message(out, '{} or more'.format(
-                int(m.group(1)) + 1), size, name)
-        if not m and size > 1 and name.startswith('snapshot_epoch_'):
-            return _rank_message(out, 1, size, name)
+    names = [os.path.basename(p) for p in glob.glob(os.path.join(
+        out, 'snapshot_*')) if not p.endswith(checkpoint.MARKER_SUFFIX)]
+    ranks = [int(m.group(1)) for m in (re.search(r'\.rank(\d+)$', n)
+                                       for n in names) if m]
+    if ranks and (size == 1 or max(ranks) >= size):
+        return _rank_message(out, '{} or more'.format(max(ranks) + 1), size,
+                             'files ending in .rank0...rank{}'.format(
+                                 max(ranks)))
+    plain = [n for n in names if n.startswith('snapshot_epoch_') and
+             not re.search(r'\.rank\d+$', n)]
+    if plain and size > 1:
+        return _rank_message(out, 1, size, plain[0])
     return None
 
 

@@ -53,7 +53,9 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    args.command = [os.path.abspath(__file__)] + argv
     comm = make_communicator()
     with failure.raise_on_signals(), failure.end_all_ranks_on_failure(comm):
         try:
@@ -98,7 +100,7 @@ def run(args, config, comm):
             ', ' + info['path'] if info.get('path') else '',
             1 if comm is None else comm.size, device, out))
         exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
-                                 info, args.config, sys.argv)
+                                 info, args.config, args.command)
     if snapshot:
         resume.load(trainer, snapshot)
         if rank == 0:

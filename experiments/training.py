@@ -47,6 +47,7 @@ def load_data(config, comm):
         train, test, info = datasets.load(
             config['dataset'], config['data_dir'],
             tuple(config['synthetic_size']))
+        check_labels(train, test, info)
     else:
         train = test = info = None
     if comm is not None:
@@ -56,6 +57,20 @@ def load_data(config, comm):
                                           seed=config['seed'])
         test = chainermn.scatter_dataset(test, comm)
     return train, test, info
+
+
+def check_labels(train, test, info, n_classes=10):
+    """Every label is a class of LeNet-5 (10 outputs): 0 <= t < n_classes."""
+    for split, data in (('train', train), ('test', test)):
+        labels = numpy.asarray(data._datasets[1]) if hasattr(
+            data, '_datasets') else numpy.asarray([t for _, t in data])
+        bad = numpy.flatnonzero((labels < 0) | (labels >= n_classes))
+        if bad.size:
+            raise datasets.DatasetError(
+                '{} {} set ({}): {} label(s) outside 0..{}, e.g. {} at index '
+                '{}; the label file is corrupt or of another dataset'.format(
+                    info.get('dataset'), split, info.get('path', 'generated'),
+                    bad.size, n_classes - 1, labels[bad[0]], bad[0]))
 
 
 def make_model(config, sample_x):
@@ -145,6 +160,9 @@ def build_trainer(config, out, comm=None, progress=True):
         return os.path.join(tr.out, name)
 
     trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
+    if hasattr(optimizer, 'skipped_steps'):
+        trainer.extend(exp_extensions.SkippedStepsReport(),
+                       trigger=eval_trigger)
     if rank == 0:
         trainer.extend(extensions.LogReport(trigger=eval_trigger))
         trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
@@ -155,11 +173,12 @@ def build_trainer(config, out, comm=None, progress=True):
             trainer.extend(extensions.PrintReport(entries))
             trainer.extend(extensions.ProgressBar(update_interval=10))
         if extensions.PlotReport.available():
-            trainer.extend(extensions.PlotReport(
-                ['main/loss', 'validation/main/loss'], 'epoch',
-                file_name='loss.png'))
-            trainer.extend(extensions.PlotReport(
-                ['main/accuracy', 'validation/main/accuracy'], 'epoch',
-                file_name='accuracy.png'))
+            # A stateless trigger: PlotReport does not save its own, so the
+            # default one fires again after a resume (a duplicate point).
+            for kind in ('loss', 'accuracy'):
+                trainer.extend(extensions.PlotReport(
+                    ['main/' + kind, 'validation/main/' + kind], 'epoch',
+                    trigger=exp_extensions.FractionOfEpochTrigger(1),
+                    filename=kind + '.png'))
     return trainer, info, device
 
