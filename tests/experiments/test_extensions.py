@@ -42,3 +42,42 @@ def test_step_schedule_halves_after_the_drop_epoch():
     assert sched.lr_at(71.0) == 0.004
     assert sched.lr_at(149.5) == 0.004
     assert StepLRSchedule(1.0, [2, 1], 0.1).lr_at(2.5) == pytest.approx(0.01)
+
+
+class FakeUpdater(object):
+    def __init__(self, before, now, new_epoch):
+        self.previous_epoch_detail = before
+        self.epoch_detail = now
+        self.is_new_epoch = new_epoch
+
+
+class FakeTrainer(object):
+    def __init__(self, updater):
+        self.updater = updater
+
+
+def fires(trigger, iters_per_epoch, iterations):
+    """Iterations (1-based) at which ``trigger`` fires."""
+    out = []
+    for it in range(1, iterations + 1):
+        before = (it - 1) / iters_per_epoch
+        now = it / iters_per_epoch
+        new_epoch = it % iters_per_epoch == 0
+        if trigger(FakeTrainer(FakeUpdater(before, now, new_epoch))):
+            out.append(it)
+    return out
+
+
+def test_fraction_of_epoch_trigger_quarters_and_epoch_ends():
+    from experiments.extensions import FractionOfEpochTrigger
+    # 10 iterations per epoch: quarters at 2.5, 5, 7.5 -> iterations 3, 5, 8,
+    # and always at the epoch's end (10, 20).
+    assert fires(FractionOfEpochTrigger(4), 10, 20) == \
+        [3, 5, 8, 10, 13, 15, 18, 20]
+    assert fires(FractionOfEpochTrigger(1), 7, 21) == [7, 14, 21]
+
+
+def test_fraction_of_epoch_trigger_rejects_zero():
+    from experiments.extensions import FractionOfEpochTrigger
+    with pytest.raises(ValueError, match='evals_per_epoch'):
+        FractionOfEpochTrigger(0)

@@ -53,3 +53,32 @@ def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
         assert [e['epoch'] for e in json.load(f)] == [1, 2]
     with open(os.path.join(suite, 'lb_kfac_mixup', 'train.log')) as f:
         assert 'resumed from' in f.read()
+
+
+def test_parse_seeds_ranges_lists_and_errors():
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import argparse
+    import run_suite
+    assert run_suite.parse_seeds('0-4') == [0, 1, 2, 3, 4]
+    assert run_suite.parse_seeds('0,2,5') == [0, 2, 5]
+    assert run_suite.parse_seeds('1-2,7') == [1, 2, 7]
+    for bad in ('a', '1,1', ''):
+        try:
+            run_suite.parse_seeds(bad)
+        except argparse.ArgumentTypeError as e:
+            assert '--seeds' in str(e)
+        else:
+            raise AssertionError('accepted --seeds {!r}'.format(bad))
+
+
+def test_planned_runs_one_folder_per_seed(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import run_suite
+    runs = run_suite.planned_runs(['/c/sb_kfac.yaml', '/c/lb_kfac.yaml'],
+                                  str(tmp_path), [3, 4])
+    assert [r[0] for r in runs] == ['seed_3/sb_kfac', 'seed_3/lb_kfac',
+                                    'seed_4/sb_kfac', 'seed_4/lb_kfac']
+    assert runs[2][2] == os.path.join(str(tmp_path), 'seed_4', 'sb_kfac')
+    assert runs[2][3] == ['seed=4']
+    assert run_suite.planned_runs(['/c/x.yaml'], 'o', None) == [
+        ('x', '/c/x.yaml', os.path.join('o', 'x'), [])]
