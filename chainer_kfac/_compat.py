@@ -1,22 +1,25 @@
 """Compatibility layer: Chainer 7.8.1 on NumPy 2, Python 3.12 and CuPy 13/14.
 
 Chainer's last release predates NumPy 2 and Python 3.12. Four places in it
-break there; each is answered below by a *source patch* applied while the
-module is imported (a meta-path finder rewrites one line of that module's
-source), and only when the running stack actually needs it. Nothing is
-patched globally: ``numpy`` itself is never given back removed aliases.
+break there, each only where the running stack needs it; nothing is patched
+globally (``numpy`` itself is never given back removed aliases). Two kinds:
 
-This module must be imported before Chainer; ``chainer_kfac/__init__.py``
-does so. Importing it after Chainer is too late for the patches that act at
-import time, so :func:`install` raises in that case unless every needed
-patch is already in effect.
+- *import-time* breakage (``chainer._environment_check``, ``as_strided``:
+  module-level code fails): a meta-path finder rewrites those lines of the
+  module's source while it is imported. If the module is already imported,
+  it imported fine, so nothing is needed;
+- *call-time* breakage (``resize_images``, ChainerMN's ``unpack_params``):
+  the function is replaced in its module after the module is imported (now,
+  if it already is), so ``import chainer`` may come before
+  ``import chainer_kfac``.
 
-``applied()`` lists the patches that were installed, for logs and tests.
+``applied()`` lists the patches in effect, for logs and tests.
 """
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+import types
 
 import numpy
 
@@ -35,6 +38,7 @@ def _numpy_float_alias_removed():
     return not isinstance(getattr(numpy, '__dict__', {}).get('float'), type)
 
 
+# Import-time patches:
 # (module, reason, [(old source text, new source text), ...], needed?)
 _PATCHES = [
     (
@@ -78,20 +82,6 @@ _PATCHES = [
              "(np.float16, np.float32, np.float64, np.longdouble):"),
         ],
         lambda: not hasattr(numpy, 'sctypes'),
-    ),
-    (
-        'chainer.functions.array.resize_images',
-        'the numpy.float alias was removed in NumPy 1.24',
-        [('dtype=numpy.float)', 'dtype=numpy.float64)')],
-        _numpy_float_alias_removed,
-    ),
-    (
-        'chainermn.communicators._memory_utility',
-        'xp.array(copy=False) raises when a copy is needed under NumPy 2 '
-        'and CuPy 14',
-        [('v = xp.array(v, copy=False, dtype=transfer_dtype)',
-          'v = v.astype(transfer_dtype, copy=False)')],
-        lambda: _NUMPY2 or _cupy_major() >= 14,
     ),
 ]
 
@@ -139,40 +129,127 @@ class _PatchingLoader(importlib.machinery.SourceFileLoader):
                        dont_inherit=True)
 
 
+class _AfterImportLoader(importlib.abc.Loader):
+    """Runs a module's own loader, then replaces functions in it."""
+
+    def __init__(self, loader, fix):
+        self._loader = loader
+        self._fix = fix
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._fix(module)
+
+
 class _PatchingFinder(importlib.abc.MetaPathFinder):
 
-    def __init__(self, patches):
-        self._patches = patches
+    def __init__(self, sources, fixes):
+        self._sources = sources
+        self._fixes = fixes
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in self._patches:
+        if fullname not in self._sources and fullname not in self._fixes:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.origin:
             return None
-        spec.loader = _PatchingLoader(fullname, spec.origin,
-                                      self._patches[fullname])
+        if fullname in self._sources:
+            spec.loader = _PatchingLoader(fullname, spec.origin,
+                                          self._sources[fullname])
+        else:
+            spec.loader = _AfterImportLoader(spec.loader,
+                                             self._fixes[fullname])
         return spec
 
+
+# -- call-time patches: functions replaced after import --------------------
+class _NumpyWithFloatAlias(types.ModuleType):
+    """``numpy`` with the removed ``numpy.float`` (= builtin float), seen only
+    by the one function given it as its global ``numpy``."""
+
+    float = float
+
+    def __getattr__(self, name):
+        return getattr(numpy, name)
+
+
+def _fix_resize_images(module):
+    original = module.compute_indices_and_weights
+    if getattr(original, '_chainer_kfac_compat', False):
+        return
+    fixed = types.FunctionType(
+        original.__code__,
+        dict(original.__globals__, numpy=_NumpyWithFloatAlias('numpy')),
+        original.__name__, original.__defaults__, original.__closure__)
+    fixed._chainer_kfac_compat = True
+    module.compute_indices_and_weights = fixed
+
+
+def _unpack_params(params, attr_name, buffer, transfer_dtype, zero_fill,
+                   stream=None):
+    """ChainerMN's ``unpack_params``, converting with ``astype(copy=False)``
+    where it called ``xp.array(copy=False)`` (which raises under NumPy 2
+    and CuPy 14 when a copy is needed)."""
+    offset = 0
+    itemsize = numpy.dtype(transfer_dtype).itemsize
+    for param in params:
+        v = getattr(param, attr_name)
+        if attr_name == 'grad' and v is None and zero_fill:
+            v = param.xp.empty_like(param.data)
+            setattr(param, attr_name, v)
+        own_dtype = v.dtype
+        if own_dtype != transfer_dtype:
+            v = v.astype(transfer_dtype, copy=False)
+        buffer.to_device(v, v.size * itemsize, offset, stream)
+        offset += v.size * itemsize
+        if own_dtype != transfer_dtype:
+            getattr(param, attr_name)[...] = v.astype(own_dtype)
+
+
+_unpack_params._chainer_kfac_compat = True
+
+
+def _fix_memory_utility(module):
+    module.unpack_params = _unpack_params
+
+
+# (module, reason, fix(module), needed?)
+_CALL_PATCHES = [
+    ('chainer.functions.array.resize_images',
+     'the numpy.float alias was removed in NumPy 1.24',
+     _fix_resize_images, _numpy_float_alias_removed),
+    ('chainermn.communicators._memory_utility',
+     'xp.array(copy=False) raises when a copy is needed under NumPy 2 '
+     'and CuPy 14',
+     _fix_memory_utility, lambda: _NUMPY2 or _cupy_major() >= 14),
+]
 
 _installed = {}
 
 
 def install():
-    """Install the patches this stack needs; idempotent."""
+    """Install the patches this stack needs; idempotent. Works whether or
+    not Chainer is already imported (see the module docstring)."""
     if _installed:
         return
-    needed = {name: repl for name, _, repl, need in _PATCHES if need()}
-    late = [name for name in needed if name in sys.modules]
-    if late:
-        raise ImportError(
-            'chainer_kfac must be imported before {} so that its '
-            'compatibility patches apply; put `import chainer_kfac` before '
-            '`import chainer`'.format(', '.join(late)))
-    if needed:
-        sys.meta_path.insert(0, _PatchingFinder(needed))
-    _installed.update({name: reason for name, reason, _, _ in _PATCHES
-                       if name in needed})
+    sources, fixes = {}, {}
+    for name, reason, replacements, needed in _PATCHES:
+        if needed() and name not in sys.modules:
+            sources[name] = replacements
+            _installed[name] = reason
+    for name, reason, fix, needed in _CALL_PATCHES:
+        if not needed():
+            continue
+        _installed[name] = reason
+        if name in sys.modules:
+            fix(sys.modules[name])
+        else:
+            fixes[name] = fix
+    if sources or fixes:
+        sys.meta_path.insert(0, _PatchingFinder(sources, fixes))
     _installed.setdefault('__done__', '')
 
 

@@ -8,12 +8,33 @@ against :data:`SCHEMA`: an unknown key, a wrong type, a value outside
 :class:`ConfigError` naming the file and the key.
 """
 import copy
+import dataclasses
 import os
 import re
+import typing
 
 import yaml
 
+from chainer_kfac.optimizers.kfac import KFACHyperparameters
+from chainer_kfac.optimizers.kfac import ON_NONFINITE
+from experiments import devices
+
 NUMBER = (int, float)
+#: Config types of the annotations in KFACHyperparameters.
+_TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
+          typing.Optional[str]: (str, type(None))}
+#: KFAC's hyperparameters that are not in the `kfac:` section: `lr` and
+#: `momentum` are in `optimizer:` (shared with momentum SGD), `lr_pre` is
+#: the schedule's business.
+_NOT_IN_KFAC_SECTION = ('lr', 'lr_pre', 'momentum')
+
+
+def kfac_section():
+    """The `kfac:` section's schema: KFAC's own names and defaults."""
+    return {f.name: (_TYPES[f.type], f.default)
+            for f in dataclasses.fields(KFACHyperparameters)
+            if f.name not in _NOT_IN_KFAC_SECTION}
+
 
 #: key -> (allowed types, default); nested dicts are sections.
 SCHEMA = {
@@ -23,6 +44,7 @@ SCHEMA = {
     'synthetic_size': ((list,), [512, 256]),
     'model': ((str,), 'lenet5'),
     'device': ((int, str), -1),
+    'communicator': ((str,), 'mpi'),
     'seed': ((int,), 0),
     'epochs': (NUMBER, 1),
     'batch_size': ((int,), 128),
@@ -35,18 +57,7 @@ SCHEMA = {
         'momentum': (NUMBER, 0.9),
         'weight_decay': (NUMBER, 0.0),
     },
-    'kfac': {
-        'cov_ema_decay': (NUMBER, 0.99),
-        'damping': (NUMBER, 0.03),
-        'stab_coeff': (NUMBER, 16.0),
-        'pi_type': ((str, type(None)), 'tracenorm'),
-        'use_cholesky': ((bool,), True),
-        'acc_iters': ((int,), 1),
-        'adjust_momentum': ((bool,), False),
-        'cov_update_freq': ((int,), 1),
-        'inv_update_freq': ((int,), 1),
-        'on_nonfinite': ((str,), 'raise'),
-    },
+    'kfac': kfac_section(),
     'distributed': {
         'assignment': ((str,), 'contiguous'),
         'only_pic_update_weight': ((bool,), True),
@@ -66,11 +77,10 @@ CHOICES = {
     'model': ('lenet5',),
     'optimizer.name': ('momentum_sgd', 'kfac'),
     'distributed.assignment': ('contiguous', 'balanced'),
-    'kfac.on_nonfinite': ('raise', 'skip'),
+    'kfac.on_nonfinite': ON_NONFINITE,
+    'communicator': ('mpi', 'pure_nccl'),
     'kfac.pi_type': ('tracenorm', None),
 }
-
-
 
 
 class Range(object):
@@ -141,6 +151,10 @@ RESUME_SAFE = {
     'snapshot_every': 'how often checkpoints are written',
 }
 
+#: key -> function that raises ValueError on a bad value (its message is
+#: prefixed with the file and key).
+CHECKS = {'device': devices.parse}
+
 
 class ConfigError(ValueError):
     """A config file or key is wrong; the message names both."""
@@ -204,6 +218,8 @@ def _parse_override(item):
         raise ConfigError('--set {!r}: expected key=value (e.g. '
                           'optimizer.lr=0.01)'.format(item))
     key, raw = item.split('=', 1)
+    if raw.startswith('@'):  # YAML reserves '@'; a device such as @cupy:0
+        return key.strip(), raw
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError as e:
@@ -262,6 +278,11 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
         if dotted in RANGES and not RANGES[dotted].contains(value):
             raise ConfigError('{}: `{}` must be {}, not {!r}'.format(
                 where, dotted, RANGES[dotted], value))
+        if dotted in CHECKS:
+            try:
+                CHECKS[dotted](value)
+            except ValueError as e:
+                raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
         out[key] = value
     for key, spec in schema.items():
         if key not in out:

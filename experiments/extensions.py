@@ -11,6 +11,9 @@ import numpy
 import chainer
 from chainer import training
 
+from chainer_kfac.optimizers.kfac import KFAC
+from experiments import gpu_info
+
 
 class StepLRSchedule(training.Extension):
     """lr = base_lr * factor ** (number of drop epochs already passed).
@@ -19,6 +22,13 @@ class StepLRSchedule(training.Extension):
     first iteration after epoch 71 is complete, the rate is halved. The rate
     is a function of the updater's ``epoch_detail`` only, so a resumed run
     gets the same schedule.
+
+    For K-FAC it sets ``lr_pre`` to the rate in use before each call, as
+    Chainer_K-FAC's schedules do (examples/imagenet/train.py,
+    LrPolynomialDecay), so ``adjust_momentum`` scales the momentum of the
+    step after a drop by new/old. ``initialize`` sets the rate only:
+    ``lr_pre`` is the optimizer's (its ``lr`` when new, the snapshot's when
+    resumed).
     """
 
     trigger = 1, 'iteration'
@@ -35,12 +45,17 @@ class StepLRSchedule(training.Extension):
         return self.base_lr * self.factor ** drops
 
     def initialize(self, trainer):
-        self(trainer)
+        self._set(trainer, keep_previous=False)
 
     def __call__(self, trainer):
+        self._set(trainer, keep_previous=True)
+
+    def _set(self, trainer, keep_previous):
         updater = trainer.updater
-        setattr(updater.get_optimizer('main'), self.attr,
-                self.lr_at(updater.epoch_detail))
+        optimizer = updater.get_optimizer('main')
+        if keep_previous and isinstance(optimizer, KFAC):
+            optimizer.lr_pre = getattr(optimizer, self.attr)
+        setattr(optimizer, self.attr, self.lr_at(updater.epoch_detail))
 
 
 class FractionOfEpochTrigger(object):
@@ -160,6 +175,7 @@ def write_env(path, comm, device, data_info, config_path, argv):
         'ranks': 1 if comm is None else comm.size,
         'device': str(device), 'dataset': data_info,
         'compat_patches': sorted(chainer_kfac._compat.applied()),
+        'gpu_stack': gpu_info.gpu_stack(),
         'env': {k: os.environ[k] for k in ('OMP_NUM_THREADS',
                                            'OPENBLAS_NUM_THREADS')
                 if k in os.environ},

@@ -21,6 +21,8 @@ import time
 import traceback
 
 GRACE_S = 15.0
+#: before MPI is set up, how long the other ranks let rank 0 speak first.
+QUIET_PAUSE_S = 2.0
 
 #: environment variables that hold the rank under mpiexec, before MPI_Init.
 RANK_VARIABLES = ('OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK')
@@ -51,6 +53,8 @@ def exit_error(message, comm=None):
     rank = launch_rank() if comm is None else comm.rank
     if rank == 0:
         raise SystemExit('error: {}'.format(message))
+    if comm is None:
+        time.sleep(QUIET_PAUSE_S)
     raise QuietExit()
 
 

@@ -25,10 +25,15 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
+from chainer_kfac.distributed.nccl_check import \
+    NcclUnavailableError  # NOQA: E402
 
 from experiments import checkpoint  # NOQA: E402
+from experiments import comm_setup  # NOQA: E402
 from experiments import config as config_module  # NOQA: E402
 from experiments import datasets  # NOQA: E402
+from experiments import devices  # NOQA: E402
+from experiments import gpu_info  # NOQA: E402
 from experiments import extensions as exp_extensions  # NOQA: E402
 from experiments import failure  # NOQA: E402
 from experiments import resume  # NOQA: E402
@@ -56,22 +61,17 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     args.command = [os.path.abspath(__file__)] + argv
-    comm = make_communicator()
+    try:
+        config = config_module.load_config(args.config, args.set)
+    except config_module.ConfigError as e:
+        failure.exit_error(e)           # the same on every rank: shown once
+    try:
+        comm = comm_setup.make_communicator(config, training.in_mpi_launch())
+        devices.check_available(config['device'], comm)
+    except (devices.DeviceError, NcclUnavailableError) as e:
+        failure.exit_error(e)
     with failure.raise_on_signals(), failure.end_all_ranks_on_failure(comm):
-        try:
-            config = config_module.load_config(args.config, args.set)
-        except config_module.ConfigError as e:
-            failure.exit_error(e, comm)
         run(args, config, comm)
-
-
-def make_communicator():
-    """The MPI communicator under mpiexec with more than one rank, else
-    None."""
-    if not training.in_mpi_launch():
-        return None
-    comm = chainer_kfac.create_communicator('mpi')
-    return None if comm.size == 1 else comm
 
 
 def run(args, config, comm):
@@ -98,7 +98,8 @@ def run(args, config, comm):
         print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
             info['dataset'], info['source'],
             ', ' + info['path'] if info.get('path') else '',
-            1 if comm is None else comm.size, device, out))
+            1 if comm is None else comm.size, gpu_info.describe(device),
+            out))
         exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
                                  info, args.config, args.command)
     if snapshot:

@@ -13,6 +13,7 @@ from chainer_kfac.links import MixupClassifier
 from chainer_kfac.models import LeNet5
 from experiments import checkpoint
 from experiments import datasets
+from experiments import devices
 from experiments import extensions as exp_extensions
 
 rank_suffix = checkpoint.rank_suffix
@@ -25,21 +26,9 @@ def in_mpi_launch():
 
 
 def get_device(spec, comm):
-    """``-1``: CPU; ``cuda``: the GPU of this rank's intra_rank; an int
-    >= 0: that GPU."""
-    if spec in (-1, '-1', 'cpu', '@numpy'):
-        return chainer.get_device('@numpy')
-    if spec == 'cuda':
-        gpu = 0 if comm is None else comm.intra_rank
-    elif isinstance(spec, int) and spec >= 0:
-        gpu = spec
-    else:
-        raise ValueError('device: use -1 (CPU), cuda, or a GPU number, not '
-                         '{!r}'.format(spec))
-    import cupy  # NOQA: F401  (only when a GPU is asked for)
-    device = chainer.get_device('@cupy:{}'.format(gpu))
-    device.use()
-    return device
+    """The Chainer device of the config's ``device`` on this rank (see
+    experiments/devices.py)."""
+    return devices.get_device(spec, comm)
 
 
 def load_data(config, comm):

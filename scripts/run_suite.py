@@ -21,10 +21,11 @@ import subprocess
 import sys
 import time
 
-import suite_children
-import suite_lock
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+
+import suite_children  # NOQA: E402
+import suite_lock  # NOQA: E402
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
           'fmnist_e20': 'configs/fmnist_e20'}
 
@@ -85,12 +86,29 @@ def command(config, out, args, overrides=()):
     return cmd
 
 
+def _gpu_slots(args):
+    """CUDA_VISIBLE_DEVICES of each job slot with --device cuda, else []."""
+    if args.device != 'cuda':
+        return []
+    import gpu_slots
+    try:
+        slots, note = gpu_slots.plan(args.jobs, args.ranks,
+                                     gpu_slots.visible_gpus())
+    except ValueError as e:
+        sys.exit('error: {}'.format(e))
+    print('GPUs: {}; CUDA_VISIBLE_DEVICES per job: {}'.format(
+        note, ' | '.join(slots)), flush=True)
+    return slots
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('suite', help='quick, hpml2019, or a config folder')
     parser.add_argument('--ranks', type=int, default=1)
     parser.add_argument('--device', default=None,
-                        help='-1 (CPU) or cuda; default: the configs\'')
+                        help='-1 (CPU), cuda (a GPU per rank; each job its '
+                             'own GPUs via CUDA_VISIBLE_DEVICES) or @cupy:N; '
+                             "default: the configs'")
     parser.add_argument('--out', default=os.path.join(ROOT, 'results'))
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at a time (each with one BLAS thread)')
@@ -135,6 +153,7 @@ def run_all(args, configs, suite_out, children):
         env.update(MALLOC_MMAP_THRESHOLD_='4294967296',
                    MALLOC_TRIM_THRESHOLD_='17179869184',
                    MALLOC_TOP_PAD_='1073741824')
+    free_slots = _gpu_slots(args)
     pending, running, failed = [], [], []
     for name, config, out, overrides in planned_runs(configs, suite_out,
                                                      args.seeds):
@@ -150,18 +169,23 @@ def run_all(args, configs, suite_out, children):
             os.makedirs(out, exist_ok=True)
             resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
             log = open(os.path.join(out, 'train.log'), 'a')
+            slot = free_slots.pop(0) if free_slots else None
+            job_env = env if slot is None else dict(
+                env, CUDA_VISIBLE_DEVICES=slot)
             proc = children.popen(command(config, out, args, overrides),
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   env=env, cwd=ROOT)
-            running.append((name, out, proc, log, time.time()))
+                                  stdout=log, stderr=subprocess.STDOUT,
+                                  env=job_env, cwd=ROOT)
+            running.append((name, out, proc, log, time.time(), slot))
             print('[start]   {} ({}) -> {}'.format(
                 name, 'resuming' if resumed else 'new', out), flush=True)
         time.sleep(1)
         for item in list(running):
-            name, out, proc, log, started = item
+            name, out, proc, log, started, slot = item
             if proc.poll() is None:
                 continue
             running.remove(item)
+            if slot is not None:
+                free_slots.append(slot)
             log.close()
             done = total - len(pending) - len(running)
             if proc.returncode == 0:

@@ -12,8 +12,17 @@ multi-node evaluator and optimizer all work with it) and adds:
 - :meth:`all_gather_v_arrays`: each owner's arrays are packed and gathered
   with one ``MPI_Allgatherv``; every rank's copies are overwritten in place.
 
+It also overrides ChainerMN's ``bcast_data`` and implements
+``multi_node_mean_grad`` (so ``allreduce_grad``, which calls it, and
+``chainermn.create_multi_node_optimizer`` work on GPUs too).
+
 NumPy buffers go to mpi4py directly. CuPy buffers are staged through host
-memory, or passed directly when ``cuda_aware=True`` (a CUDA-aware MPI).
+memory unless the MPI is CUDA-aware (``cuda_aware=True``, or ``None``: ask
+the MPI, see :mod:`chainer_kfac.distributed.cuda_aware`); see
+:mod:`chainer_kfac.distributed.host_staging`. ChainerMN's other array
+collectives refuse CuPy arrays on a non-CUDA-aware MPI instead of crashing
+in it. The ``*_obj`` collectives pickle, and a pickled CuPy array is a host
+copy (``cupy.ndarray.__reduce__`` calls ``get()``), so they need nothing.
 """
 import numpy
 
@@ -21,16 +30,35 @@ from chainer import backend
 from chainermn.communicators import _memory_utility
 from chainermn.communicators import mpi_communicator_base
 
+from chainer_kfac.distributed import cuda_aware as cuda_aware_mpi
+from chainer_kfac.distributed import host_staging
 from chainer_kfac.distributed import packing
 from chainer_kfac.distributed.stats import CommStats
 
 
-class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
+class KFACMpiCommunicator(host_staging.DeviceArrayGuard,
+                          mpi_communicator_base.MpiCommunicatorBase):
 
-    def __init__(self, mpi_comm, cuda_aware=False):
+    def __init__(self, mpi_comm, cuda_aware=None):
         super(KFACMpiCommunicator, self).__init__(mpi_comm)
-        self.cuda_aware = cuda_aware
+        if cuda_aware is None:
+            cuda_aware = cuda_aware_mpi.detect_cuda_aware()
+        self.cuda_aware = bool(cuda_aware)
         self.stats = CommStats()
+
+    def bcast_data(self, model):
+        """Overwrite every parameter with rank 0's (one Bcast each, in name
+        order, as ChainerMN), staging GPU arrays through host memory."""
+        for name, param in sorted(model.namedparams()):
+            data = param.array
+            if data is None:
+                continue
+            if not data.flags.c_contiguous:
+                raise ValueError('bcast_data: parameter {} is not C-contiguous'
+                                 .format(name))
+            buf = self._to_mpi(data)
+            self.mpi_comm.Bcast([buf, _mpi_byte()], root=0)
+            self._from_mpi(buf, data)
 
     # -- data-parallel SGD (ChainerMN's interface) ---------------------------
     def multi_node_mean_grad(self, model, zero_fill=False):
@@ -45,8 +73,7 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         if not grads:
             return
         dtype = packing.common_dtype([grads])
-        xp = backend.get_array_module(grads[0])
-        buf = xp.empty(sum(g.size for g in grads), dtype=dtype)
+        buf = _empty_like(grads[0], sum(g.size for g in grads), dtype)
         flags = [False] * len(grads)
         packing.pack_arrays(buf, 0, grads, flags)
         host = self._to_mpi(buf)
@@ -72,12 +99,12 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         """
         self._check_groups(groups)
         sym, dtype, counts = packing.layout(groups, symmetric)
-        xp = _xp_of(groups)
-        send = xp.empty(sum(counts), dtype=dtype)
+        like = _first_array(groups)
+        send = _empty_like(like, sum(counts), dtype)
         offset = 0
         for g, s in zip(groups, sym):
             offset = packing.pack_arrays(send, offset, g, s)
-        recv = xp.empty(counts[self.rank], dtype=dtype)
+        recv = _empty_like(like, counts[self.rank], dtype)
         send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
         with self.stats.timer('reduce_scatter_v', send.nbytes):
             self.mpi_comm.Reduce_scatter(send_h, recv_h, recvcounts=counts)
@@ -91,10 +118,10 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
         self._check_groups(groups)
         sym, dtype, counts = packing.layout(groups, symmetric)
         displs = [0] + list(numpy.cumsum(counts)[:-1])
-        xp = _xp_of(groups)
-        send = xp.empty(counts[self.rank], dtype=dtype)
+        like = _first_array(groups)
+        send = _empty_like(like, counts[self.rank], dtype)
         packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
-        recv = xp.empty(sum(counts), dtype=dtype)
+        recv = _empty_like(like, sum(counts), dtype)
         send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
         with self.stats.timer('all_gather_v', recv.nbytes):
             self.mpi_comm.Allgatherv(
@@ -113,29 +140,34 @@ class KFACMpiCommunicator(mpi_communicator_base.MpiCommunicatorBase):
                     self.size, len(groups)))
 
     def _to_mpi(self, array):
-        if isinstance(array, numpy.ndarray) or self.cuda_aware:
-            if not isinstance(array, numpy.ndarray):
-                backend.get_device_from_array(array).synchronize()
-            return array
-        return backend.CpuDevice().send(array)  # host staging
+        return host_staging.to_mpi(array, self.cuda_aware)
 
     def _from_mpi(self, staged, array):
-        if staged is array:
-            return array
-        array.set(staged)  # CuPy: copy the host result back
-        return array
+        return host_staging.from_mpi(staged, array)
 
 
-def _xp_of(groups):
+def _first_array(groups):
     for g in groups:
         for a in g:
-            return backend.get_array_module(a)
-    return numpy
+            return a
+    return numpy.empty(0, numpy.float32)
+
+
+def _empty_like(array, size, dtype):
+    """A new 1-d buffer of ``size`` elements of the array's kind (NumPy or
+    CuPy, on the current device)."""
+    xp = backend.get_array_module(array)
+    return xp.empty_like(array, dtype=dtype, shape=(size,))
 
 
 def _mpi_inplace():
     import mpi4py.MPI
     return mpi4py.MPI.IN_PLACE
+
+
+def _mpi_byte():
+    import mpi4py.MPI
+    return mpi4py.MPI.BYTE
 
 
 def _mpi_type(dtype):

@@ -56,11 +56,24 @@ class DistributedKFAC(KFAC):
             parameters and the parameters are all-gathered (True), or the
             preconditioned gradients are all-gathered and every rank updates
             everything (False).
+        communicate_after_forward (bool): Chainer_K-FAC's option to send
+            the A factors on a second CUDA stream while the backward runs.
+            Only ``False`` is accepted: here A is computed during the
+            backward (by the statistics hook) and every array of a step
+            travels in one buffer, so there is nothing to send earlier; the
+            values are the same either way.
         **kwargs: :class:`~chainer_kfac.KFAC`'s hyperparameters.
     """
 
     def __init__(self, comm, *, assignment='contiguous',
-                 only_pic_update_weight=True, **kwargs):
+                 only_pic_update_weight=True, communicate_after_forward=False,
+                 **kwargs):
+        if communicate_after_forward:
+            raise ValueError(
+                'DistributedKFAC: communicate_after_forward=True is not '
+                'supported (it only overlaps the A factors\' reduction with '
+                'the backward on GPUs; the result is the same without it): '
+                'drop the option')
         missing = [m for m in KFAC_COLLECTIVES if not hasattr(comm, m)]
         if missing:
             raise TypeError(

@@ -14,13 +14,20 @@ One :meth:`KFAC.update` call:
 4. every ``inv_update_freq`` steps, inverts the damped factors
    (A + pi sqrt(d) I, G + sqrt(d)/pi I; d = max(damping, W.l2_coef));
 5. stores ``param.kfgrad = G^-1 [grad W | grad b] A^-1`` and applies
-   ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`).
+   ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`; with
+   ``adjust_momentum``, mu * lr / lr_pre in a step where lr < lr_pre).
+
+The hyperparameters are declared once, in :class:`KFACHyperparameters`.
+With ``loss_scale`` s the backward runs on s * loss; the statistics hook
+divides the output gradients by s and the update rule the kfgrads.
 
 Links K-FAC does not cover get the plain momentum update of their gradient.
 """
+import dataclasses
+import inspect
+import typing
 import warnings
 
-import chainer
 from chainer import backend
 from chainer import optimizer
 
@@ -28,21 +35,79 @@ from chainer_kfac import fisher
 from chainer_kfac import preconditioning
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 
-_default_hyperparam = optimizer.Hyperparameter()
-_default_hyperparam.lr = 0.001
-_default_hyperparam.momentum = 0.9
-_default_hyperparam.cov_ema_decay = 0.99
-_default_hyperparam.damping = 0.03
-_default_hyperparam.stab_coeff = 16.0
-_default_hyperparam.pi_type = 'tracenorm'
-_default_hyperparam.use_cholesky = True
-_default_hyperparam.acc_iters = 1
-_default_hyperparam.adjust_momentum = False
-_default_hyperparam.cov_update_freq = 1
-_default_hyperparam.inv_update_freq = 1
-
 #: Attempts at inverting a damped factor; each retry multiplies d by 10.
 MAX_DAMPING_RETRIES = 3
+
+#: What ``on_nonfinite`` accepts.
+ON_NONFINITE = ('raise', 'skip')
+
+
+@dataclasses.dataclass(frozen=True)
+class KFACHyperparameters(object):
+    """K-FAC's hyperparameters and their defaults, declared once.
+
+    :class:`KFAC` takes them as keyword arguments, exposes each as an
+    attribute (a :class:`~chainer.optimizer.HyperparameterProxy`) and keeps
+    them in ``optimizer.hyperparam``; ``experiments/config.py`` takes its
+    defaults from here.
+
+    Attributes:
+        lr: Learning rate.
+        lr_pre: The previous learning rate; ``None`` means ``lr``. The
+            schedule sets it to the old rate before each change.
+        momentum: Momentum mu.
+        cov_ema_decay: Weight r of the *current* factors in the running
+            average (Chainer_K-FAC's convention).
+        damping: Tikhonov damping d.
+        stab_coeff: Damping multiplier of BatchNorm's blocks.
+        pi_type: ``'tracenorm'`` or None (pi = 1).
+        use_cholesky: Cholesky inverse (else LU).
+        acc_iters: Forward/backward passes accumulated per update.
+        adjust_momentum: mu <- mu * lr / lr_pre when lr < lr_pre.
+        cov_update_freq: Recompute the factors every this many steps.
+        inv_update_freq: Recompute the inverses every this many steps
+            (reusing the last ones between).
+        on_nonfinite: ``'raise'`` raises :class:`KFACError` naming the layer
+            and step; ``'skip'`` skips that update with a warning.
+    """
+
+    lr: float = 0.001
+    lr_pre: typing.Optional[float] = None
+    momentum: float = 0.9
+    cov_ema_decay: float = 0.99
+    damping: float = 0.03
+    stab_coeff: float = 16.0
+    pi_type: typing.Optional[str] = 'tracenorm'
+    use_cholesky: bool = True
+    acc_iters: int = 1
+    adjust_momentum: bool = False
+    cov_update_freq: int = 1
+    inv_update_freq: int = 1
+    on_nonfinite: str = 'raise'
+
+    def __post_init__(self):
+        if self.lr_pre is None:
+            object.__setattr__(self, 'lr_pre', self.lr)
+        for name in ('acc_iters', 'cov_update_freq', 'inv_update_freq'):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name, ok in [
+                ('cov_ema_decay', 0 < self.cov_ema_decay <= 1),
+                ('damping', self.damping > 0),
+                ('acc_iters', self.acc_iters >= 1),
+                ('cov_update_freq', self.cov_update_freq >= 1),
+                ('inv_update_freq', self.inv_update_freq >= 1),
+                ('pi_type', self.pi_type in preconditioning.damping.PI_TYPES),
+                ('on_nonfinite', self.on_nonfinite in ON_NONFINITE)]:
+            if not ok:
+                raise ValueError('KFAC: invalid {}={!r}'.format(
+                    name, getattr(self, name)))
+
+
+#: The defaults (``_default_hyperparam`` is Chainer's name for them).
+_default_hyperparam = optimizer.Hyperparameter()
+for _field in dataclasses.fields(KFACHyperparameters):
+    setattr(_default_hyperparam, _field.name,
+            getattr(KFACHyperparameters(), _field.name))
 
 
 class KFACError(FloatingPointError):
@@ -54,81 +119,40 @@ class KFAC(optimizer.GradientMethod):
     """K-FAC optimizer with Chainer_K-FAC's hyperparameters.
 
     Args:
-        lr (float): Learning rate.
-        momentum (float): Momentum mu.
-        cov_ema_decay (float): Weight r of the *current* factors in the
-            running average (Chainer_K-FAC's convention).
-        damping (float): Tikhonov damping d.
-        stab_coeff (float): Damping multiplier of BatchNorm's unit-wise
-            blocks.
-        pi_type (str or None): ``'tracenorm'`` or None (pi = 1).
-        use_cholesky (bool): Cholesky inverse (else LU).
-        acc_iters (int): Forward/backward passes accumulated per update.
-        adjust_momentum (bool): Rescale momentum by lr_t / lr_{t-1}.
-        cov_update_freq (int): Recompute the factors every this many steps.
-        inv_update_freq (int): Recompute the inverses every this many steps
-            (reusing the last ones between).
-        on_nonfinite (str): ``'raise'`` (default) raises :class:`KFACError`
-            naming the layer and step; ``'skip'`` skips that update with a
-            warning.
+        loss_scale (float or None): Static loss scale: ``loss.backward`` is
+            called with it, the statistics and the update remove it
+            (Chainer_K-FAC's ``loss_scale``).
+        **hyperparams: Keyword-only, the fields of
+            :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
     """
 
-    lr = optimizer.HyperparameterProxy('lr')
-    momentum = optimizer.HyperparameterProxy('momentum')
-    cov_ema_decay = optimizer.HyperparameterProxy('cov_ema_decay')
-    damping = optimizer.HyperparameterProxy('damping')
-    stab_coeff = optimizer.HyperparameterProxy('stab_coeff')
-    pi_type = optimizer.HyperparameterProxy('pi_type')
-    use_cholesky = optimizer.HyperparameterProxy('use_cholesky')
-    acc_iters = optimizer.HyperparameterProxy('acc_iters')
-    adjust_momentum = optimizer.HyperparameterProxy('adjust_momentum')
-    cov_update_freq = optimizer.HyperparameterProxy('cov_update_freq')
-    inv_update_freq = optimizer.HyperparameterProxy('inv_update_freq')
-
-    def __init__(self, lr=_default_hyperparam.lr,
-                 momentum=_default_hyperparam.momentum,
-                 cov_ema_decay=_default_hyperparam.cov_ema_decay,
-                 damping=_default_hyperparam.damping,
-                 stab_coeff=_default_hyperparam.stab_coeff,
-                 pi_type=_default_hyperparam.pi_type,
-                 use_cholesky=_default_hyperparam.use_cholesky,
-                 acc_iters=_default_hyperparam.acc_iters,
-                 adjust_momentum=_default_hyperparam.adjust_momentum,
-                 cov_update_freq=_default_hyperparam.cov_update_freq,
-                 inv_update_freq=_default_hyperparam.inv_update_freq,
-                 on_nonfinite='raise'):
+    def __init__(self, *, loss_scale=None, **hyperparams):
         super(KFAC, self).__init__()
-        for name, value, ok in [
-                ('cov_ema_decay', cov_ema_decay, 0 < cov_ema_decay <= 1),
-                ('damping', damping, damping > 0),
-                ('acc_iters', acc_iters, int(acc_iters) >= 1),
-                ('cov_update_freq', cov_update_freq,
-                 int(cov_update_freq) >= 1),
-                ('inv_update_freq', inv_update_freq,
-                 int(inv_update_freq) >= 1),
-                ('pi_type', pi_type,
-                 pi_type in preconditioning.damping.PI_TYPES),
-                ('on_nonfinite', on_nonfinite,
-                 on_nonfinite in ('raise', 'skip'))]:
-            if not ok:
-                raise ValueError('KFAC: invalid {}={!r}'.format(name, value))
-        hp = self.hyperparam
-        hp.lr = lr
-        hp.momentum = momentum
-        hp.cov_ema_decay = cov_ema_decay
-        hp.damping = damping
-        hp.stab_coeff = stab_coeff
-        hp.pi_type = pi_type
-        hp.use_cholesky = use_cholesky
-        hp.acc_iters = int(acc_iters)
-        hp.adjust_momentum = adjust_momentum
-        hp.cov_update_freq = int(cov_update_freq)
-        hp.inv_update_freq = int(inv_update_freq)
-        self.on_nonfinite = on_nonfinite
+        try:
+            values = KFACHyperparameters(**hyperparams)
+        except TypeError as e:
+            raise TypeError('KFAC: {} (hyperparameters: {})'.format(
+                e, ', '.join(f.name for f in dataclasses.fields(
+                    KFACHyperparameters))))
+        for field in dataclasses.fields(values):
+            setattr(self.hyperparam, field.name,
+                    getattr(values, field.name))
+        if loss_scale is not None:
+            self.set_loss_scale(loss_scale)
         self.blocks = []
         self.uncovered_links = []
         self.skipped_steps = 0
         self._acc_count = 0
+
+    def loss_scaling(self, interval=1000, scale=None):
+        """Static loss scaling only (``scale`` given), as Chainer_K-FAC."""
+        if scale is None:
+            raise NotImplementedError(
+                'KFAC: dynamic loss scaling is not supported (a step with '
+                'non-finite gradients would still enter the K-FAC '
+                'statistics); pass a static scale, KFAC(loss_scale=...) or '
+                'optimizer.set_loss_scale(s)')
+        super(KFAC, self).loss_scaling(interval, scale)
 
     def create_update_rule(self):
         return KFACUpdateRule(self.hyperparam)
@@ -193,7 +217,8 @@ class KFAC(optimizer.GradientMethod):
         if not collect:
             loss.backward(loss_scale=self._loss_scale)
             return
-        with fisher.FisherStatisticsHook(self.blocks):
+        with fisher.FisherStatisticsHook(self.blocks,
+                                         loss_scale=self._loss_scale):
             loss.backward(loss_scale=self._loss_scale)
 
     def _average_accumulated_grads(self):
@@ -307,9 +332,12 @@ class KFAC(optimizer.GradientMethod):
     # -- persistence ----------------------------------------------------------
     def serialize(self, serializer):
         """Save/load ``t``, momenta and the whole K-FAC state: running
-        averages, inverses, pi, and what ``acc_iters`` has accumulated."""
+        averages, inverses, pi, what ``acc_iters`` has accumulated, and
+        ``lr_pre`` (so that a run resumed right after a learning-rate drop
+        still adjusts the momentum of its next step)."""
         super(KFAC, self).serialize(serializer)
         s = serializer['kfac']
+        self.hyperparam.lr_pre = float(s('lr_pre', self.hyperparam.lr_pre))
         self._acc_count = int(s('acc_count', self._acc_count))
         self.skipped_steps = int(s('skipped_steps', self.skipped_steps))
         for block in self.blocks:
@@ -321,6 +349,23 @@ class KFAC(optimizer.GradientMethod):
             if loaded is not None and loaded is not value:
                 param.grad = backend.get_device_from_array(
                     param.array).send(loaded)
+
+
+def _declare_hyperparameters(cls):
+    """One proxy attribute per hyperparameter, and a signature listing them
+    (for ``help(KFAC)``)."""
+    params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
+              inspect.Parameter('loss_scale', inspect.Parameter.KEYWORD_ONLY,
+                                default=None)]
+    for field in dataclasses.fields(KFACHyperparameters):
+        setattr(cls, field.name, optimizer.HyperparameterProxy(field.name))
+        params.append(inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY,
+            default=field.default, annotation=field.type))
+    cls.__init__.__signature__ = inspect.Signature(params)
+
+
+_declare_hyperparameters(KFAC)
 
 
 def _all_finite(array):

@@ -6,13 +6,30 @@ K-FAC does not cover, its plain gradient)::
     v <- mu v - lr kfgrad
     w <- w + v
 
-With ``adjust_momentum`` the momentum is rescaled by the ratio of the current
-to the previous learning rate, mu_t = mu * lr_t / lr_{t-1} (the momentum
-correction of Goyal et al. 2017), so that a learning-rate drop does not leave
-a velocity sized for the old rate.
+``adjust_momentum`` (Chainer_K-FAC's rule): when the learning rate has just
+dropped below the previous one, ``lr < lr_pre``, the momentum of that step is
+``mu * lr / lr_pre``; it is never raised (no change during a warm-up, so mu
+stays <= 1). ``lr_pre`` is a hyperparameter that the learning-rate schedule
+sets to the old rate before each change (``StepLRSchedule`` in experiments/).
+
+Loss scaling: with ``loss.backward(loss_scale=s)`` the gradients, hence the
+kfgrads, carry the factor s (the factors do not: the statistics hook removes
+it). Chainer divides ``grad`` by s before ``update_core``; this rule does
+the same to ``kfgrad``. With ``use_fp32_update()`` a float16 parameter is
+updated through its float32 copy, and the kfgrad is handed to that copy in
+float32.
 """
+import numpy
+
 import chainer
 from chainer import optimizer
+
+
+def adjusted_momentum(momentum, lr, lr_pre, adjust_momentum):
+    """mu * lr / lr_pre if ``adjust_momentum`` and lr < lr_pre, else mu."""
+    if adjust_momentum and lr < lr_pre:
+        return momentum * lr / lr_pre
+    return momentum
 
 
 class KFACUpdateRule(optimizer.UpdateRule):
@@ -21,7 +38,7 @@ class KFACUpdateRule(optimizer.UpdateRule):
 
     Args:
         parent_hyperparam (~chainer.optimizer.Hyperparameter): Hyperparameter
-            with ``lr``, ``momentum`` and ``adjust_momentum``.
+            with ``lr``, ``lr_pre``, ``momentum`` and ``adjust_momentum``.
     """
 
     is_elementwise = True
@@ -30,7 +47,31 @@ class KFACUpdateRule(optimizer.UpdateRule):
         xp = param.device.xp
         with chainer.using_device(param.device):
             self.state['v'] = xp.zeros_like(param.data)
-            self.state['lr_prev'] = xp.zeros((), dtype=param.dtype)
+
+    def update(self, param):
+        """Unscale ``param.kfgrad`` (and hand it to the float32 copy of a
+        float16 parameter), then Chainer's update (hooks, update_core)."""
+        kfgrad = getattr(param, 'kfgrad', None)
+        if not self.enabled or kfgrad is None or param.array is None:
+            return super(KFACUpdateRule, self).update(param)
+        scale = param._loss_scale
+        if self._use_fp32_update and param.dtype == numpy.float16:
+            if self._fp32_param is None:
+                self._fp32_param = chainer.Parameter(
+                    param.array.astype(numpy.float32), name=param.name)
+            holder = self._fp32_param
+            holder.kfgrad = kfgrad.astype(numpy.float32)
+            if scale is not None:
+                holder.kfgrad /= scale
+        else:
+            holder = param
+            if scale is not None:
+                param.kfgrad = kfgrad / kfgrad.dtype.type(scale)
+        try:
+            super(KFACUpdateRule, self).update(param)
+        finally:
+            if holder is not param:
+                holder.kfgrad = None
 
     def update_core_cpu(self, param):
         grad = getattr(param, 'kfgrad', None)
@@ -39,12 +80,8 @@ class KFACUpdateRule(optimizer.UpdateRule):
         if grad is None:
             return
         hp = self.hyperparam
-        mu = hp.momentum
-        if hp.adjust_momentum:
-            lr_prev = float(self.state['lr_prev'])
-            if lr_prev > 0:
-                mu = mu * hp.lr / lr_prev
-            self.state['lr_prev'].fill(hp.lr)
+        mu = adjusted_momentum(hp.momentum, hp.lr, hp.lr_pre,
+                               hp.adjust_momentum)
         v = self.state['v']
         v *= v.dtype.type(mu)
         v -= v.dtype.type(hp.lr) * grad

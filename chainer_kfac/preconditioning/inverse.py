@@ -2,13 +2,16 @@
 
 Cholesky (``use_cholesky=True``, the default, as Chainer_K-FAC): M = L L^T,
 M^-1 = L^-T L^-1 via LAPACK potrf/potri on the CPU. Otherwise an LU-based
-general inverse. The input is never modified (Chainer_K-FAC's GPU Cholesky
+general inverse. On GPUs both go through :mod:`checked_linalg`, which makes
+CuPy raise as NumPy does, so the retry with more damping works the same on
+CPU and GPU. The input is never modified (Chainer_K-FAC's GPU Cholesky
 overwrote its running averages; see docs/faithfulness.md).
 """
 import numpy
 
 from chainer import backend
 
+from chainer_kfac.preconditioning import checked_linalg
 from chainer_kfac.symmetric import symmetrize_upper
 
 try:
@@ -30,17 +33,20 @@ def inverse_spd(matrix, use_cholesky=True):
     """
     xp = backend.get_array_module(matrix)
     if not use_cholesky:
-        try:
-            inv = xp.linalg.inv(matrix)
-        except numpy.linalg.LinAlgError as e:
-            raise NotPositiveDefiniteError(str(e))
+        inv = _checked(checked_linalg.inv, xp, matrix)
     elif xp is numpy and _lapack is not None:
         inv = _cholesky_inverse_lapack(matrix)
     else:
         inv = _cholesky_inverse_generic(xp, matrix)
-    if not bool(xp.isfinite(inv).all()):
-        raise NotPositiveDefiniteError('inverse is not finite')
+    _checked(checked_linalg.check_positive_diagonal, xp, inv, 'inverse')
     return inv
+
+
+def _checked(func, *args):
+    try:
+        return func(*args)
+    except checked_linalg.LinAlgError as e:
+        raise NotPositiveDefiniteError(str(e))
 
 
 def _cholesky_inverse_lapack(matrix):
@@ -60,13 +66,7 @@ def _cholesky_inverse_lapack(matrix):
 
 def _cholesky_inverse_generic(xp, matrix):
     # CuPy: cholesky returns a new array; cuSOLVER does not touch `matrix`.
-    try:
-        chol = xp.linalg.cholesky(matrix)
-    except numpy.linalg.LinAlgError as e:
-        raise NotPositiveDefiniteError(str(e))
-    if not bool(xp.isfinite(chol).all()):
-        # CuPy reports failure by NaNs rather than an exception.
-        raise NotPositiveDefiniteError('Cholesky factorisation failed')
+    chol = _checked(checked_linalg.cholesky, xp, matrix)
     eye = xp.eye(matrix.shape[0], dtype=matrix.dtype)
     chol_inv = _solve_lower(xp, chol, eye)
     return chol_inv.T @ chol_inv

@@ -22,5 +22,6 @@ def test_unknown_name_and_missing_cupy():
     try:
         import cupy  # NOQA: F401
     except ImportError:
-        with pytest.raises(ImportError, match='CuPy'):
+        from chainer_kfac.distributed.nccl_check import NcclUnavailableError
+        with pytest.raises(NcclUnavailableError, match='CuPy'):
             chainer_kfac.create_communicator('pure_nccl')

@@ -36,3 +36,15 @@ def test_a_raising_rank_ends_the_whole_job_within_30s():
     assert proc.returncode != 0
     assert 'deliberate failure on rank 1' in proc.stderr + proc.stdout
     assert elapsed < 30, elapsed
+
+
+@pytest.mark.parametrize('n', [2, 3])
+def test_first_call_updates_and_uncovered_links_stay_in_sync(n):
+    assert 'semantics OK on {} ranks'.format(n) in run_mpi(
+        n, 'semantics.py').stdout
+
+
+@pytest.mark.parametrize('n', [2, 3])
+def test_gpu_arrays_are_staged_through_host(n):
+    assert 'host staging OK on {} ranks'.format(n) in run_mpi(
+        n, 'host_staging.py').stdout

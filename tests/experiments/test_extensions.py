@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+import chainer
+
 from experiments.extensions import MeanOverRanks
 from experiments.extensions import StepLRSchedule
 
@@ -44,6 +46,56 @@ def test_step_schedule_halves_after_the_drop_epoch():
     assert StepLRSchedule(1.0, [2, 1], 0.1).lr_at(2.5) == pytest.approx(0.01)
 
 
+class ScheduleUpdater(object):
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.epoch_detail = 0.0
+
+    def get_optimizer(self, name):
+        return self.optimizer
+
+
+class ScheduleTrainer(object):
+    def __init__(self, optimizer):
+        self.updater = ScheduleUpdater(optimizer)
+
+
+def test_step_schedule_sets_lr_pre_to_the_previous_rate_for_kfac():
+    from chainer_kfac import KFAC
+    trainer = ScheduleTrainer(KFAC(lr=0.008))
+    sched = StepLRSchedule(0.008, [1], 0.5)
+    opt = trainer.updater.optimizer
+    seen = []
+    for epoch in [None, 0.5, 1.0, 1.5]:
+        if epoch is None:
+            sched.initialize(trainer)
+        else:
+            trainer.updater.epoch_detail = epoch
+            sched(trainer)
+        seen.append((opt.lr, opt.lr_pre))
+    assert seen == [(0.008, 0.008), (0.008, 0.008), (0.004, 0.008),
+                    (0.004, 0.004)]
+
+
+def test_step_schedule_initialize_keeps_a_resumed_lr_pre():
+    from chainer_kfac import KFAC
+    opt = KFAC(lr=0.008)
+    opt.lr_pre = 0.004           # as loaded from a snapshot after the drop
+    trainer = ScheduleTrainer(opt)
+    trainer.updater.epoch_detail = 2.0
+    StepLRSchedule(0.008, [1], 0.5).initialize(trainer)
+    assert (opt.lr, opt.lr_pre) == (0.004, 0.004)
+
+
+def test_step_schedule_leaves_momentum_sgd_without_lr_pre():
+    opt = chainer.optimizers.MomentumSGD(lr=0.1)
+    sched = StepLRSchedule(0.1, [1], 0.5)
+    trainer = ScheduleTrainer(opt)
+    trainer.updater.epoch_detail = 1.0
+    sched(trainer)
+    assert opt.lr == 0.05 and not hasattr(opt, 'lr_pre')
+
+
 class FakeUpdater(object):
     def __init__(self, before, now, new_epoch):
         self.previous_epoch_detail = before
@@ -51,7 +103,7 @@ class FakeUpdater(object):
         self.is_new_epoch = new_epoch
 
 
-class FakeTrainer(object):
+class TriggerTrainer(object):
     def __init__(self, updater):
         self.updater = updater
 
@@ -63,7 +115,7 @@ def fires(trigger, iters_per_epoch, iterations):
         before = (it - 1) / iters_per_epoch
         now = it / iters_per_epoch
         new_epoch = it % iters_per_epoch == 0
-        if trigger(FakeTrainer(FakeUpdater(before, now, new_epoch))):
+        if trigger(TriggerTrainer(FakeUpdater(before, now, new_epoch))):
             out.append(it)
     return out
 

@@ -119,3 +119,23 @@ def test_kfac_nonfinite_gradient_names_layer_and_keeps_a_snapshot(tmp_path):
                     'optimizer.lr=1.0e+8', '--set', 'epochs=2', '--out',
                     out] + COMMON)
     assert any(n.startswith('snapshot_error_iter_') for n in os.listdir(out))
+
+
+def test_resume_after_a_drop_with_adjust_momentum_equals_uninterrupted(
+        tmp_path):
+    # The drop is at epoch 1, the resume at epoch 2: lr_pre must come from
+    # the snapshot (= the dropped rate), not from the constructor's lr.
+    a, b, c = (str(tmp_path / n) for n in 'abc')
+    args = ['--config', config('sb_kfac_nomixup'), '--set',
+            'kfac.adjust_momentum=true', '--set', 'lr_schedule.drop_epochs=[1]',
+            '--set', 'lr_schedule.factor=0.2'] + COMMON
+    train.main(args + ['--set', 'epochs=3', '--out', a])
+    train.main(args + ['--set', 'epochs=2', '--out', b])
+    train.main(args + ['--set', 'epochs=3', '--out', b, '--resume',
+                       os.path.join(b, 'snapshot_epoch_2')])
+    assert read_log(a) == read_log(b)
+    train.main(args[:2] + ['--set', 'lr_schedule.drop_epochs=[1]', '--set',
+                           'lr_schedule.factor=0.2', '--set', 'epochs=3',
+                           '--out', c] + COMMON)
+    assert read_log(a)[:1] == read_log(c)[:1]   # same until the drop
+    assert read_log(a)[1:] != read_log(c)[1:]   # adjusted after it

@@ -1,0 +1,31 @@
+"""The communicator of a run, from the config's ``communicator`` key.
+
+``mpi``: chainer_kfac's MPI communicator (NumPy or CuPy arrays; CuPy staged
+through host memory unless the MPI is CUDA-aware). ``pure_nccl``: ChainerMN's
+NCCL communicator with the K-FAC collectives; GPUs only, and one rank per GPU
+(NCCL cannot put two ranks of a communicator on one GPU).
+"""
+import chainer_kfac
+from chainer_kfac.distributed import nccl_check
+from experiments import devices
+
+
+def make_communicator(config, in_mpi_launch):
+    """The run's communicator, or None for a single process. Raises
+    NcclUnavailableError / DeviceError with the fix in the message."""
+    if not in_mpi_launch:
+        return None
+    name = config['communicator']
+    if name == 'pure_nccl':
+        if devices.parse(config['device']).kind == 'cpu':
+            raise nccl_check.NcclUnavailableError(
+                "communicator 'pure_nccl' needs a GPU device (device: cuda), "
+                'not {!r}'.format(config['device']))
+        nccl_check.require_nccl()
+    comm = chainer_kfac.create_communicator(name)
+    if comm.size == 1:
+        return None
+    if name == 'pure_nccl':
+        nccl_check.check_one_rank_per_gpu(comm.intra_size,
+                                          devices.visible_gpu_count())
+    return comm
