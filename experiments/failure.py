@@ -20,6 +20,8 @@ import sys
 import time
 import traceback
 
+from chainer import training
+
 GRACE_S = 15.0
 #: before MPI is set up, how long the other ranks let rank 0 speak first.
 QUIET_PAUSE_S = 2.0
@@ -58,15 +60,43 @@ def exit_error(message, comm=None):
     raise QuietExit()
 
 
-@contextlib.contextmanager
-def raise_on_signals():
-    """Within: SIGTERM/SIGINT raise :class:`Terminated` (so a snapshot is
-    written); the previous handlers are restored after."""
-    def handler(signum, frame):
+#: the signal received, if any: library code that catches Exception
+#: (matplotlib's style loader does) can swallow :class:`Terminated`, so
+#: :class:`StopOnSignal` raises it again at the next iteration.
+received = []
+
+
+def check_stop():
+    """Raise :class:`Terminated` if SIGTERM/SIGINT arrived."""
+    if received:
         raise Terminated('stopped by {} (the snapshot on error keeps the '
                          'state; --resume auto continues from the last '
                          'complete checkpoint)'.format(
-                             signal.Signals(signum).name))
+                             signal.Signals(received[0]).name))
+
+
+class StopOnSignal(training.Extension):
+    """Re-raise a received SIGTERM/SIGINT at the next iteration."""
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_WRITER + 1
+
+    def __call__(self, trainer):
+        check_stop()
+
+
+@contextlib.contextmanager
+def raise_on_signals():
+    """Within: SIGTERM/SIGINT raise :class:`Terminated` (so a snapshot is
+    written); a second one ends the process at once. The previous handlers
+    are restored after."""
+    def handler(signum, frame):
+        if received:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        received.append(signum)
+        check_stop()
+    del received[:]
     previous = {s: signal.signal(s, handler)
                 for s in (signal.SIGTERM, signal.SIGINT)}
     try:

@@ -107,7 +107,9 @@ def run(args, config, comm):
         if rank == 0:
             print('resumed from {} (epoch {}, iteration {})'.format(
                 snapshot, trainer.updater.epoch, trainer.updater.iteration))
+    trainer.extend(failure.StopOnSignal())
     trainer.run()
+    failure.check_stop()
     if rank == 0:
         with open(os.path.join(out, 'DONE'), 'w') as f:
             f.write('finished at iteration {}\n'.format(

@@ -71,8 +71,10 @@ def test_killing_the_runner_kills_its_training_child(tmp_path, sig):
         runner.send_signal(sig)
         runner.wait(timeout=120)
         assert wait_for(lambda: not training_pids(out), 60), \
-            'training child survived the runner: {}'.format(
-                training_pids(out))
+            'training child survived the runner: {}\n{}\n{}'.format(
+                training_pids(out), open(log).read()[-3000:], [
+                    open('/proc/{}/status'.format(p)).read()
+                    for p in training_pids(out)])
     finally:
         for pid in training_pids(out):
             os.kill(pid, signal.SIGKILL)
