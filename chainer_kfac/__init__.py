@@ -3,8 +3,8 @@
 Layout (one idea per place):
 
 - ``chainer_kfac.fisher``: what each layer type contributes to the Fisher
-  (the Kronecker factors A and G, or BatchNorm's unit-wise blocks), collected
-  by a :class:`chainer.FunctionHook`.
+  (the Kronecker factors A and G, or BatchNorm's matrix), collected by a
+  :class:`chainer.FunctionHook`; each block inverts and preconditions itself.
 - ``chainer_kfac.preconditioning``: damping (pi), inversion and the
   preconditioned gradient G^-1 grad A^-1.
 - ``chainer_kfac.distributed``: who owns which layer (assignment) and how

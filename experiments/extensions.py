@@ -13,6 +13,7 @@ from chainer import training
 
 from chainer_kfac.optimizers.kfac import KFAC
 from experiments import gpu_info
+from experiments import provenance
 
 
 class StepLRSchedule(training.Extension):
@@ -180,6 +181,7 @@ def write_env(path, comm, device, data_info, config_path, argv):
                                            'OPENBLAS_NUM_THREADS')
                 if k in os.environ},
     }
+    env['git'] = provenance.git_state()
     env['starts'] = previous_starts(path) + [dict(env)]
     with open(path, 'w') as f:
         json.dump(env, f, indent=1)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Communication volume and strong scaling of DistributedKFAC on LeNet-5.
 
-Run under MPI (it re-launches itself with the venv's mpiexec if started
+Run under MPI (it re-launches itself with launch.py's mpiexec if started
 plainly)::
 
     OMP_NUM_THREADS=1 python scripts/bench_comm.py [--ranks 2] [--batch 2048]
@@ -30,8 +30,9 @@ sys.path.insert(0, ROOT)
 
 
 def relaunch(ranks):
-    from chainer_kfac.distributed.launch import mpiexec_argv
+    from chainer_kfac.distributed.launch import describe, mpiexec_argv
     cmd = mpiexec_argv(ranks) + [sys.executable] + sys.argv
+    print(describe(), flush=True)
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
     # mpiexec passes the environment on (MALLOC_* included, see Makefile).
     sys.exit(subprocess.call(cmd, env=env))

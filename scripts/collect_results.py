@@ -4,13 +4,15 @@
     python scripts/collect_results.py results/quick docs/results/quick
 
 Copies the table, the figures and, per run, config.yaml, env.json, log,
-train.log and landscape_*.json.
+train.log, landscape_*.json and sharpness.json, and the suite's
+suite.yaml and report.md (seed folders SUITE/seed_N/RUN included).
 """
 import argparse
 import os
 import shutil
 
-KEEP = ('config.yaml', 'env.json', 'log', 'train.log', 'DONE')
+KEEP = ('config.yaml', 'env.json', 'log', 'train.log', 'DONE',
+        'sharpness.json', 'suite.yaml', 'report.md')
 
 
 def main():

@@ -1,17 +1,19 @@
 #!/usr/bin/env python
-"""Tables of a study's runs: per run, then the SB-LB comparisons.
+"""Tables of a study's runs over seeds: per run, then the SB-LB gaps.
 
-    python scripts/make_table.py results/quick [more folders...]
-        [--target 0.85] [--out results/quick/table]
+    python scripts/make_table.py RESULTS [more folders...] [--suite FILE]
+        [--target 0.85] [--out RESULTS/table]
 
-Writes OUT.md (Markdown) and OUT.csv, and prints the Markdown. Per run:
-optimizer, global batch, mixup alpha, final and best test accuracy, final
-train accuracy and loss, epochs and iterations to reach --target test
-accuracy, wall time, sharpness along a Gaussian and a filter-normalized
-direction (where scripts/plot_landscape.py wrote them) and status. Then, per optimizer and with/without mixup, the SB-LB test-accuracy
-gap (final accuracy, SB minus LB) and the ratio gap(mixup)/gap(no mixup),
-which the study claims is below 0.5 for K-FAC. Runs still in progress are
-marked as such and kept out of the comparisons.
+Writes OUT.md (Markdown) and OUT.csv, and prints the Markdown. Per run
+(each run folder once, however often it is named; all seeds): optimizer,
+global batch and its class (from the suite file), mixup alpha, seed, final
+and best test accuracy, final train accuracy and loss, epoch and iteration
+at which the test accuracy first reaches the target (the suite's unless
+--target), wall time, mean sharpness over directions (sharpness.json) and
+status. Then, per optimizer and with/without mixup, the SB-LB gap of the
+final test accuracy over all finished seeds (mean, 95 % bootstrap interval,
+seeds per cell) and the ratio gap(mixup)/gap(no mixup) (claims.py). Runs
+still in progress are marked and kept out of the gaps.
 """
 import argparse
 import csv
@@ -20,24 +22,24 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from results import batch_classes  # NOQA: E402
-from results import find_runs  # NOQA: E402
-from results import OPTIMIZER_LABEL  # NOQA: E402
+import aggregate  # NOQA: E402
+import claims  # NOQA: E402
+import report_tables  # NOQA: E402
+import results  # NOQA: E402
+import suite_file  # NOQA: E402
 
-ACC = 'validation/main/accuracy'
 
-
-def run_row(run, classes, target):
-    acc = run.series(ACC)
+def run_row(run, suite, target):
+    acc = run.series(results.ACC)
     final = acc[-1] if acc else None
     best = max(acc, key=lambda e: e[2]) if acc else None
-    reach = next((e for e in acc if e[2] >= target), None) \
-        if target is not None else None
+    reach = next((e for e in acc if e[2] >= target), None)
     last = run.log[-1] if run.log else {}
+    sharp = {k: sum(v) / len(v) for k, v in run.sharpness.items()}
     return {
-        'run': run.name,
-        'optimizer': OPTIMIZER_LABEL[run.optimizer],
-        'batch': '{} ({})'.format(classes[run.batch], run.batch),
+        'run': run.name, 'seed': run.seed,
+        'optimizer': results.OPTIMIZER_LABEL[run.optimizer],
+        'batch': '{} ({})'.format(suite.batch_class(run), run.batch),
         'mixup_alpha': '' if run.alpha is None else '{:g}'.format(run.alpha),
         'final_test_acc': final[2] if final else None,
         'best_test_acc': best[2] if best else None,
@@ -49,38 +51,10 @@ def run_row(run, classes, target):
         'epochs_done': last.get('epoch'),
         'iterations': last.get('iteration'),
         'wall_time_s': last.get('elapsed_time'),
-        'sharpness_gaussian': run.sharpness.get('gaussian'),
-        'sharpness_filternorm': run.sharpness.get('filternorm'),
+        'sharpness_gaussian': sharp.get('gaussian'),
+        'sharpness_filternorm': sharp.get('filternorm'),
         'status': run.status(),
     }
-
-
-def comparisons(runs, classes):
-    """SB-LB gaps of finished runs, per optimizer and mixup setting."""
-    final = {}
-    for r in runs:
-        acc = r.series(ACC)
-        if r.finished and acc:
-            final[(r.optimizer, classes[r.batch], r.mixup)] = acc[-1][2]
-    rows = []
-    for opt in ('momentum_sgd', 'kfac'):
-        gaps = {}
-        for mixup in (False, True):
-            sb = final.get((opt, 'SB', mixup))
-            lb = final.get((opt, 'LB', mixup))
-            gaps[mixup] = None if sb is None or lb is None else sb - lb
-            rows.append({'optimizer': OPTIMIZER_LABEL[opt],
-                         'mixup': 'yes' if mixup else 'no',
-                         'sb_test_acc': sb, 'lb_test_acc': lb,
-                         'gap_sb_minus_lb': gaps[mixup]})
-        ratio = None
-        if gaps[True] is not None and gaps[False]:
-            ratio = gaps[True] / gaps[False]
-        rows.append({'optimizer': OPTIMIZER_LABEL[opt],
-                     'mixup': 'ratio gap(mixup)/gap(no mixup)',
-                     'sb_test_acc': None, 'lb_test_acc': None,
-                     'gap_sb_minus_lb': ratio})
-    return rows
 
 
 def fmt(value):
@@ -95,37 +69,39 @@ def markdown(rows):
     if not rows:
         return ''
     keys = list(rows[0])
-    lines = ['| ' + ' | '.join(keys) + ' |',
-             '| ' + ' | '.join('---' for _ in keys) + ' |']
-    for row in rows:
-        lines.append('| ' + ' | '.join(fmt(row[k]) for k in keys) + ' |')
-    return '\n'.join(lines)
+    return report_tables.table(keys, [[fmt(r[k]) for k in keys]
+                                      for r in rows])
 
 
-def build(paths, target=None):
-    runs = find_runs(paths)
-    classes = batch_classes(runs)
-    order = {('SB', 'momentum_sgd'): 0, ('SB', 'kfac'): 1,
-             ('LB', 'momentum_sgd'): 2, ('LB', 'kfac'): 3}
-    runs.sort(key=lambda r: (order.get((classes[r.batch], r.optimizer), 9),
-                             r.mixup, r.name))
-    return ([run_row(r, classes, target) for r in runs],
-            comparisons(runs, classes))
+def build(paths, suite, target=None):
+    """(per-run rows, gap comparisons) of all runs in ``paths``."""
+    runs = results.find_runs(paths)
+    results.check_unique(runs, suite)
+    target = suite.target_accuracy if target is None else target
+    runs.sort(key=lambda r: (aggregate.CELL_ORDER.index(
+        results.cell(r, suite)), r.seed))
+    values, _ = aggregate.cell_values(runs, suite)
+    return ([run_row(r, suite, target) for r in runs],
+            claims.gap_comparisons(values))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('paths', nargs='+')
+    parser.add_argument('--suite', default=None,
+                        help='suite file (default: PATHS[0]/suite.yaml)')
     parser.add_argument('--target', type=float, default=None,
-                        help='test accuracy to reach (epochs/iterations)')
+                        help='test accuracy to reach (default: the suite\'s)')
     parser.add_argument('--out', default=None,
                         help='write OUT.md and OUT.csv (default: table in '
                              'the first folder)')
     args = parser.parse_args()
-    per_run, comp = build(args.paths, args.target)
+    suite = suite_file.find(args.paths[0], args.suite)
+    per_run, gaps = build(args.paths, suite, args.target)
     out = args.out or os.path.join(args.paths[0], 'table')
-    text = '## Runs\n\n{}\n\n## SB-LB test-accuracy gap (finished runs)\n\n' \
-        '{}\n'.format(markdown(per_run), markdown(comp))
+    text = '## Runs\n\n{}\n\n## SB-LB test-accuracy gap (finished runs, ' \
+        'over seeds)\n\n{}\n'.format(markdown(per_run),
+                                     report_tables.gap_table(gaps))
     with open(out + '.md', 'w') as f:
         f.write(text)
     with open(out + '.csv', 'w', newline='') as f:

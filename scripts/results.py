@@ -1,33 +1,34 @@
-"""Reading run folders (config.yaml, log, DONE) for tables and figures."""
-import glob
+"""Reading run folders (config.yaml, log, DONE, sharpness.json) for tables,
+figures and the report.
+
+A results folder holds run folders (with config.yaml) at any depth, e.g.
+``SUITE/seed_N/RUN``; a run's seed is its config's ``seed``, its cell
+(optimizer, batch class, mixup) comes from its config and the suite file.
+"""
 import json
 import os
 
 import yaml
 
 OPTIMIZER_LABEL = {'momentum_sgd': 'SGD', 'kfac': 'K-FAC'}
+ACC = 'validation/main/accuracy'
 
 
 class Run(object):
-    """One run folder: its resolved config, its JSON log, its status."""
+    """One run folder: its resolved config, its JSON log, its status and
+    the sharpness along random directions (sharpness.json, if computed)."""
 
     def __init__(self, path):
         self.path = path
         self.name = os.path.basename(os.path.normpath(path))
         with open(os.path.join(path, 'config.yaml')) as f:
             self.config = yaml.safe_load(f)
-        log_path = os.path.join(path, 'log')
-        self.log = []
-        if os.path.exists(log_path):
-            with open(log_path) as f:
-                self.log = json.load(f)
+        self.log = _read_json(os.path.join(path, 'log'), [])
         self.finished = os.path.exists(os.path.join(path, 'DONE'))
-        self.sharpness = {}
-        for kind in ('gaussian', 'filternorm'):
-            landscape = os.path.join(path, 'landscape_{}.json'.format(kind))
-            if os.path.exists(landscape):
-                with open(landscape) as f:
-                    self.sharpness[kind] = json.load(f)['sharpness']
+        self.landscape = _read_json(os.path.join(path, 'sharpness.json'),
+                                    {'kinds': {}})
+        self.sharpness = {kind: data['sharpness'] for kind, data in
+                          self.landscape['kinds'].items()}
 
     @property
     def optimizer(self):
@@ -36,6 +37,10 @@ class Run(object):
     @property
     def batch(self):
         return self.config['batch_size']
+
+    @property
+    def seed(self):
+        return self.config['seed']
 
     @property
     def mixup(self):
@@ -49,6 +54,12 @@ class Run(object):
     def epochs(self):
         return self.config['epochs']
 
+    @property
+    def evals_per_epoch(self):
+        # Runs from before the key existed were evaluated once an epoch,
+        # which is also the key's default (experiments/config.py).
+        return self.config.get('evals_per_epoch', 1)
+
     def label(self, batch_class=None):
         b = batch_class or ''
         return '{} {}({}){}'.format(
@@ -57,9 +68,9 @@ class Run(object):
             else ' no mixup')
 
     def series(self, key):
-        xs = [(e['epoch'], e['iteration'], e[key]) for e in self.log
-              if key in e]
-        return xs
+        """[(epoch, iteration, value)] of the log entries that have key."""
+        return [(e['epoch'], e['iteration'], e[key]) for e in self.log
+                if key in e]
 
     def status(self):
         if self.finished:
@@ -68,32 +79,64 @@ class Run(object):
         return 'in progress (epoch {} of {})'.format(last, self.epochs)
 
 
+def _read_json(path, default):
+    if not os.path.exists(path):
+        return default
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except ValueError as e:
+            raise SystemExit('error: {} is not valid JSON ({}); delete or '
+                             'regenerate it'.format(path, e))
+
+
+def run_folders(path):
+    """Folders under ``path`` (itself included) that hold a config.yaml;
+    the search does not descend into a run folder."""
+    if os.path.exists(os.path.join(path, 'config.yaml')):
+        return [path]
+    found = []
+    for root, dirs, files in os.walk(path):
+        if 'config.yaml' in files:
+            found.append(root)
+            dirs[:] = []
+        dirs.sort()
+    return sorted(found)
+
+
 def find_runs(paths):
-    """Run folders in ``paths`` (each a run folder or a folder of them)."""
-    runs = []
+    """Runs in ``paths`` (run folders or folders of them, at any depth),
+    each folder once even when named twice or nested in another path."""
+    runs, seen = [], set()
     for path in paths:
-        if os.path.exists(os.path.join(path, 'config.yaml')):
-            runs.append(Run(path))
-            continue
-        for sub in sorted(glob.glob(os.path.join(path, '*', 'config.yaml'))):
-            runs.append(Run(os.path.dirname(sub)))
+        for folder in run_folders(path):
+            real = os.path.realpath(folder)
+            if real not in seen:
+                seen.add(real)
+                runs.append(Run(folder))
     if not runs:
         raise SystemExit('error: no run folders (with config.yaml) in '
                          '{}'.format(', '.join(paths)))
     return runs
 
 
-def batch_classes(runs):
-    """'SB' for the smallest batch size among the runs, 'LB' the largest."""
-    sizes = sorted({r.batch for r in runs})
-    out = {}
-    for r in runs:
-        if len(sizes) == 1:
-            out[r.batch] = 'SB'
-        elif r.batch == sizes[0]:
-            out[r.batch] = 'SB'
-        elif r.batch == sizes[-1]:
-            out[r.batch] = 'LB'
-        else:
-            out[r.batch] = 'B{}'.format(r.batch)
-    return out
+def cell(run, suite):
+    """(optimizer, 'SB'|'LB', mixup) of a run, its batch class from the
+    suite's declared batch sizes."""
+    return (run.optimizer, suite.batch_class(run), run.mixup)
+
+
+def check_unique(runs, suite):
+    """Stop if two folders hold the same cell and seed (a run copied
+    twice): its seed would count twice."""
+    first = {}
+    for run in runs:
+        key = cell(run, suite) + (run.seed,)
+        if key in first:
+            raise SystemExit(
+                'error: {} and {} are both {} {} {} with seed {}: pass only '
+                'one of them'.format(first[key].path, run.path,
+                                     OPTIMIZER_LABEL[key[0]], key[1],
+                                     'mixup' if key[2] else 'no mixup',
+                                     key[3]))
+        first[key] = run

@@ -9,14 +9,18 @@ Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
 from its latest complete checkpoint (``--resume auto``). One runner per
 output folder (a lock naming its PID and host, scripts/suite_lock.py); the
-training children die with the runner (scripts/suite_children.py). With ``--ranks N > 1`` each run is
-started under ``mpiexec -n N``. At the end the table (scripts/make_table.py)
-and the figures (scripts/plot_curves.py) of the suite are written and their
-paths printed.
+training children die with the runner (scripts/suite_children.py). With
+``--ranks N > 1`` each run is started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
+``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
+_suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table
+(scripts/make_table.py) and the report over all seeds with its figures
+(scripts/report.py) are written.
 """
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -37,6 +41,17 @@ def suite_configs(suite):
                  'configs'.format(suite, ', '.join(SUITES)))
     return sorted(p for p in glob.glob(os.path.join(folder, '*.yaml'))
                   if not os.path.basename(p).startswith('_'))
+
+
+def copy_suite_file(configs, suite_out):
+    """The suite's _suite.yaml (target accuracy, SB/LB batch sizes) to
+    OUT/SUITE/suite.yaml, where the table and report read it."""
+    source = os.path.join(os.path.dirname(configs[0]), '_suite.yaml')
+    if not os.path.exists(source):
+        sys.exit('error: {} is missing: the report needs the suite\'s target '
+                 'accuracy and SB/LB batch sizes (see configs/quick/'
+                 '_suite.yaml)'.format(source))
+    shutil.copyfile(source, os.path.join(suite_out, 'suite.yaml'))
 
 
 def parse_seeds(spec):
@@ -82,7 +97,8 @@ def command(config, out, args, overrides=()):
         cmd += ['--set', item]
     if args.ranks > 1:
         from chainer_kfac.distributed.launch import mpiexec_argv
-        cmd = mpiexec_argv(args.ranks) + cmd
+        cmd = mpiexec_argv(args.ranks, ranks_per_node=args.ranks_per_node,
+                           hostfile=args.hostfile) + cmd
     return cmd
 
 
@@ -92,8 +108,10 @@ def _gpu_slots(args):
         return []
     import gpu_slots
     try:
-        slots, note = gpu_slots.plan(args.jobs, args.ranks,
-                                     gpu_slots.visible_gpus())
+        # GPUs are per node: what shares them is the ranks on one node.
+        slots, note = gpu_slots.plan(
+            args.jobs, args.ranks_per_node or args.ranks,
+            gpu_slots.visible_gpus())
     except ValueError as e:
         sys.exit('error: {}'.format(e))
     print('GPUs: {}; CUDA_VISIBLE_DEVICES per job: {}'.format(
@@ -105,6 +123,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('suite', help='quick, hpml2019, or a config folder')
     parser.add_argument('--ranks', type=int, default=1)
+    parser.add_argument('--ranks-per-node', type=int, default=None,
+                        help='cluster jobs: ranks (GPUs) on each node')
+    parser.add_argument('--hostfile', default=None,
+                        help="cluster jobs: the scheduler's hostfile "
+                             '($PBS_NODEFILE, ...)')
     parser.add_argument('--device', default=None,
                         help='-1 (CPU), cuda (a GPU per rank; each job its '
                              'own GPUs via CUDA_VISIBLE_DEVICES) or @cupy:N; '
@@ -143,6 +166,7 @@ def main():
 
 
 def run_all(args, configs, suite_out, children):
+    copy_suite_file(configs, suite_out)
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
         'OMP_NUM_THREADS', '1'), MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
     if not args.no_malloc_tuning and not any(k.startswith('MALLOC_')
@@ -153,6 +177,9 @@ def run_all(args, configs, suite_out, children):
         env.update(MALLOC_MMAP_THRESHOLD_='4294967296',
                    MALLOC_TRIM_THRESHOLD_='17179869184',
                    MALLOC_TOP_PAD_='1073741824')
+    if args.ranks > 1:
+        from chainer_kfac.distributed.launch import describe
+        print(describe(), flush=True)
     free_slots = _gpu_slots(args)
     pending, running, failed = [], [], []
     for name, config, out, overrides in planned_runs(configs, suite_out,
@@ -198,14 +225,10 @@ def run_all(args, configs, suite_out, children):
                     flush=True)
     print('suite {} took {:.0f} s'.format(args.suite,
                                          time.time() - start_all))
-    table = os.path.join(suite_out, 'table')
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'make_table.py'),
-                     suite_out, '--out', table], env=env)
-    subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
-                                                  'plot_curves.py'),
-                     suite_out, '--out', os.path.join(suite_out, 'figures')],
-                    env=env)
+    for script in ('make_table.py', 'report.py'):
+        subprocess.call([sys.executable, os.path.join(ROOT, 'scripts',
+                                                      script), suite_out],
+                        env=env)
     if failed:
         sys.exit('failed runs: {}'.format(', '.join(failed)))
 

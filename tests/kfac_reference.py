@@ -96,22 +96,32 @@ def col2im(rows, in_shape, k, pad):
 
 
 # -- K-FAC --------------------------------------------------------------------
-def factors(layer_type, stat):
+def factors(layer_type, stat, diagonalize=False):
+    """A and G; with ``diagonalize`` (Chainer_K-FAC's FisherBlock option)
+    Linear keeps A = mean(a~^2) and G = diag(mean((n gy)^2)), Conv keeps A
+    full and G = diag(mean over rows of (n gy)^2), as diagonal matrices."""
     inp, g, n, ho, wo = stat
     a = np.concatenate([inp, np.ones((len(inp), 1))], axis=1)
     if layer_type == 'conv':
         A = a.T @ a / n
         G = g.T @ g * n * n / (n * ho * wo)
+        if diagonalize:
+            G = np.diag(((n * g) ** 2).mean(axis=0))
     else:
         A = a.T @ a / n
         G = (n * g).T @ (n * g) / n
+        if diagonalize:
+            A = np.diag((a * a).mean(axis=0))
+            G = np.diag(((n * g) ** 2).mean(axis=0))
     return A, G
 
 
 class RefKFAC(object):
 
-    def __init__(self, net, lr, momentum, cov_ema_decay, damping):
+    def __init__(self, net, lr, momentum, cov_ema_decay, damping,
+                 diagonalize=False):
         self.net, self.lr, self.mu = net, lr, momentum
+        self.diagonalize = diagonalize
         self.r, self.d = cov_ema_decay, damping
         self.ema = [None] * len(net.layers)
         self.v = [(np.zeros_like(L['W']), np.zeros_like(L['b']))
@@ -122,7 +132,7 @@ class RefKFAC(object):
         loss, grads, stats = self.net.forward_backward(x, t)
         record = []
         for i, layer in enumerate(self.net.layers):
-            A, G = factors(layer['type'], stats[i])
+            A, G = factors(layer['type'], stats[i], self.diagonalize)
             if self.ema[i] is None:
                 self.ema[i] = (A, G)
             else:

@@ -1,32 +1,29 @@
 """Who owns which layer: splitting K-FAC's second-order work over ranks.
 
-Each Fisher block (and each group of parameters K-FAC does not cover) is
-owned by exactly one rank, which keeps its running averages, inverts its
-factors, preconditions its gradient and (with ``only_pic_update_weight``)
-updates its parameters.
+Each Fisher block (including the factor-less block of a link K-FAC does not
+cover) is owned by exactly one rank, which keeps its running averages,
+inverts its factors, preconditions its gradient and (with
+``only_pic_update_weight``) updates its parameters.
 
 - ``'contiguous'``: Chainer_K-FAC's split -- the layer list in model order is
   cut into ``size`` consecutive chunks of (nearly) equal length, as
   ``numpy.array_split`` does; with more ranks than layers the last ranks own
   nothing.
 - ``'balanced'``: greedy longest-processing-time split by inversion cost: the
-  most expensive layer goes to the least loaded rank, and so on. The cost of
-  a Kronecker block is dim(A)^3 + dim(G)^3 (two Cholesky inverses); LeNet-5's
-  five layers on four ranks are badly balanced by the contiguous split (fc3's
-  401-dim A dominates).
+  most expensive layer goes to the least loaded rank, and so on. Each block
+  declares its cost (:meth:`FisherBlock.inversion_cost`; a Kronecker block's
+  is dim(A)^3 + dim(G)^3, two Cholesky inverses); LeNet-5's five layers on
+  four ranks are badly balanced by the contiguous split (fc3's 401-dim A
+  dominates).
 """
 import numpy
 
 METHODS = ('contiguous', 'balanced')
 
 
-def inversion_cost(group):
-    """Flop-proportional cost of inverting ``group``'s factors."""
-    factors = getattr(group, 'factor_shapes', None)
-    if factors is None:
-        return 0.0
-    return float(sum(shape[0] ** 3 if len(shape) == 2 else
-                     8 * shape[0] for shape in factors()))
+def inversion_cost(block):
+    """Flop-proportional cost of inverting ``block``'s factors."""
+    return float(block.inversion_cost())
 
 
 def assign(costs, size, method='contiguous'):

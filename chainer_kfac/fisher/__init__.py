@@ -3,28 +3,49 @@ import chainer.links as L
 
 from chainer_kfac.fisher.batch_normalization import \
     BatchNormalizationFisherBlock
+from chainer_kfac.fisher.batch_normalization_unit_wise import \
+    UnitWiseBatchNormalizationFisherBlock
 from chainer_kfac.fisher.block import FisherBlock
 from chainer_kfac.fisher.collector import FisherStatisticsHook
 from chainer_kfac.fisher.convolution_2d import Convolution2DFisherBlock
 from chainer_kfac.fisher.linear import LinearFisherBlock
+from chainer_kfac.fisher.uncovered import UncoveredLinkBlock
 
 __all__ = ['FisherBlock', 'FisherStatisticsHook', 'create_block',
            'LinearFisherBlock', 'Convolution2DFisherBlock',
-           'BatchNormalizationFisherBlock']
+           'BatchNormalizationFisherBlock',
+           'UnitWiseBatchNormalizationFisherBlock', 'UncoveredLinkBlock',
+           'BN_FISHER_TYPES']
+
+#: Values of ``bn_fisher``: Chainer_K-FAC's one full matrix per layer, or
+#: one block per channel (Osawa et al. 2019, sec. 4).
+BN_FISHER_TYPES = ('full', 'unit_wise')
 
 
-def create_block(name, link):
+def create_block(name, link, bn_fisher='full', diagonalize=False):
     """Return the Fisher block for ``link``, or ``None`` if K-FAC does not
-    cover it (such links get the plain momentum update)."""
-    if type(link) is L.Linear:
-        return LinearFisherBlock(name, link)
-    if type(link) is L.Convolution2D:
+    cover it (such links get the plain momentum update).
+
+    Covered, as in the original, by ``isinstance`` (subclasses included):
+    ``L.Linear``, ``L.Convolution2D`` (without groups) and
+    ``L.BatchNormalization`` with gamma and/or beta. ``diagonalize`` keeps
+    only the diagonals of A and G (Linear), of G (Convolution2D) and of F
+    (BatchNormalization, where it overrides ``bn_fisher``: the unit-wise
+    blocks have the same diagonal).
+    """
+    if bn_fisher not in BN_FISHER_TYPES:
+        raise ValueError('bn_fisher must be one of {}, not {!r}'.format(
+            BN_FISHER_TYPES, bn_fisher))
+    if isinstance(link, L.Linear):
+        return LinearFisherBlock(name, link, diagonalize)
+    if isinstance(link, L.Convolution2D):
         if getattr(link, 'groups', 1) != 1:
             return None
-        return Convolution2DFisherBlock(name, link)
-    if type(link) is L.BatchNormalization:
-        if getattr(link, 'gamma', None) is None or \
-                getattr(link, 'beta', None) is None:
+        return Convolution2DFisherBlock(name, link, diagonalize)
+    if isinstance(link, L.BatchNormalization):
+        if link.gamma is None and link.beta is None:
             return None
-        return BatchNormalizationFisherBlock(name, link)
+        if bn_fisher == 'unit_wise' and not diagonalize:
+            return UnitWiseBatchNormalizationFisherBlock(name, link)
+        return BatchNormalizationFisherBlock(name, link, diagonalize)
     return None

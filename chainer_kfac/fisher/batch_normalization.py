@@ -1,61 +1,114 @@
-"""Unit-wise Fisher blocks of batch normalization (``L.BatchNormalization``).
+"""Fisher block of batch normalization (``L.BatchNormalization``), as in
+Chainer_K-FAC: ONE full matrix over all of the layer's scales and shifts.
 
-As in Chainer_K-FAC (Osawa et al. 2019, sec. 4), the scale and shift of each
-channel c form their own 2 x 2 block. With x^ the normalised input and gy the
-gradient of the batch-mean loss w.r.t. the output, the per-example gradient
-of (gamma_c, beta_c) is n * g_{i,c} where::
+With x^ the input normalised by the batch statistics (the layer recomputed
+with gamma = 1, beta = 0) and gy the gradient of the batch-mean loss w.r.t.
+the output, example i's gradient of (gamma, beta) is n * g_i, where::
 
-    g_{i,c} = [ sum_s gy_{i,c,s} x^_{i,c,s},  sum_s gy_{i,c,s} ]
+    g_i = [ sum_s gy_{i,:,s} x^_{i,:,s} | sum_s gy_{i,:,s} ]   (length 2C)
 
-(s runs over the spatial positions), and the empirical Fisher of channel c is
+(s runs over the spatial positions of a 4-D input; the gamma part is absent
+for a layer without gamma, the beta part without beta). The factor is the
+empirical Fisher over the whole layer::
 
-    F_c = E_i[(n g_{i,c})(n g_{i,c})^T] = n * sum_i g_{i,c} g_{i,c}^T.
+    F = (1/n) sum_i (n g_i)(n g_i)^T = n * sum_i g_i g_i^T     (2C x 2C)
 
-The factor is stored as one array F of shape (C, 2, 2). Its damping uses
-``stab_coeff`` (see :mod:`chainer_kfac.preconditioning.unit_wise`).
+It is damped on its diagonal with ``stab_coeff * max(d, l2_coef)`` taken from
+gamma's ``l2_coef`` for the gamma entries and beta's for the beta entries,
+inverted whole (Cholesky by default; no pi) and kfgrad = F_d^-1 [grad gamma |
+grad beta]. With ``diagonalize=True`` only F's diagonal is kept.
+The per-channel 2 x 2 variant is
+:mod:`chainer_kfac.fisher.batch_normalization_unit_wise`.
 """
 from chainer import backend
 from chainer.functions.normalization import batch_normalization as bn
 
 from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.fisher.block import l2_damping
+from chainer_kfac.fisher.gram import gram
+from chainer_kfac.preconditioning.damped import damped_inverse
+
+
+def per_example_gradients(function, in_data, out_grad, params):
+    """(n, P) array of g_i (see above); ``params`` are the link's gamma
+    and/or beta, in that order (each None or a parameter)."""
+    x, gy = in_data[0], out_grad[0]
+    xp = backend.get_array_module(x)
+    axis = tuple(function.axis)
+    mean = x.mean(axis=axis, keepdims=True)
+    var = x.var(axis=axis, keepdims=True)
+    x_hat = (x - mean) / xp.sqrt(var + x.dtype.type(function.eps))
+    spatial = tuple(a for a in axis if a != 0)
+    n = x.shape[0]
+    parts = []
+    gamma, beta = params
+    if gamma is not None:
+        parts.append((gy * x_hat).sum(axis=spatial).reshape(n, -1))
+    if beta is not None:
+        parts.append(gy.sum(axis=spatial).reshape(n, -1))
+    return xp.concatenate(parts, axis=1)
 
 
 class BatchNormalizationFisherBlock(FisherBlock):
 
     function_types = (bn.BatchNormalization,)
     factor_names = ('F',)
-    kind = 'unit_wise'
-    symmetric = False
+
+    def __init__(self, name, link, diagonalize=False):
+        super().__init__(name, link)
+        self.diagonalize = bool(diagonalize)
 
     def params(self):
-        return [self.link.gamma, self.link.beta]
+        return [p for p in (self.link.gamma, self.link.beta) if p is not None]
+
+    def hooked_input(self):
+        if self.link.gamma is not None:
+            return 1, self.link.gamma
+        return 2, self.link.beta
 
     def factor_shapes(self):
-        return [(self.link.gamma.size, 2, 2)]
+        size = sum(p.size for p in self.params())
+        return [(size,) if self.diagonalize else (size, size)]
+
+    def symmetric_factors(self):
+        return [not self.diagonalize]
+
+    def inversion_cost(self):
+        size = self.factor_shapes()[0][0]
+        return float(size if self.diagonalize else size ** 3)
 
     def compute_factors(self, function, in_data, out_grad):
-        x, gy = in_data[0], out_grad[0]
-        xp = backend.get_array_module(x)
-        axis = tuple(function.axis)
-        mean = x.mean(axis=axis, keepdims=True)
-        var = x.var(axis=axis, keepdims=True)
-        x_hat = (x - mean) / xp.sqrt(var + function.eps)
-        per_example = tuple(a for a in axis if a != 0)
-        n = x.shape[0]
-        g_gamma = (gy * x_hat).sum(axis=per_example)   # (n, C)
-        g_beta = gy.sum(axis=per_example)              # (n, C)
-        F = xp.empty((g_gamma.shape[1], 2, 2), dtype=x.dtype)
-        F[:, 0, 0] = n * (g_gamma * g_gamma).sum(axis=0)
-        F[:, 0, 1] = F[:, 1, 0] = n * (g_gamma * g_beta).sum(axis=0)
-        F[:, 1, 1] = n * (g_beta * g_beta).sum(axis=0)
-        return [F]
+        g = per_example_gradients(function, in_data, out_grad,
+                                  (self.link.gamma, self.link.beta))
+        n = g.shape[0]
+        if self.diagonalize:
+            return [(g * g).sum(axis=0) * g.dtype.type(n)]
+        return [gram(g, float(n))]
+
+    def damping_diagonal(self, damping, stab_coeff):
+        """``stab_coeff * max(d, l2_coef)`` per entry of F's diagonal."""
+        xp = backend.get_array_module(self.factors[0])
+        return xp.concatenate([
+            xp.full(p.size, stab_coeff * l2_damping(damping, p),
+                    dtype=self.factors[0].dtype) for p in self.params()])
+
+    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
+        lam = self.damping_diagonal(damping, stab_coeff)
+        self.inverses = [damped_inverse(self.factors[0], lam, use_cholesky)]
 
     def grad_matrix(self):
-        """Gradients as a (C, 2) array of (grad gamma_c, grad beta_c)."""
-        xp = backend.get_array_module(self.link.gamma.grad)
-        return xp.stack([self.link.gamma.grad, self.link.beta.grad], axis=1)
+        xp = backend.get_array_module(self.params()[0].grad)
+        return xp.concatenate([p.grad.ravel() for p in self.params()])
+
+    def apply_inverses(self, grad_matrix):
+        (F_inv,) = self.inverses
+        if F_inv.ndim == 1:
+            return F_inv * grad_matrix
+        return F_inv @ grad_matrix
 
     def set_preconditioned(self, matrix):
-        gamma, beta = self.link.gamma, self.link.beta
-        gamma.kfgrad = matrix[:, 0].astype(gamma.dtype, copy=True)
-        beta.kfgrad = matrix[:, 1].astype(beta.dtype, copy=True)
+        offset = 0
+        for p in self.params():
+            part = matrix[offset:offset + p.size].reshape(p.shape)
+            p.kfgrad = part.astype(p.dtype, copy=True)
+            offset += p.size

@@ -2,10 +2,14 @@
 
 A :class:`FisherBlock` owns what K-FAC keeps about one layer: the factors
 computed in the current step (summed over ``acc_iters`` passes), their
-running averages, and the damped inverses computed from them. What the
-factors *are* is defined by subclasses, one per layer type (Linear,
-Convolution2D, BatchNormalization); how they are damped and inverted lives in
-:mod:`chainer_kfac.preconditioning`.
+running averages, and the damped inverses computed from them, and it owns
+the two operations on them: :meth:`FisherBlock.invert` (damp and invert the
+running averages) and :meth:`FisherBlock.precondition` (``p.kfgrad`` from
+``p.grad``). What the factors *are* is defined by subclasses, one per layer
+type (Linear, Convolution2D, BatchNormalization full or unit-wise, and the
+factor-less block of a link K-FAC does not cover); the linear algebra they
+call lives in :mod:`chainer_kfac.preconditioning`. A factor stored as a 1-D
+array is a diagonal matrix held by its diagonal (``diagonalize=True``).
 
 Running average, in Chainer_K-FAC's convention (the reverse of most K-FAC
 libraries, where the decay multiplies the *old* value)::
@@ -35,31 +39,84 @@ class FisherBlock(object):
     #: FunctionNode classes whose backward this block reads.
     function_types = ()
     factor_names = ()
-    #: True when every factor is a symmetric matrix (packed as a triangle
-    #: when sent between ranks).
-    symmetric = True
 
     def __init__(self, name, link):
         self.name = name
         self.link = link
         self.factors = None
         self.inverses = None
-        self.pi = None
         self._acc = None
         self._acc_count = 0
 
-    # -- parameters and their gradients ------------------------------------
+    # -- the interface every block declares -----------------------------------
     def params(self):
         """The link's parameters this block preconditions, in order."""
+        raise NotImplementedError
+
+    def hooked_input(self):
+        """``(index, param)``: the backward of a function in
+        ``function_types`` whose input ``index`` is ``param`` feeds this
+        block's statistics."""
+        raise NotImplementedError
+
+    def factor_shapes(self):
+        """Shapes of the factors, in ``factor_names`` order, known at setup
+        (a 1-D shape is a diagonal factor)."""
+        raise NotImplementedError
+
+    def symmetric_factors(self):
+        """Per factor: True when it is a symmetric matrix (it then travels
+        between ranks as its upper triangle)."""
+        raise NotImplementedError
+
+    def inversion_cost(self):
+        """Flop-proportional cost of :meth:`invert` (for the assignment of
+        blocks to ranks)."""
+        raise NotImplementedError
+
+    def compute_factors(self, function, in_data, out_grad):
+        """Return this pass's factors from a backward's inputs/out-grads."""
+        raise NotImplementedError
+
+    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
+        """Set ``self.inverses`` from the damped running averages.
+
+        Args:
+            damping (float): Tikhonov damping d (each block raises it to the
+                ``l2_coef`` of its parameters where larger, as the original).
+            pi_type: ``'tracenorm'`` or None (Kronecker blocks).
+            use_cholesky (bool): Cholesky inverse, else LU.
+            stab_coeff (float): Damping multiplier of BatchNorm blocks.
+
+        Raises:
+            NotPositiveDefiniteError: a damped factor cannot be inverted (the
+                optimizer then retries with more damping).
+        """
+        raise NotImplementedError
+
+    def precondition(self):
+        """Set ``p.kfgrad`` for every parameter from ``p.grad`` and the
+        inverses (nothing when a gradient is missing)."""
+        if any(p.grad is None for p in self.params()):
+            return
+        self.set_preconditioned(self.apply_inverses(self.grad_matrix()))
+
+    def grad_matrix(self):
+        """The parameters' gradients arranged as the factors expect."""
+        raise NotImplementedError
+
+    def apply_inverses(self, grad_matrix):
+        """The preconditioned ``grad_matrix``."""
+        raise NotImplementedError
+
+    def set_preconditioned(self, matrix):
+        """Write ``matrix`` (shaped as :meth:`grad_matrix`) to kfgrads."""
         raise NotImplementedError
 
     def grads(self):
         return [p.grad for p in self.params()]
 
     # -- statistics -----------------------------------------------------------
-    def compute_factors(self, function, in_data, out_grad):
-        """Return this pass's factors from a backward's inputs/out-grads."""
-        raise NotImplementedError
 
     def collect(self, function, in_data, out_grad):
         """Add one forward/backward pass's factors to the accumulator."""
@@ -106,9 +163,12 @@ class FisherBlock(object):
         self._acc = _serialize_list(
             serializer, [n + '_acc' for n in names], self._acc, self.link)
         self._acc_count = int(serializer('acc_count', self._acc_count))
-        pi = serializer('pi', numpy.nan if self.pi is None else self.pi)
-        pi = float(pi)
-        self.pi = None if numpy.isnan(pi) else pi
+
+
+def l2_damping(damping, param):
+    """``max(damping, param.l2_coef)`` (``l2_coef`` absent: 0), the
+    original's ``get_diagval``."""
+    return max(damping, getattr(param, 'l2_coef', 0.0) or 0.0)
 
 
 def _serialize_list(serializer, keys, arrays, link):

@@ -1,9 +1,11 @@
 """A :class:`chainer.FunctionHook` that feeds each backward to its block.
 
 During the backward pass that :meth:`KFAC.update` runs, every function node
-whose weight input (input 1: W of ``linear``/``convolution_2d``, gamma of
-``batch_normalization``) is the parameter of a K-FAC-covered link hands its
-retained inputs and output gradients to that link's Fisher block.
+whose input ``index`` is the parameter a block names in
+:meth:`~chainer_kfac.fisher.FisherBlock.hooked_input` (input 1: W of
+``linear``/``convolution_2d``, gamma of ``batch_normalization``; input 2:
+beta of a BatchNorm without gamma) hands its retained inputs and output
+gradients to that block.
 
 Mixed precision, as Chainer_K-FAC: float16 inputs and output gradients are
 handed over in float32 (so the factors are float32), and the output gradients
@@ -23,20 +25,23 @@ class FisherStatisticsHook(chainer.FunctionHook):
         self._loss_scale = loss_scale
         self._by_node = {}
         for block in blocks:
-            weight = block.params()[0]
-            self._by_node[id(weight.node)] = (weight, block)
+            hooked = block.hooked_input()
+            if hooked is not None:
+                index, param = hooked
+                self._by_node[id(param.node)] = (index, param, block)
 
     def backward_preprocess(self, function, in_data, out_grad):
-        if len(function.inputs) < 2:
-            return
-        node = function.inputs[1]
-        entry = self._by_node.get(id(node))
-        if entry is None:
-            return
-        weight, block = entry
-        if node is not weight.node or \
-                not isinstance(function, block.function_types):
-            return
+        for i, node in enumerate(function.inputs[1:3], 1):
+            entry = self._by_node.get(id(node))
+            if entry is None:
+                continue
+            index, param, block = entry
+            if index == i and node is param.node and \
+                    isinstance(function, block.function_types):
+                self._collect(block, function, in_data, out_grad)
+                return
+
+    def _collect(self, block, function, in_data, out_grad):
         in_data = tuple(_to_float32(x) for x in in_data)
         out_grad = tuple(_unscaled(_to_float32(g), self._loss_scale)
                          for g in out_grad)

@@ -12,6 +12,11 @@ The patch matrix is written once per step, transposed, into a buffer that is
 kept between steps (at batch 2048 it is hundreds of MB: allocating it afresh
 every step costs page faults), with the ones row filled once; A is then one
 BLAS syrk over it.
+
+With ``diagonalize=True`` (Chainer_K-FAC's ``FisherBlock.diagonalize``), or a
+link carrying a true ``diag`` attribute (the original honours that too), G is
+kept as its diagonal, the mean over the n*ho*wo rows of (n gy)^2; A stays
+full, as in the original.
 """
 import numpy
 
@@ -27,9 +32,13 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
 
     function_types = (conv_function.Convolution2DFunction,)
 
-    def __init__(self, name, link):
-        super().__init__(name, link)
+    def __init__(self, name, link, diagonalize=False):
+        super().__init__(name, link, diagonalize)
         self._patch_buffer = None
+
+    def diagonal_factors(self):
+        return (False,
+                self.diagonalize or bool(getattr(self.link, 'diag', False)))
 
     def compute_factors(self, function, in_data, out_grad):
         x, gy = in_data[0], out_grad[0]
@@ -38,7 +47,10 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
         # and gram() reads it without a copy.
         A = gram(self.patches_t(x, function, ho, wo).T, 1.0 / n)
         gy_t = gy.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
-        G = gram(gy_t.T, float(n) / (ho * wo))
+        if self.diagonal_factors()[1]:
+            G = (gy_t * gy_t).sum(axis=1) * gy.dtype.type(float(n) / (ho * wo))
+        else:
+            G = gram(gy_t.T, float(n) / (ho * wo))
         return [A, G]
 
     def patches_t(self, x, f, ho, wo):

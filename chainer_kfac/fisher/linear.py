@@ -9,6 +9,10 @@ Osawa et al. 2019, eq. 6-7)::
 
 n * gy is the per-example gradient, so A (x) G is the empirical Fisher of
 [W | b] under the Kronecker factorisation.
+
+With ``diagonalize=True`` (Chainer_K-FAC's ``FisherBlock.diagonalize``) both
+factors are kept as their diagonals: A = mean_i a~_i^2 and
+G = n * sum_i gy_i^2 (elementwise), the diagonals of the full factors.
 """
 from chainer import backend
 from chainer.functions.connection import linear as linear_function
@@ -21,11 +25,16 @@ class LinearFisherBlock(KroneckerFisherBlock):
 
     function_types = (linear_function.LinearFunction,)
 
+    def diagonal_factors(self):
+        return (self.diagonalize, self.diagonalize)
+
     def compute_factors(self, function, in_data, out_grad):
         a, gy = in_data[0], out_grad[0]
         n = a.shape[0]
         xp = backend.get_array_module(a)
         a = a.reshape(n, -1)
+        if self.diagonalize:
+            return self._diagonal_factors(xp, a, gy)
         d = a.shape[1]
         if self.link.b is None:
             A = gram(a, 1.0 / n)
@@ -37,4 +46,12 @@ class LinearFisherBlock(KroneckerFisherBlock):
             A[d, :d] = mean
             A[d, d] = 1
         G = gram(gy, float(n))
+        return [A, G]
+
+    def _diagonal_factors(self, xp, a, gy):
+        n = a.shape[0]
+        A = (a * a).mean(axis=0)
+        if self.link.b is not None:
+            A = xp.concatenate([A, xp.ones(1, dtype=A.dtype)])
+        G = (gy * gy).sum(axis=0) * gy.dtype.type(n)
         return [A, G]

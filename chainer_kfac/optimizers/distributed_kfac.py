@@ -24,24 +24,8 @@ import warnings
 
 from chainer_kfac.distributed import assignment as assignment_module
 from chainer_kfac.distributed.communicator import KFAC_COLLECTIVES
+from chainer_kfac.fisher import UncoveredLinkBlock
 from chainer_kfac.optimizers.kfac import KFAC
-
-
-class _PlainGroup(object):
-    """Parameters of a link K-FAC does not cover (plain momentum update)."""
-
-    factor_names = ()
-    symmetric = False
-
-    def __init__(self, name, params):
-        self.name = name
-        self._params = params
-
-    def params(self):
-        return self._params
-
-    def factor_shapes(self):
-        return []
 
 
 class DistributedKFAC(KFAC):
@@ -103,8 +87,8 @@ class DistributedKFAC(KFAC):
                     "that the layers can be assigned to ranks and rank 0's "
                     'initial values broadcast'.format(name))
         super(DistributedKFAC, self).setup(link)
-        plain = [_PlainGroup(name, [getattr(sub, n) for n in sorted(
-            sub._params)]) for name, sub in self.uncovered_links]
+        plain = [UncoveredLinkBlock(name, sub)
+                 for name, sub in self.uncovered_links]
         self.groups = list(self.blocks) + plain
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
@@ -161,7 +145,7 @@ class DistributedKFAC(KFAC):
             factors = current.get(group.name)
             if factors is not None:
                 arrays += factors
-                flags += [group.symmetric] * len(factors)
+                flags += group.symmetric_factors()
             send[owner] += arrays
             sym[owner] += flags
         reduced = iter(comm.reduce_scatter_v_arrays(send, sym))
@@ -172,12 +156,11 @@ class DistributedKFAC(KFAC):
                 p.grad[...] = next(reduced)
             if current.get(group.name) is not None:
                 mine[group.name] = [next(reduced) for _ in group.factor_names]
-        owned_blocks = [g for g in owned if g.factor_names]
         owned_params = [(g.name + '/' + p.name, p) for g in owned
                         for p in g.params()]
-        if not self._all_finite(step, owned_blocks, mine, owned_params):
+        if not self._all_finite(step, owned, mine, owned_params):
             return
-        self._precondition_blocks(step, owned_blocks, mine)
+        self._precondition_blocks(step, owned, mine)
         self.t += 1
         if self.only_pic_update_weight:
             for group in owned:

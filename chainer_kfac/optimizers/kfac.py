@@ -11,9 +11,12 @@ One :meth:`KFAC.update` call:
    gradient, before preconditioning, as in the original);
 3. updates the running averages ``F <- r F_cur + (1 - r) F`` (r =
    ``cov_ema_decay``; note: the reverse of most K-FAC libraries);
-4. every ``inv_update_freq`` steps, inverts the damped factors
-   (A + pi sqrt(d) I, G + sqrt(d)/pi I; d = max(damping, W.l2_coef));
-5. stores ``param.kfgrad = G^-1 [grad W | grad b] A^-1`` and applies
+4. every ``inv_update_freq`` steps, has each block invert its damped
+   factors (Kronecker: A + pi sqrt(d) I, G + sqrt(d)/pi I with
+   d = max(damping, W.l2_coef); BatchNorm: F + stab_coeff max(d, l2_coef) I),
+   retrying with more damping if a factor is not positive definite;
+5. has each block store ``param.kfgrad`` (``G^-1 [grad W | grad b] A^-1``,
+   ``F^-1 [grad gamma | grad beta]``) and applies
    ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`; with
    ``adjust_momentum``, mu * lr / lr_pre in a step where lr < lr_pre).
 
@@ -122,12 +125,25 @@ class KFAC(optimizer.GradientMethod):
         loss_scale (float or None): Static loss scale: ``loss.backward`` is
             called with it, the statistics and the update remove it
             (Chainer_K-FAC's ``loss_scale``).
+        bn_fisher (str): BatchNorm's Fisher block: ``'full'`` (the
+            original's one matrix per layer) or ``'unit_wise'`` (one 2 x 2
+            block per channel). Fixed at :meth:`setup`.
+        diagonalize (bool): Keep only the diagonals of the factors (the
+            original's ``FisherBlock.diagonalize``; see
+            :func:`chainer_kfac.fisher.create_block`). Fixed at
+            :meth:`setup`.
         **hyperparams: Keyword-only, the fields of
             :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
     """
 
-    def __init__(self, *, loss_scale=None, **hyperparams):
+    def __init__(self, *, loss_scale=None, bn_fisher='full',
+                 diagonalize=False, **hyperparams):
         super(KFAC, self).__init__()
+        if bn_fisher not in fisher.BN_FISHER_TYPES:
+            raise ValueError('KFAC: invalid bn_fisher={!r} (one of {})'.format(
+                bn_fisher, fisher.BN_FISHER_TYPES))
+        self.block_options = dict(bn_fisher=bn_fisher,
+                                  diagonalize=bool(diagonalize))
         try:
             values = KFACHyperparameters(**hyperparams)
         except TypeError as e:
@@ -161,7 +177,7 @@ class KFAC(optimizer.GradientMethod):
         super(KFAC, self).setup(link)
         self.blocks, self.uncovered_links = [], []
         for name, sub in link.namedlinks():
-            block = fisher.create_block(name, sub)
+            block = fisher.create_block(name, sub, **self.block_options)
             if block is not None:
                 self.blocks.append(block)
             elif getattr(sub, '_params', None):
@@ -246,23 +262,18 @@ class KFAC(optimizer.GradientMethod):
                 continue  # no statistics yet: plain momentum this step
             if block.inverses is None or step % hp.inv_update_freq == 0:
                 self._invert(step, block)
-            self._precondition(block)
+            block.precondition()
 
     def _invert(self, step, block):
+        """``block.invert``, retried with 10x damping while a damped factor
+        is not positive definite (the only policy the optimizer keeps)."""
         hp = self.hyperparam
-        damping = self.damping_of(block)
+        damping = hp.damping
         for attempt in range(MAX_DAMPING_RETRIES + 1):
             try:
-                if block.kind == 'kronecker':
-                    A, G = block.factors
-                    A_inv, G_inv, pi = \
-                        preconditioning.damped_kronecker_inverses(
-                            A, G, damping, hp.pi_type, hp.use_cholesky)
-                    block.inverses, block.pi = [A_inv, G_inv], pi
-                else:
-                    block.inverses = [
-                        preconditioning.damped_unit_wise_inverses(
-                            block.factors[0], damping, hp.stab_coeff)]
+                block.invert(damping, pi_type=hp.pi_type,
+                             use_cholesky=hp.use_cholesky,
+                             stab_coeff=hp.stab_coeff)
                 return
             except preconditioning.NotPositiveDefiniteError as e:
                 if attempt == MAX_DAMPING_RETRIES:
@@ -276,24 +287,6 @@ class KFAC(optimizer.GradientMethod):
                     'definite at step {} ({}); retrying with damping '
                     '{:g}'.format(block.name, step, e, damping * 10))
                 damping *= 10
-
-    def damping_of(self, block):
-        """d = max(damping, l2_coef of the block's weight, if set)."""
-        l2 = getattr(block.params()[0], 'l2_coef', None)
-        d = self.hyperparam.damping
-        return d if l2 is None else max(d, l2)
-
-    def _precondition(self, block):
-        if any(p.grad is None for p in block.params()):
-            return
-        grad = block.grad_matrix()
-        if block.kind == 'kronecker':
-            A_inv, G_inv = block.inverses
-            pre = preconditioning.precondition_kronecker(grad, A_inv, G_inv)
-        else:
-            pre = preconditioning.precondition_unit_wise(
-                grad, block.inverses[0])
-        block.set_preconditioned(pre)
 
     def _check_finite(self, step, blocks, current, named_params=None):
         """True if all is finite; else raise or (``skip``) warn."""
@@ -356,7 +349,11 @@ def _declare_hyperparameters(cls):
     (for ``help(KFAC)``)."""
     params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
               inspect.Parameter('loss_scale', inspect.Parameter.KEYWORD_ONLY,
-                                default=None)]
+                                default=None),
+              inspect.Parameter('bn_fisher', inspect.Parameter.KEYWORD_ONLY,
+                                default='full'),
+              inspect.Parameter('diagonalize',
+                                inspect.Parameter.KEYWORD_ONLY, default=False)]
     for field in dataclasses.fields(KFACHyperparameters):
         setattr(cls, field.name, optimizer.HyperparameterProxy(field.name))
         params.append(inspect.Parameter(

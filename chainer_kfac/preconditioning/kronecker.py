@@ -6,25 +6,26 @@ layer whose gradient matrix is [grad W | grad b] (c_out x k) is::
     (A (x) G + d I)^-1 vec(grad)  ~=  vec( G_d^-1 [grad W | grad b] A_d^-1 )
 
     A_d = A + pi sqrt(d) I,   G_d = G + sqrt(d) / pi I.
-"""
-from chainer import backend
 
+A factor given as a 1-D array is a diagonal matrix held by its diagonal
+(Chainer_K-FAC's ``diagonalize``): its damped inverse is elementwise and it
+multiplies the gradient by broadcasting.
+"""
 from chainer_kfac.preconditioning.damping import compute_pi
-from chainer_kfac.preconditioning.inverse import inverse_spd
+from chainer_kfac.preconditioning.damped import damped_inverse
 
 
 def damped_kronecker_inverses(A, G, damping, pi_type='tracenorm',
                               use_cholesky=True):
     """Return ``(A_d^-1, G_d^-1, pi)``; A and G are not modified."""
-    xp = backend.get_array_module(A)
     pi = compute_pi(A, G, pi_type)
     root = damping ** 0.5
-    A_d = A + xp.eye(A.shape[0], dtype=A.dtype) * A.dtype.type(pi * root)
-    G_d = G + xp.eye(G.shape[0], dtype=G.dtype) * G.dtype.type(root / pi)
-    return (inverse_spd(A_d, use_cholesky), inverse_spd(G_d, use_cholesky),
-            pi)
+    return (damped_inverse(A, pi * root, use_cholesky),
+            damped_inverse(G, root / pi, use_cholesky), pi)
 
 
 def precondition_kronecker(grad_matrix, A_inv, G_inv):
-    """Return ``G_inv @ grad_matrix @ A_inv``."""
-    return G_inv @ grad_matrix @ A_inv
+    """Return ``G_inv @ grad_matrix @ A_inv`` (1-D inverses: diagonal)."""
+    out = grad_matrix * A_inv[None, :] if A_inv.ndim == 1 \
+        else grad_matrix @ A_inv
+    return G_inv[:, None] * out if G_inv.ndim == 1 else G_inv @ out

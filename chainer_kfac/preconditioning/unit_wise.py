@@ -1,28 +1,34 @@
-"""Unit-wise (2 x 2 per channel) preconditioning of BatchNormalization.
+"""Unit-wise (per channel) preconditioning of BatchNormalization.
 
-Each channel's block F_c over (gamma_c, beta_c) is damped with
-``stab_coeff * d`` -- the larger damping Chainer_K-FAC uses to stabilise the
-tiny, often ill-conditioned BN blocks -- and inverted in closed form::
+The ``bn_fisher='unit_wise'`` option (Osawa et al. 2019, sec. 4): channel
+c's block F_c (k x k, k = 2 for (gamma_c, beta_c), 1 when the layer has only
+one of them) is damped on its diagonal with ``lambda`` (one value per
+parameter: ``stab_coeff * max(d, l2_coef)``) and inverted in closed form::
 
-    (F_c + s d I)^-1 = adj(F_c + s d I) / det(F_c + s d I),  s = stab_coeff
+    k = 2:  (F_c + Lambda)^-1 = adj(F_c + Lambda) / det(F_c + Lambda)
+    k = 1:  1 / (F_c + lambda)
 """
 from chainer import backend
 
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
 
 
-def damped_unit_wise_inverses(F, damping, stab_coeff):
-    """Return the (C, 2, 2) inverses of ``F + stab_coeff * damping * I``."""
+def damped_unit_wise_inverses(F, damping):
+    """Return the (C, k, k) inverses of ``F + diag(damping)`` per channel.
+
+    Args:
+        F: (C, k, k) array, k in (1, 2).
+        damping: scalar or k values added to each block's diagonal.
+    """
     xp = backend.get_array_module(F)
-    lam = F.dtype.type(stab_coeff * damping)
-    a = F[:, 0, 0] + lam
-    b = F[:, 0, 1]
-    c = F[:, 1, 0]
-    d = F[:, 1, 1] + lam
+    lam = xp.broadcast_to(xp.asarray(damping, dtype=F.dtype), (F.shape[1],))
+    a = F[:, 0, 0] + lam[0]
+    if F.shape[1] == 1:
+        _check_positive(a > 0)
+        return (1 / a)[:, None, None]
+    b, c, d = F[:, 0, 1], F[:, 1, 0], F[:, 1, 1] + lam[1]
     det = a * d - b * c
-    if not bool((det > 0).all()) or not bool((a > 0).all()):
-        raise NotPositiveDefiniteError(
-            'a damped 2x2 BatchNorm block is not positive definite')
+    _check_positive((det > 0) & (a > 0))
     inv = xp.empty_like(F)
     inv[:, 0, 0] = d / det
     inv[:, 0, 1] = -b / det
@@ -31,7 +37,13 @@ def damped_unit_wise_inverses(F, damping, stab_coeff):
     return inv
 
 
+def _check_positive(ok):
+    if not bool(ok.all()):
+        raise NotPositiveDefiniteError(
+            'a damped unit-wise BatchNorm block is not positive definite')
+
+
 def precondition_unit_wise(grad_matrix, F_inv):
-    """Return the per-channel products F_c^-1 [g_gamma_c, g_beta_c]."""
+    """Return the per-channel products F_c^-1 g_c of a (C, k) gradient."""
     xp = backend.get_array_module(grad_matrix)
     return xp.einsum('cij,cj->ci', F_inv, grad_matrix)

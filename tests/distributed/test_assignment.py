@@ -46,3 +46,21 @@ def test_balanced_isolates_the_costliest_layer_of_lenet5():
 def test_unknown_method():
     with pytest.raises(ValueError, match='assignment'):
         assign([1], 1, 'random')
+
+
+def test_each_block_declares_its_inversion_cost():
+    bn = L.BatchNormalization(4)
+    bn(np.zeros((2, 4), dtype=np.float32))
+    fc = L.Linear(5, 3)
+    conv = L.Convolution2D(2, 3, 3)
+    assert inversion_cost(fisher.create_block('/bn', bn)) == 8 ** 3
+    assert inversion_cost(fisher.create_block(
+        '/bn', bn, bn_fisher='unit_wise')) == 4 * 2 ** 3
+    assert inversion_cost(fisher.create_block(
+        '/bn', bn, diagonalize=True)) == 8
+    assert inversion_cost(fisher.create_block(
+        '/fc', fc, diagonalize=True)) == 6 + 3
+    assert inversion_cost(fisher.create_block(
+        '/conv', conv, diagonalize=True)) == 19 ** 3 + 3
+    assert inversion_cost(fisher.UncoveredLinkBlock(
+        '/b', L.Bias(shape=(3,)))) == 0

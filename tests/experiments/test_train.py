@@ -34,6 +34,8 @@ def check_outputs(out, ranks):
         env = json.load(f)
     assert env['dataset']['dataset'] == 'synthetic'
     assert env['ranks'] == ranks
+    assert len(env['git']['commit']) == 40          # this repository
+    assert isinstance(env['git']['dirty'], bool)
     with open(os.path.join(out, 'config.yaml')) as f:
         assert 'dataset: synthetic' in f.read()
     return log

@@ -50,19 +50,32 @@ def test_gpu_inverse_leaves_running_averages_untouched():
     assert bool((A == A0).all()) and bool((G == G0).all())
 
 
-def test_gpu_batchnorm_block():
+def _bn_run(device, **options):
     import chainer.functions as F
-    device = chainer.get_device('@cupy:0')
     np.random.seed(0)
     net = chainer.Sequential(L.Convolution2D(3, 4, 3), L.BatchNormalization(4),
                              F.relu, L.Linear(4 * 30 * 30, 10))
     model = L.Classifier(net)
     model.to_device(device)
-    opt = chainer_kfac.KFAC(lr=0.01).setup(model)
-    x = device.send(np.random.rand(8, 3, 32, 32).astype(np.float32))
-    t = device.send(np.random.randint(0, 10, 8).astype(np.int32))
-    opt.update(model, x, t)
-    assert bool(np.isfinite(float(model.loss.array)))
+    opt = chainer_kfac.KFAC(lr=0.01, cov_ema_decay=0.8, **options).setup(
+        model)
+    rng = np.random.RandomState(0)
+    for _ in range(3):
+        x = device.send(rng.rand(8, 3, 32, 32).astype(np.float32))
+        t = device.send(rng.randint(0, 10, 8).astype(np.int32))
+        opt.update(model, x, t)
+    return model
+
+
+@pytest.mark.parametrize('options', [{}, dict(bn_fisher='unit_wise'),
+                                     dict(diagonalize=True)])
+def test_gpu_batchnorm_blocks_agree_with_cpu(options):
+    cpu = _bn_run(chainer.get_device('@numpy'), **options)
+    gpu = _bn_run(chainer.get_device('@cupy:0'), **options)
+    for (n, a), (_, b) in zip(sorted(cpu.namedparams()),
+                              sorted(gpu.namedparams())):
+        np.testing.assert_allclose(a.array, chainer.backend.CpuDevice().send(
+            b.array), rtol=1e-3, atol=1e-5, err_msg=n)
 
 
 def test_distributed_kfac_two_ranks_on_one_gpu():

@@ -280,7 +280,67 @@ def test_hyperparameters_are_proxies():
     assert opt.hyperparam.lr == 0.25
 
 
-def test_batchnorm_gets_unit_wise_preconditioning():
+def test_diagonalize_three_steps_match_numpy_recomputation(make, shape):
+    """Linear: A and G diagonal; Conv: G diagonal, A full (the original)."""
+    net = make()
+    model = L.Classifier(net)
+    opt = KFAC(diagonalize=True, **HP).setup(model)
+    reference = ref.RefKFAC(ref.RefNet(_ref_layers(net)), diagonalize=True,
+                            **HP)
+    tol = dict(rtol=2e-3, atol=2e-5)
+    for x, t in _batches(shape, 3):
+        reference.step(x.astype(np.float64), t)
+        opt.update(model, x, t)
+        for block, want in zip(opt.blocks, reference.log[-1]):
+            is_conv = isinstance(block.link, L.Convolution2D)
+            A, G = block.factors
+            assert A.ndim == (2 if is_conv else 1) and G.ndim == 1
+            np.testing.assert_allclose(
+                A, want['ema_A'] if is_conv else np.diag(want['ema_A']),
+                **tol)
+            np.testing.assert_allclose(G, np.diag(want['ema_G']), **tol)
+            assert block.pi == pytest.approx(want['pi'], rel=2e-3)
+            np.testing.assert_allclose(block.link.W.kfgrad, want['kW'], **tol)
+            np.testing.assert_allclose(block.link.b.kfgrad, want['kb'], **tol)
+            np.testing.assert_allclose(block.link.W.array, want['W'], **tol)
+
+
+test_diagonalize_three_steps_match_numpy_recomputation = \
+    pytest.mark.parametrize('make, shape', [(_mlp, (6,)), (
+        _convnet, (2, 4, 4))])(
+        test_diagonalize_three_steps_match_numpy_recomputation)
+
+
+def test_subclasses_of_covered_links_are_covered():
+    """Coverage by isinstance, as the original's fblock_constructor."""
+    class MyLinear(L.Linear):
+        pass
+
+    class MyConv(L.Convolution2D):
+        pass
+
+    class MyBN(L.BatchNormalization):
+        pass
+
+    np.random.seed(0)
+    net = chainer.Sequential(MyConv(2, 3, 3, pad=1), MyBN(3), F.relu,
+                             MyLinear(48, 4))
+    model = L.Classifier(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no "not covered" warning
+        opt = KFAC(**HP).setup(model)
+    assert sorted(type(b.link).__name__ for b in opt.blocks) == [
+        'MyBN', 'MyConv', 'MyLinear']
+    x, t = _batches((2, 4, 4), 1)[0]
+    opt.update(model, x, t)
+    for block in opt.blocks:
+        assert block.factors is not None, block.name
+        for p in block.params():
+            assert p.kfgrad is not None and \
+                not np.allclose(p.kfgrad, p.grad), (block.name, p.name)
+
+
+def test_batchnorm_default_is_the_full_matrix():
     np.random.seed(0)
     net = chainer.Sequential(L.Convolution2D(2, 3, 3, pad=1),
                              L.BatchNormalization(3), F.relu,
@@ -292,7 +352,25 @@ def test_batchnorm_gets_unit_wise_preconditioning():
     bn = net[1]
     block = [b for b in opt.blocks if b.link is bn][0]
     (F_ema,) = block.factors
-    inv = np.linalg.inv(F_ema + 16.0 * 0.03 * np.eye(2))
-    want = inv @ np.stack([bn.gamma.grad, bn.beta.grad], axis=1)[..., None]
-    np.testing.assert_allclose(bn.gamma.kfgrad, want[:, 0, 0], rtol=1e-4)
-    np.testing.assert_allclose(bn.beta.kfgrad, want[:, 1, 0], rtol=1e-4)
+    assert F_ema.shape == (6, 6)
+    inv = np.linalg.inv(F_ema.astype(np.float64) + 16.0 * 0.03 * np.eye(6))
+    want = inv @ np.concatenate([bn.gamma.grad, bn.beta.grad])
+    np.testing.assert_allclose(bn.gamma.kfgrad, want[:3], rtol=1e-4)
+    np.testing.assert_allclose(bn.beta.kfgrad, want[3:], rtol=1e-4)
+
+
+def test_invalid_bn_fisher_is_named():
+    with pytest.raises(ValueError, match='bn_fisher'):
+        KFAC(bn_fisher='per_channel')
+
+
+def test_grouped_convolution_and_parameterless_bn_are_not_covered():
+    """Deliberate difference: the original builds a block for a grouped
+    convolution (whose A does not match W's shape); here it is left to the
+    plain momentum update. A BatchNorm without gamma and beta has no block
+    (as the original)."""
+    from chainer_kfac import fisher
+    conv = L.Convolution2D(4, 4, 3, groups=2)
+    bn = L.BatchNormalization(3, use_gamma=False, use_beta=False)
+    assert fisher.create_block('/c', conv) is None
+    assert fisher.create_block('/bn', bn) is None

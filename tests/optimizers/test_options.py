@@ -87,7 +87,9 @@ def test_hyperparameters_are_keyword_only_and_declared_once():
     assert opt.lr_pre == opt.lr == 0.001
     assert KFAC(lr=0.2).lr_pre == 0.2       # lr_pre defaults to lr
     sig = inspect.signature(KFAC)
-    assert [p for p in sig.parameters if p != 'loss_scale'] == names
+    # loss_scale and the block options (fixed at setup) are not hyperparameters
+    assert [p for p in sig.parameters if p not in (
+        'loss_scale', 'bn_fisher', 'diagonalize')] == names
     assert all(p.kind is p.KEYWORD_ONLY for p in sig.parameters.values())
     with pytest.raises(TypeError):
         KFAC(0.1)                           # positional: refused

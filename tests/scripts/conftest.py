@@ -15,6 +15,10 @@ RUNS = ['sb_sgd_nomixup', 'sb_sgd_mixup', 'lb_sgd_nomixup', 'lb_sgd_mixup',
         'lb_kfac_mixup']
 
 
+SUITE = 'description: tiny\ntarget_accuracy: 0.1\n' \
+    'batch_classes: {SB: 16, LB: 64}\n'
+
+
 @pytest.fixture(scope='session')
 def suite_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp('suite')
@@ -28,6 +32,8 @@ def suite_dir(tmp_path_factory):
             '--set', 'batch_size={}'.format(batch), '--set', 'epochs=2',
             '--set', 'snapshot_every=1', '--set', 'test_batch_size=64',
             '--set', 'lr_schedule.drop_epochs=[1]'])
+    with open(str(out / 'suite.yaml'), 'w') as f:
+        f.write(SUITE)
     # One run "still in progress": no DONE file.
     os.remove(str(out / 'lb_kfac_mixup' / 'DONE'))
     return out

@@ -33,12 +33,23 @@ def test_visible_gpus_follow_cuda_visible_devices():
 
 
 def test_run_suite_plans_slots_only_for_cuda(monkeypatch, capsys):
-    args = argparse.Namespace(device='cuda', jobs=2, ranks=2)
+    args = argparse.Namespace(device='cuda', jobs=2, ranks=2,
+                              ranks_per_node=None)
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0,1,2,3')
     assert run_suite._gpu_slots(args) == ['0,1', '2,3']
     assert 'one GPU per rank' in capsys.readouterr().out
-    assert run_suite._gpu_slots(argparse.Namespace(device='-1', jobs=2,
-                                                   ranks=2)) == []
+    assert run_suite._gpu_slots(argparse.Namespace(
+        device='-1', jobs=2, ranks=2, ranks_per_node=None)) == []
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '')
     with pytest.raises(SystemExit, match='no GPU visible'):
         run_suite._gpu_slots(args)
+
+
+def test_multi_node_jobs_plan_gpus_per_node(monkeypatch, capsys):
+    # 2 nodes x 8 GPUs, 16 ranks with 8 per node: one GPU per rank on each
+    # node, no sharing (only the ranks of one node share its GPUs).
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', ','.join(map(str, range(8))))
+    args = argparse.Namespace(device='cuda', jobs=1, ranks=16,
+                              ranks_per_node=8)
+    assert run_suite._gpu_slots(args) == ['0,1,2,3,4,5,6,7']
+    assert 'one GPU per rank' in capsys.readouterr().out

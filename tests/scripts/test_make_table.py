@@ -1,9 +1,11 @@
 import json
 import os
+import shutil
 
 import pytest
 
 import make_table
+import suite_file
 
 
 def log_of(suite_dir, run):
@@ -11,12 +13,18 @@ def log_of(suite_dir, run):
         return json.load(f)
 
 
+def build(paths, target=None):
+    suite = suite_file.find(str(paths[0]))
+    return make_table.build([str(p) for p in paths], suite, target)
+
+
 def test_per_run_values_equal_the_logs(suite_dir):
-    rows, _ = make_table.build([str(suite_dir)], target=0.0)
+    rows, _ = build([suite_dir], target=0.0)
     assert len(rows) == 8
     for row in rows:
         log = log_of(suite_dir, row['run'])
         acc = [e['validation/main/accuracy'] for e in log]
+        assert row['seed'] == 0
         assert row['final_test_acc'] == acc[-1]
         assert row['best_test_acc'] == max(acc)
         assert row['final_train_acc'] == log[-1]['main/accuracy']
@@ -33,25 +41,52 @@ def test_per_run_values_equal_the_logs(suite_dir):
 
 
 def test_unfinished_run_is_marked_and_left_out(suite_dir):
-    rows, comp = make_table.build([str(suite_dir)])
+    rows, comp = build([suite_dir])
     status = {r['run']: r['status'] for r in rows}
     assert status['lb_kfac_mixup'] == 'in progress (epoch 2 of 2)'
     assert all(s == 'finished' for r, s in status.items()
                if r != 'lb_kfac_mixup')
-    kfac = {c['mixup']: c for c in comp if c['optimizer'] == 'K-FAC'}
-    assert kfac['yes']['lb_test_acc'] is None      # in progress: left out
-    assert kfac['yes']['gap_sb_minus_lb'] is None
-    sgd = {c['mixup']: c for c in comp if c['optimizer'] == 'SGD'}
+    kfac = {c.what: c for c in comp if 'K-FAC' in c.what}
+    assert kfac['gap SB - LB, K-FAC mixup'].estimate is None  # left out
+    assert kfac['gap SB - LB, K-FAC mixup'].verdict.startswith(
+        'not assessed: no finished runs of K-FAC LB mixup')
+    sgd = {c.what: c for c in comp if 'SGD' in c.what}
     final = {r: log_of(suite_dir, r)[-1]['validation/main/accuracy']
              for r in ('sb_sgd_mixup', 'lb_sgd_mixup', 'sb_sgd_nomixup',
                        'lb_sgd_nomixup')}
     gap_mix = final['sb_sgd_mixup'] - final['lb_sgd_mixup']
     gap_no = final['sb_sgd_nomixup'] - final['lb_sgd_nomixup']
-    assert sgd['yes']['gap_sb_minus_lb'] == pytest.approx(gap_mix)
-    assert sgd['no']['gap_sb_minus_lb'] == pytest.approx(gap_no)
-    ratio = sgd['ratio gap(mixup)/gap(no mixup)']['gap_sb_minus_lb']
+    assert sgd['gap SB - LB, SGD mixup'].estimate == pytest.approx(gap_mix)
+    assert sgd['gap SB - LB, SGD no mixup'].estimate == pytest.approx(gap_no)
     if gap_no:
-        assert ratio == pytest.approx(gap_mix / gap_no)
+        assert sgd['ratio gap(mixup) / gap(no mixup), SGD'].estimate == \
+            pytest.approx(gap_mix / gap_no)
+
+
+def test_several_folders_and_seeds_without_duplicates(suite_dir, tmp_path):
+    """A folder named twice (or inside another) counts once; a second seed
+    in another folder adds rows and enters the gaps."""
+    other = tmp_path / 'seed_7'
+    for run in ('sb_sgd_nomixup', 'lb_sgd_nomixup'):
+        shutil.copytree(str(suite_dir / run), str(other / run))
+        path = str(other / run / 'config.yaml')
+        text = open(path).read().replace('seed: 0', 'seed: 7')
+        assert 'seed: 7' in text
+        open(path, 'w').write(text)
+    rows, comp = build([suite_dir, suite_dir, suite_dir / 'sb_sgd_mixup',
+                        other])
+    assert len(rows) == 10
+    assert sorted(r['seed'] for r in rows if r['run'] == 'sb_sgd_nomixup') \
+        == [0, 7]
+    gap = {c.what: c for c in comp}['gap SB - LB, SGD no mixup']
+    assert gap.seeds == (2, 2)
+
+
+def test_same_cell_and_seed_twice_is_an_error(suite_dir, tmp_path):
+    copy = tmp_path / 'copy'
+    shutil.copytree(str(suite_dir / 'sb_sgd_mixup'), str(copy))
+    with pytest.raises(SystemExit, match='both SGD SB mixup with seed 0'):
+        build([suite_dir, copy])
 
 
 def test_cli_writes_markdown_and_csv(suite_dir, tmp_path, capsys,
@@ -61,5 +96,5 @@ def test_cli_writes_markdown_and_csv(suite_dir, tmp_path, capsys,
                                      '--out', out])
     make_table.main()
     md = open(out + '.md').read()
-    assert 'in progress' in md and 'ratio gap(mixup)/gap(no mixup)' in md
+    assert 'in progress' in md and 'ratio gap(mixup) / gap(no mixup)' in md
     assert len(open(out + '.csv').read().splitlines()) == 9

@@ -35,13 +35,17 @@ def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
     configs.mkdir()
     for name in ('sb_kfac_mixup', 'lb_kfac_mixup'):
         write(str(configs), name, epochs=1)
+    with open(str(configs / '_suite.yaml'), 'w') as f:
+        f.write('target_accuracy: 0.1\nbatch_classes: {SB: 16, LB: 64}\n')
     out = str(tmp_path / 'results')
     first = run_suite(str(configs), out)
     assert first.count('[done]') == 2
     suite = os.path.join(out, 'tiny')
     assert os.path.exists(os.path.join(suite, 'table.md'))
     assert os.path.exists(os.path.join(suite, 'figures', 'mixup_kfac.png'))
-    assert 'figure:' in first and '## Runs' in first
+    assert os.path.exists(os.path.join(suite, 'suite.yaml'))
+    assert os.path.exists(os.path.join(suite, 'report.md'))
+    assert 'report:' in first and '## Runs' in first
 
     # Make lb "interrupted": longer schedule, no DONE, snapshot of epoch 1.
     write(str(configs), 'lb_kfac_mixup', epochs=2)

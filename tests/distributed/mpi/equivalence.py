@@ -74,6 +74,55 @@ def run(n_layers, assignment, only_pic, acc_iters, uncovered, **extra):
                     acc_iters, np.abs(a.array - b.array).max()))
 
 
+def make_bn_model(use_gamma=True, use_beta=True):
+    np.random.seed(0)
+    return L.Classifier(chainer.Sequential(
+        L.Convolution2D(2, 3, 3, pad=1),
+        L.BatchNormalization(3, use_gamma=use_gamma, use_beta=use_beta),
+        F.relu, L.Linear(48, 6), L.BatchNormalization(6), F.relu,
+        L.Linear(6, 4)))
+
+
+def run_bn(assignment, only_pic, **extra):
+    """BatchNorm normalises each rank's batch, so the single-process
+    reference accumulates the ranks' batches one by one (acc_iters = size:
+    mean gradients and mean factors, as the reduce-scatter)."""
+    hp = dict(lr=0.05, momentum=0.9, cov_ema_decay=0.8, damping=0.03)
+    model_args = extra.pop('model_args', {})
+    ref, dist = make_bn_model(**model_args), make_bn_model(**model_args)
+    if comm.rank:
+        for p in dist.params():
+            p.array[...] += 0.5
+    opt_ref = chainer_kfac.KFAC(acc_iters=comm.size, **hp, **extra).setup(
+        ref)
+    opt = chainer_kfac.DistributedKFAC(
+        comm, assignment=assignment, only_pic_update_weight=only_pic,
+        **hp, **extra).setup(dist)
+    for x, t in batches(4 * comm.size, 3):
+        chunks = np.array_split(np.arange(len(x)), comm.size)
+        for c in chunks:
+            opt_ref.update(ref, x[c], t[c])
+        mine = chunks[comm.rank]
+        opt.update(dist, x[mine], t[mine])
+    assert opt.t == opt_ref.t == 3
+    for (name, a), (_, b) in zip(sorted(ref.namedparams()),
+                                 sorted(dist.namedparams())):
+        if not np.allclose(a.array, b.array, rtol=1e-4, atol=1e-5):
+            raise AssertionError(
+                'rank {}: {} differs with BatchNorm ({}, only_pic={}, {}): '
+                'max |diff| {}'.format(comm.rank, name, assignment,
+                                       only_pic, extra,
+                                       np.abs(a.array - b.array).max()))
+
+
+bn_cases = [('contiguous', True, {}), ('balanced', False, {}),
+            ('balanced', True, dict(bn_fisher='unit_wise')),
+            ('contiguous', False, dict(diagonalize=True)),
+            ('balanced', True, dict(model_args=dict(use_gamma=False))),
+            ('contiguous', True, dict(model_args=dict(use_beta=False)))]
+for assignment, only_pic, extra in bn_cases:
+    run_bn(assignment, only_pic, **extra)
+
 cases = list(itertools.product([4, 3], ['contiguous', 'balanced'],
                                [True, False], [1]))
 cases += [(4, 'balanced', True, 2), (4, 'contiguous', False, 2)]
@@ -85,5 +134,6 @@ run(4, 'balanced', True, 1, uncovered=False, cov_update_freq=2,
     inv_update_freq=3)
 if comm.rank == 0:
     print('equivalence OK on {} ranks, {} cases'.format(comm.size,
-                                                       len(cases) + 3))
+                                                       len(cases) + 3 +
+                                                       len(bn_cases)))
 sys.stdout.flush()

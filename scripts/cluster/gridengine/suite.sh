@@ -1,0 +1,40 @@
+#!/bin/bash
+# Grid Engine (TSUBAME 4.0): the whole study, run after run on the job's
+# nodes, one rank per GPU; finished runs are skipped and interrupted ones
+# resumed, so the same command continues after h_rt ends.
+#   qsub -g YOUR_GROUP scripts/cluster/gridengine/suite.sh
+# Directives: see train.sh beside this file (TSUBAME 4.0's documentation).
+#$ -cwd
+#$ -l node_f=1
+#$ -l h_rt=24:00:00
+#$ -j y
+#$ -N kfac_suite
+
+# --- site settings (each can also be given with qsub -v NAME=value) --------
+MODULES="${MODULES:-cuda openmpi}"
+MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
+REPO="${REPO:-$PWD}"
+VENV="${VENV:-$REPO/.venv}"
+GPUS_PER_NODE="${GPUS_PER_NODE:-4}"
+SUITE="${SUITE:-hpml2019}"
+RESULTS="${RESULTS:-results}"
+DEVICE="${DEVICE:-cuda}"
+DATA_DIR="${DATA_DIR:-}"
+# ---------------------------------------------------------------------------
+
+set -eo pipefail
+cd "$REPO"
+source "$MODULES_INIT"
+module load $MODULES
+source "$VENV/bin/activate"
+set -u
+HOSTFILE="${TMPDIR:-/tmp}/kfac_hosts.${JOB_ID}"
+awk -v r="$GPUS_PER_NODE" '{print $1 " slots=" r}' "$PE_HOSTFILE" \
+    > "$HOSTFILE"
+NODES=$(wc -l < "$HOSTFILE")
+export OMP_NUM_THREADS=1
+
+"$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+    --device "$DEVICE" \
+    --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
+    --hostfile "$HOSTFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -1,0 +1,67 @@
+"""What every figure of the report shares: colours, titles naming dataset,
+schedule and seeds, readable log-scale ticks, legends outside the data."""
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # NOQA: E402,F401
+from matplotlib import ticker  # NOQA: E402
+
+#: colour = optimizer and batch class; line style = mixup.
+COLORS = {('momentum_sgd', 'SB'): '#6baed6', ('momentum_sgd', 'LB'): '#08306b',
+          ('kfac', 'SB'): '#fd8d3c', ('kfac', 'LB'): '#a50f15'}
+DATASETS = {'fashion-mnist': 'Fashion-MNIST', 'cifar10': 'CIFAR-10',
+            'synthetic': 'synthetic data'}
+
+
+def line_style(cell):
+    opt, cls, mixup = cell
+    return dict(color=COLORS[(opt, cls)], linestyle='-' if mixup else '--',
+                linewidth=1.6)
+
+
+def schedule(runs):
+    """'Fashion-MNIST, 20 epochs, LR x0.5 after epoch 9' from the configs
+    (several values joined by '/' if the runs differ)."""
+    def joined(fn):
+        return '/'.join(sorted({str(fn(r.config)) for r in runs}))
+    drops = joined(lambda c: ', '.join(
+        str(e) for e in c['lr_schedule']['drop_epochs']) or 'none')
+    return '{}, {} epochs, LR x{} after epoch {}'.format(
+        joined(lambda c: DATASETS.get(c['dataset'], c['dataset'])),
+        joined(lambda c: '{:g}'.format(c['epochs'])),
+        joined(lambda c: '{:g}'.format(c['lr_schedule']['factor'])), drops)
+
+
+def seeds_text(counts):
+    lo, hi = min(counts), max(counts)
+    n = str(lo) if lo == hi else '{}-{}'.format(lo, hi)
+    return 'mean \u00b1 sd over {} seed{}'.format(n, '' if hi == 1 else 's')
+
+
+def readable_log_axis(axis):
+    """Log axis with ticks at 1, 2, 5 x 10^k written as plain numbers."""
+    axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ticker.FuncFormatter(
+        lambda v, _: '{:,.0f}'.format(v) if v >= 1 else '{:g}'.format(v)))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def legend_below(fig, axes, ncol=4):
+    """One legend for the figure, below the panels (never over data)."""
+    handles, labels = {}, []
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            if label not in handles:
+                handles[label] = h
+                labels.append(label)
+    fig.legend([handles[k] for k in labels], labels, loc='lower center',
+               ncol=min(ncol, len(labels)), fontsize=8, frameon=False)
+
+
+def save(fig, path_base, legend_rows):
+    fig.tight_layout(rect=(0, 0.035 * legend_rows + 0.02, 1, 0.95))
+    paths = []
+    for ext in ('png', 'pdf'):
+        fig.savefig('{}.{}'.format(path_base, ext), dpi=110)
+        paths.append('{}.{}'.format(path_base, ext))
+    plt.close(fig)
+    return paths

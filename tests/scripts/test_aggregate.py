@@ -1,0 +1,105 @@
+"""Aggregation over seeds on synthetic run folders with known numbers."""
+import json
+import os
+
+import numpy as np
+import pytest
+import yaml
+
+import aggregate
+import report
+import results
+import suite_file
+
+SUITE = 'description: synthetic folders\ntarget_accuracy: 0.8\n' \
+    'batch_classes: {SB: 128, LB: 2048}\n'
+
+
+def write_run(folder, optimizer, batch, mixup, seed, accs, finished=True,
+              sharpness=None):
+    """A run folder whose log has test accuracy ``accs`` every 100
+    iterations (4 evaluations an epoch)."""
+    os.makedirs(folder)
+    config = {'dataset': 'synthetic', 'seed': seed, 'epochs': len(accs) / 4,
+              'batch_size': batch, 'evals_per_epoch': 4,
+              'optimizer': {'name': optimizer},
+              'lr_schedule': {'drop_epochs': [1], 'factor': 0.5},
+              'mixup': {'enabled': mixup, 'alpha': 0.9 if mixup else 0.0}}
+    with open(os.path.join(folder, 'config.yaml'), 'w') as f:
+        yaml.safe_dump(config, f)
+    log = [{'epoch': (i + 1) // 4, 'iteration': 100 * (i + 1),
+            'validation/main/accuracy': a, 'validation/main/loss': 1 - a}
+           for i, a in enumerate(accs)]
+    with open(os.path.join(folder, 'log'), 'w') as f:
+        json.dump(log, f)
+    if finished:
+        open(os.path.join(folder, 'DONE'), 'w').close()
+    if sharpness is not None:
+        alphas = [-0.5, 0.0, 0.5]
+        data = {'alphas': alphas, 'kinds': {'gaussian': {
+            'sharpness': sharpness,
+            'train_loss': [[1 + s, 1.0, 1 + s] for s in sharpness]}}}
+        with open(os.path.join(folder, 'sharpness.json'), 'w') as f:
+            json.dump(data, f)
+
+
+@pytest.fixture
+def folders(tmp_path):
+    root = tmp_path / 'suite'
+    root.mkdir()
+    (root / 'suite.yaml').write_text(SUITE)
+    kfac_sb = {0: [0.5, 0.85, 0.9, 0.91], 1: [0.7, 0.79, 0.81, 0.89],
+               2: [0.6, 0.8, 0.88, 0.87]}
+    for seed, accs in kfac_sb.items():
+        write_run(str(root / 'seed_{}'.format(seed) / 'sb_kfac'), 'kfac',
+                  128, False, seed, accs, sharpness=[10.0 + seed, 12.0 + seed,
+                                                     11.0, 9.0, 13.0])
+    # K-FAC LB: one seed only; SGD SB: never reaches 0.8 in seed 1.
+    write_run(str(root / 'seed_0' / 'lb_kfac'), 'kfac', 2048, False, 0,
+              [0.6, 0.7, 0.8, 0.84])
+    write_run(str(root / 'seed_0' / 'sb_sgd'), 'momentum_sgd', 128, False, 0,
+              [0.4, 0.6, 0.82, 0.83])
+    write_run(str(root / 'seed_1' / 'sb_sgd'), 'momentum_sgd', 128, False, 1,
+              [0.4, 0.6, 0.7, 0.75])
+    # Unfinished: left out everywhere.
+    write_run(str(root / 'seed_1' / 'lb_kfac'), 'kfac', 2048, False, 1,
+              [0.1, 0.2], finished=False)
+    return root
+
+
+def test_cell_values_and_summaries(folders):
+    suite = suite_file.find(str(folders))
+    runs = results.find_runs([str(folders)])
+    assert len(runs) == 7
+    values, seeds = aggregate.cell_values(runs, suite)
+    sb = ('kfac', 'SB', False)
+    assert seeds[sb] == [0, 1, 2]
+    assert values['final'][sb] == [0.91, 0.89, 0.87]
+    assert values['best'][sb] == [0.91, 0.89, 0.88]
+    assert values['iters'][sb] == [200, 300, 200]
+    assert values['sharpness_gaussian'][sb] == pytest.approx([11, 11.4,
+                                                              11.8])
+    assert seeds[('kfac', 'LB', False)] == [0]        # unfinished left out
+    assert values['iters'][('momentum_sgd', 'SB', False)] == [300, np.inf]
+    rows = {r['cell']: r for r in aggregate.cell_summaries(values, seeds)}
+    assert len(rows) == 8
+    assert rows[sb]['final'].mean == pytest.approx(0.89)
+    assert rows[sb]['final'].sd == pytest.approx(0.02)
+    assert rows[('kfac', 'LB', False)]['final'].sd is None
+    sgd = rows[('momentum_sgd', 'SB', False)]
+    assert sgd['reached'] == 1 and sgd['iters_reached'].mean == 300
+    missing = rows[('kfac', 'SB', True)]
+    assert missing['seeds'] == [] and missing['final'] is None
+
+
+def test_report_of_the_folders(folders):
+    suite = suite_file.find(str(folders))
+    text = report.build([str(folders)], suite, str(folders / 'report.md'))
+    assert '0.8900 \u00b1 0.0200' in text          # K-FAC SB final accuracy
+    assert '233 \u00b1 58 (3/3 reached)' in text    # iterations, sd of 200,300,200
+    assert '300 (1/2 reached)' in text
+    assert 'not assessed: no finished runs of K-FAC SB mixup' in text
+    assert 'inconclusive at 1-3 seeds' in text     # K-FAC SB - LB, one LB seed
+    assert 'seed_1/lb_kfac' in text.split('## Left out')[1]
+    assert 'seeds 0,1,2: 4/epoch' in text
+    assert os.path.exists(str(folders / 'figures' / 'mixup_kfac.png'))

@@ -1,0 +1,73 @@
+"""scripts/cluster/slurm/train.sh submitted to a real single-node Slurm.
+
+The daemons start in the foreground under a temporary folder
+(tests/scripts/slurm_cluster.py); the job runs 2 ranks of a 1-epoch
+synthetic config with the environment's mpirun, as the script would on a
+cluster with the site's. Skipped, with the reason, where Slurm is not
+installed or its daemons cannot start.
+"""
+import json
+import os
+import sys
+
+import pytest
+
+from tests.scripts.slurm_cluster import SlurmCluster, SlurmUnavailable
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, 'scripts', 'cluster', 'slurm', 'train.sh')
+TINY = """dataset: synthetic
+synthetic_size: [256, 128]
+epochs: 1
+batch_size: 64
+test_batch_size: 128
+optimizer:
+  name: kfac
+  lr: 0.01
+"""
+
+
+@pytest.fixture
+def slurm(tmp_path):
+    try:
+        with SlurmCluster(tmp_path / 'slurm', cpus=2) as cluster:
+            yield cluster
+    except SlurmUnavailable as e:
+        pytest.skip('no Slurm cluster for the job test: {}'.format(e))
+
+
+def job_env(config, out):
+    """The job's settings, passed as sbatch --export=ALL would: this
+    environment's venv, CPU, and Open MPI allowed to run as root."""
+    return {'VENV': os.path.dirname(os.path.dirname(sys.executable)),
+            'CONFIG': config, 'OUT': out, 'DEVICE': '-1',
+            'OMPI_ALLOW_RUN_AS_ROOT': '1',
+            'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM': '1',
+            'PYTHONPATH': ROOT + os.pathsep + os.environ.get('PYTHONPATH',
+                                                             '')}
+
+
+@pytest.mark.mpi
+def test_slurm_job_runs_two_ranks_to_the_end(slurm, tmp_path):
+    config, out = tmp_path / 'tiny.yaml', tmp_path / 'run'
+    config.write_text(TINY)
+    job_out = tmp_path / 'job.out'
+    # The directives ask for 4 GPUs and 4 ranks per node; this node has 2
+    # CPUs and no GPU, so the command line scales the job down.
+    job = slurm.sbatch('--ntasks-per-node=2', '--cpus-per-task=1',
+                       '--gpus-per-node=0', '--output={}'.format(job_out),
+                       '--chdir={}'.format(ROOT), SCRIPT,
+                       env=job_env(str(config), str(out)))
+    state = slurm.wait(job, timeout=240)
+    text = job_out.read_text() if job_out.exists() else '(no job output)'
+    assert state == 'COMPLETED', '{}\n{}\n{}'.format(state, text,
+                                                     slurm.logs())
+    assert 'job {}: 2 rank(s) on 1 node(s)'.format(job) in text
+    assert (out / 'DONE').exists(), text
+    assert 'dataset: synthetic' in (out / 'config.yaml').read_text()
+    log = json.loads((out / 'log').read_text())
+    assert log[-1]['epoch'] == 1 and 'validation/main/loss' in log[-1]
+    assert json.loads((out / 'env.json').read_text())['ranks'] == 2
+    assert sorted(p.name for p in out.glob('snapshot_epoch_1.rank*')) == [
+        'snapshot_epoch_1.rank0', 'snapshot_epoch_1.rank1']
