@@ -26,6 +26,8 @@ def long_suite(tmp_path):
     configs.mkdir()
     (configs / 'sb_sgd_nomixup.yaml').write_text(LONG.format(
         base=os.path.join(ROOT, 'configs', 'hpml2019', 'sb_sgd_nomixup.yaml')))
+    (configs / '_suite.yaml').write_text(
+        'target_accuracy: 0.1\nbatch_classes: {SB: 16, LB: 64}\n')
     return str(configs), str(tmp_path / 'results')
 
 
