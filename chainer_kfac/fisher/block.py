@@ -23,6 +23,10 @@ import numpy
 
 from chainer import backend
 
+from chainer_kfac.preconditioning.damped import add_to_diagonal
+from chainer_kfac.preconditioning.damped import inverse_diagonal
+from chainer_kfac.preconditioning.inverse import inverse_spd
+
 
 class FisherBlock(object):
     """Base class of a layer's Fisher block.
@@ -35,6 +39,10 @@ class FisherBlock(object):
         inverses (list or None): Damped inverses of ``factors``.
         pi (float or None): Trace-norm pi used for the last inversion.
     """
+
+    #: Keep the damped full factors as the running averages after an
+    #: inversion (the original's in-place damping; see :meth:`invert_damped`).
+    damping_in_running_average = False
 
     #: FunctionNode classes whose backward this block reads.
     function_types = ()
@@ -93,6 +101,26 @@ class FisherBlock(object):
                 optimizer then retries with more damping).
         """
         raise NotImplementedError
+
+    def invert_damped(self, values, use_cholesky):
+        """Return the inverses of ``factors[i] + diag(values[i])``.
+
+        With :attr:`damping_in_running_average` the damped full (2-D)
+        factors then replace the running averages, as Chainer_K-FAC's
+        ``update_invs`` (which adds the damping to its averages in place):
+        the next running average starts from ``F + diag(values)``, so with
+        ``cov_ema_decay < 1`` the damping accumulates; with ``1`` the next
+        update replaces it. Diagonal (1-D) factors are left as they are
+        (the original computes ``1 / (F + values)`` there). Only an
+        inversion that succeeded for every factor changes them.
+        """
+        damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
+        inverses = [inverse_diagonal(x) if x.ndim == 1
+                    else inverse_spd(x, use_cholesky) for x in damped]
+        if self.damping_in_running_average:
+            self.factors = [x if x.ndim == 2 else f
+                            for x, f in zip(damped, self.factors)]
+        return inverses
 
     def precondition(self):
         """Set ``p.kfgrad`` for every parameter from ``p.grad`` and the
