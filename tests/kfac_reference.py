@@ -122,8 +122,9 @@ class RefKFAC(object):
                  diagonalize=False, damping_in_running_average=False,
                  inv_update_freq=1):
         """``damping_in_running_average``: the original's ``update_invs``,
-        which adds the damping to its stored full (not 1-D) running
-        averages in place; ``inv_update_freq``: invert every k-th step."""
+        which adds the damping to its stored running averages in place,
+        except to a 1-D one (a diagonal Linear A; its diagonal G, Conv's
+        and BN's are diagonal matrices there); ``inv_update_freq``: invert every k-th step."""
         self.net, self.lr, self.mu = net, lr, momentum
         self.diagonalize = diagonalize
         self.in_place = damping_in_running_average
@@ -177,8 +178,7 @@ class RefKFAC(object):
         pi = np.sqrt((np.trace(eA) / len(eA)) / (np.trace(eG) / len(eG)))
         dA = eA + pi * np.sqrt(self.d) * np.eye(len(eA))
         dG = eG + np.sqrt(self.d) / pi * np.eye(len(eG))
-        if self.in_place:
-            a_is_diagonal = self.diagonalize and layer_type == 'linear'
-            self.ema[i] = (eA if a_is_diagonal else dA,
-                           eG if self.diagonalize else dG)
+        if self.in_place:   # except a diagonal Linear A: a 1-D vector there
+            a_is_vector = self.diagonalize and layer_type == 'linear'
+            self.ema[i] = (eA if a_is_vector else dA, dG)
         return pi, np.linalg.inv(dA), np.linalg.inv(dG)

@@ -102,24 +102,32 @@ class FisherBlock(object):
         """
         raise NotImplementedError
 
+    def vector_factors_in_original(self):
+        """Per factor: True where Chainer_K-FAC held it as a 1-D vector
+        (only a diagonal Linear A; its other diagonal factors were diagonal
+        matrices). Used by :meth:`invert_damped`."""
+        return (False,) * len(self.factor_names)
+
     def invert_damped(self, values, use_cholesky):
         """Return the inverses of ``factors[i] + diag(values[i])``.
 
-        With :attr:`damping_in_running_average` the damped full (2-D)
-        factors then replace the running averages, as Chainer_K-FAC's
-        ``update_invs`` (which adds the damping to its averages in place):
-        the next running average starts from ``F + diag(values)``, so with
+        With :attr:`damping_in_running_average` the damped factors then
+        replace the running averages, as Chainer_K-FAC's ``update_invs``,
+        which adds the damping to its stored averages in place: the next
+        running average starts from ``F + diag(values)``, so with
         ``cov_ema_decay < 1`` the damping accumulates; with ``1`` the next
-        update replaces it. Diagonal (1-D) factors are left as they are
-        (the original computes ``1 / (F + values)`` there). Only an
-        inversion that succeeded for every factor changes them.
+        update replaces it. pi is computed before (from the stored
+        averages). The original damps a copy only where it held the factor
+        as a vector (``1 / (F + values)``; see
+        :meth:`vector_factors_in_original`): those are left as they are.
+        Only an inversion that succeeded for every factor changes them.
         """
         damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
         inverses = [inverse_diagonal(x) if x.ndim == 1
                     else inverse_spd(x, use_cholesky) for x in damped]
         if self.damping_in_running_average:
-            self.factors = [x if x.ndim == 2 else f
-                            for x, f in zip(damped, self.factors)]
+            self.factors = [f if vector else x for x, f, vector in zip(
+                damped, self.factors, self.vector_factors_in_original())]
         return inverses
 
     def precondition(self):

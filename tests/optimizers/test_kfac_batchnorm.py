@@ -47,7 +47,7 @@ def reference(batches, c, use_gamma, use_beta, l2, mode, in_place=False,
     """Yields (F running average, kfgrad, gamma, beta) after each step.
 
     ``in_place``: the original's ``update_invs``, which adds the damping to
-    the stored full (not 1-D) running average before inverting it."""
+    the stored running average before inverting it."""
     gamma, beta = np.ones(c), np.zeros(c)
     size = c * (use_gamma + use_beta)
     v, ema = np.zeros(size), None
@@ -72,7 +72,7 @@ def reference(batches, c, use_gamma, use_beta, l2, mode, in_place=False,
         r = hp['cov_ema_decay']
         ema = F_cur if ema is None or r == 1 else r * F_cur + (1 - r) * ema
         kfgrad = np.linalg.inv(ema + np.diag(lam)) @ per.sum(axis=0)
-        if in_place and mode != 'diagonal':
+        if in_place:   # the original's diagonal F is a diagonal matrix
             ema = ema + np.diag(lam)
         v = hp['momentum'] * v - hp['lr'] * kfgrad
         params = np.concatenate([gamma] * use_gamma + [beta] * use_beta) + v
