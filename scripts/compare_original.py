@@ -76,13 +76,18 @@ def configurations():
 
 
 def build_model(name):
-    layers = {
-        'linear': [L.Linear(32, 8), F.relu, L.Linear(8, 3)],
-        'conv': [L.Convolution2D(2, 4, 3, pad=1), F.relu, L.Linear(64, 3)],
-        'conv_bn': [L.Convolution2D(2, 4, 3, pad=1), L.BatchNormalization(4),
-                    F.relu, L.Linear(64, 8), L.BatchNormalization(8),
-                    F.relu, L.Linear(8, 3)],
-    }[name]
+    """A fresh model (initial weights from NumPy's global generator)."""
+    if name == 'linear':
+        layers = [L.Linear(32, 8), F.relu, L.Linear(8, 3)]
+    elif name == 'conv':
+        layers = [L.Convolution2D(2, 4, 3, pad=1), F.relu, L.Linear(64, 3)]
+    elif name == 'conv_bn':
+        layers = [L.Convolution2D(2, 4, 3, pad=1), L.BatchNormalization(4),
+                  F.relu, L.Linear(64, 8), L.BatchNormalization(8), F.relu,
+                  L.Linear(8, 3)]
+    else:
+        raise ValueError('model must be one of {}, not {!r}'.format(
+            MODELS, name))
     return L.Classifier(chainer.Sequential(*layers))
 
 
@@ -193,7 +198,7 @@ def main(argv=None):
     for line in table_rows(results, args.tol):
         print(line)
     failed = [c for c, (a, b, _) in results if max(a, b) > args.tol]
-    print('{} of {} configurations agree to {:g} ({} steps)'.format(
+    print('\n{} of {} configurations agree to {:g} ({} steps)'.format(
         len(results) - len(failed), len(results), args.tol, args.steps))
     return 1 if failed else 0
 

@@ -73,6 +73,23 @@ def test_train_sets_lr_pre_to_the_old_rate_before_each_change():
                     (0.01, 0.02)]
 
 
+def test_models_are_built_from_the_global_generator_only_as_named():
+    import chainer.links as L
+    np.random.seed(0)
+    a = compare_original.build_model('conv_bn')
+    np.random.seed(0)
+    b = compare_original.build_model('conv_bn')
+    assert compare_original.relative_difference(a, b) == 0.0
+    kinds = [type(link) for _, link in sorted(a.namedlinks())][2:]
+    assert sorted(k.__name__ for k in kinds) == sorted(
+        ['Convolution2D', 'BatchNormalization', 'Linear',
+         'BatchNormalization', 'Linear'])
+    assert L.BatchNormalization not in [
+        type(x) for _, x in compare_original.build_model('conv').namedlinks()]
+    with pytest.raises(ValueError, match='model must be one of'):
+        compare_original.build_model('resnet')
+
+
 def test_relative_difference_is_the_worst_parameter():
     a = compare_original.build_model('linear')
     b = compare_original.build_model('linear')
