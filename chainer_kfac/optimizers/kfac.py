@@ -14,7 +14,9 @@ One :meth:`KFAC.update` call:
 4. every ``inv_update_freq`` steps, has each block invert its damped
    factors (Kronecker: A + pi sqrt(d) I, G + sqrt(d)/pi I with
    d = max(damping, W.l2_coef); BatchNorm: F + stab_coeff max(d, l2_coef) I),
-   retrying with more damping if a factor is not positive definite;
+   retrying with more damping if a factor is not positive definite (with
+   ``damping_in_running_average`` the damped factors then replace the running
+   averages, as in the original);
 5. has each block store ``param.kfgrad`` (``G^-1 [grad W | grad b] A^-1``,
    ``F^-1 [grad gamma | grad beta]``) and applies
    ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`; with
