@@ -124,7 +124,8 @@ class RefKFAC(object):
         """``damping_in_running_average``: the original's ``update_invs``,
         which adds the damping to its stored running averages in place,
         except to a 1-D one (a diagonal Linear A; its diagonal G, Conv's
-        and BN's are diagonal matrices there); ``inv_update_freq``: invert every k-th step."""
+        and BN's are diagonal matrices there); ``inv_update_freq``: invert
+        every k-th step."""
         self.net, self.lr, self.mu = net, lr, momentum
         self.diagonalize = diagonalize
         self.in_place = damping_in_running_average
