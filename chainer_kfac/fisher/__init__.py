@@ -35,6 +35,7 @@ def create_block(name, link, bn_fisher='full', diagonalize=False,
     blocks have the same diagonal). ``damping_in_running_average`` is the
     original's in-place damping (:meth:`FisherBlock.invert_damped`).
     """
+    check_block_options(bn_fisher, diagonalize, damping_in_running_average)
     block = _block_for(name, link, bn_fisher, diagonalize)
     if block is not None:
         block.damping_in_running_average = bool(damping_in_running_average)
@@ -55,9 +56,6 @@ def check_block_options(bn_fisher, diagonalize, damping_in_running_average):
 
 
 def _block_for(name, link, bn_fisher, diagonalize):
-    if bn_fisher not in BN_FISHER_TYPES:
-        raise ValueError('bn_fisher must be one of {}, not {!r}'.format(
-            BN_FISHER_TYPES, bn_fisher))
     if isinstance(link, L.Linear):
         return LinearFisherBlock(name, link, diagonalize)
     if isinstance(link, L.Convolution2D):

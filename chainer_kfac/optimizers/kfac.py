@@ -121,8 +121,9 @@ class KFACBlockOptions(object):
             original's ``FisherBlock.diagonalize``; see
             :func:`chainer_kfac.fisher.create_block`).
         damping_in_running_average: Reproduce the original's in-place
-            damping: the damped full factors inverted at a step replace the
-            running averages, so with ``cov_ema_decay < 1`` the damping
+            damping: the damped factors inverted at a step replace the
+            running averages (all but those the original held as vectors),
+            so with ``cov_ema_decay < 1`` the damping
             accumulates in them (see :meth:`FisherBlock.invert_damped`).
             Off by default: the original's own ``copy()`` shows the intent.
     """

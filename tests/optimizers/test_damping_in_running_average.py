@@ -132,3 +132,15 @@ def test_unit_wise_batchnorm_is_refused_with_the_reason():
         KFAC(damping_in_running_average=True, bn_fisher='unit_wise')
     KFAC(damping_in_running_average=True, bn_fisher='unit_wise',
          diagonalize=True)   # the diagonal is the full block's
+
+
+def test_create_block_refuses_the_same_combination():
+    from chainer_kfac import fisher
+    bn = L.BatchNormalization(3)
+    with pytest.raises(ValueError, match='no unit-wise BatchNorm block'):
+        fisher.create_block('/bn', bn, bn_fisher='unit_wise',
+                            damping_in_running_average=True)
+    with pytest.raises(ValueError, match='bn_fisher must be one of'):
+        fisher.create_block('/bn', bn, bn_fisher='per_channel')
+    block = fisher.create_block('/bn', bn, damping_in_running_average=True)
+    assert block.damping_in_running_average is True
