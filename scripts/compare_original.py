@@ -38,7 +38,7 @@ import chainer_kfac
 
 MODELS = ('linear', 'conv', 'conv_bn')
 VARIANTS = ('base', 'diagonalize', 'adjust_momentum', 'pi_type=None',
-            'use_cholesky=False')
+            'use_cholesky=False', 'acc_iters=2', 'loss_scale=128')
 HP = dict(lr=0.05, momentum=0.9, damping=0.03)
 #: learning rate per step with adjust_momentum: a rise, then two drops.
 CHANGING_LR = (0.02, 0.05, 0.05, 0.02, 0.01)
@@ -59,13 +59,23 @@ class Config(object):
             kw.update(pi_type=None)
         if self.variant == 'use_cholesky=False':
             kw.update(use_cholesky=False)
+        if self.variant == 'acc_iters=2':
+            kw.update(acc_iters=2)
+        if self.variant == 'loss_scale=128':
+            kw.update(loss_scale=128.0)
         return kw
 
-    def learning_rates(self, steps):
+    def passes(self, steps):
+        """Forward/backward passes (``update`` calls) for ``steps``."""
+        return steps * self.kfac_kwargs().get('acc_iters', 1)
+
+    def learning_rates(self, passes):
+        """The learning rate of each pass (changes only with
+        ``adjust_momentum``, where one pass is one step)."""
         if self.variant != 'adjust_momentum':
-            return [HP['lr']] * steps
+            return [HP['lr']] * passes
         return [CHANGING_LR[min(i, len(CHANGING_LR) - 1)]
-                for i in range(steps)]
+                for i in range(passes)]
 
 
 def configurations():
@@ -152,7 +162,7 @@ def compare(original, config, steps):
     as-is) relative differences."""
     np.random.seed(0)
     init = build_model(config.model)
-    data = batches(steps)
+    data = batches(config.passes(steps))
     as_is = run_original(original, config, init, data, in_place=True)
     copied = run_original(original, config, init, data, in_place=False)
     option = run_port(config, init, data, in_place=True)

@@ -31,7 +31,7 @@ def test_load_names_a_path_that_is_not_a_checkout(tmp_path):
 
 def test_grid_covers_every_model_decay_and_variant():
     grid = compare_original.configurations()
-    assert len(grid) == len(set(grid)) == 3 * 2 * 5 - 2
+    assert len(grid) == len(set(grid)) == 3 * 2 * 7 - 2
     for model in compare_original.MODELS:
         for r in (0.99, 1.0):
             variants = {c.variant for c in grid
@@ -54,6 +54,11 @@ def test_config_keywords_and_learning_rates():
         .kfac_kwargs()['pi_type'] is None
     assert compare_original.Config('conv', 1.0, 'use_cholesky=False') \
         .kfac_kwargs()['use_cholesky'] is False
+    acc = compare_original.Config('conv', 1.0, 'acc_iters=2')
+    assert acc.kfac_kwargs()['acc_iters'] == 2 and acc.passes(5) == 10
+    assert base.passes(5) == 5
+    assert compare_original.Config('conv', 1.0, 'loss_scale=128') \
+        .kfac_kwargs()['loss_scale'] == 128.0
 
 
 def test_train_sets_lr_pre_to_the_old_rate_before_each_change():
