@@ -15,6 +15,8 @@ import typing
 
 import yaml
 
+from chainer_kfac.fisher import BN_FISHER_TYPES
+from chainer_kfac.optimizers.kfac import KFACBlockOptions
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
 from experiments import devices
@@ -30,9 +32,11 @@ _NOT_IN_KFAC_SECTION = ('lr', 'lr_pre', 'momentum')
 
 
 def kfac_section():
-    """The `kfac:` section's schema: KFAC's own names and defaults."""
-    return {f.name: (_TYPES[f.type], f.default)
-            for f in dataclasses.fields(KFACHyperparameters)
+    """The `kfac:` section's schema: KFAC's own names and defaults (its
+    hyperparameters and its block options)."""
+    fields = dataclasses.fields(KFACHyperparameters) + \
+        dataclasses.fields(KFACBlockOptions)
+    return {f.name: (_TYPES[f.type], f.default) for f in fields
             if f.name not in _NOT_IN_KFAC_SECTION}
 
 
@@ -78,6 +82,7 @@ CHOICES = {
     'optimizer.name': ('momentum_sgd', 'kfac'),
     'distributed.assignment': ('contiguous', 'balanced'),
     'kfac.on_nonfinite': ON_NONFINITE,
+    'kfac.bn_fisher': BN_FISHER_TYPES,
     'communicator': ('mpi', 'pure_nccl'),
     'kfac.pi_type': ('tracenorm', None),
 }
