@@ -3,7 +3,8 @@
 A config file may name ``base:`` (a path, or a list of paths, relative to the
 file); bases are merged first, in order, and the file's own keys last.
 ``--set key.sub=value`` overrides come after all files. Every key is checked
-against :data:`SCHEMA`: an unknown key, a wrong type or a missing file raises
+against :data:`SCHEMA`: an unknown key, a wrong type, a value outside
+:data:`RANGES` or :data:`CHOICES`, or a missing file raises
 :class:`ConfigError` naming the file and the key.
 """
 import copy
@@ -14,6 +15,8 @@ import typing
 
 import yaml
 
+from chainer_kfac.fisher import BN_FISHER_TYPES
+from chainer_kfac.optimizers.kfac import KFACBlockOptions
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
 from experiments import devices
@@ -29,9 +32,11 @@ _NOT_IN_KFAC_SECTION = ('lr', 'lr_pre', 'momentum')
 
 
 def kfac_section():
-    """The `kfac:` section's schema: KFAC's own names and defaults."""
-    return {f.name: (_TYPES[f.type], f.default)
-            for f in dataclasses.fields(KFACHyperparameters)
+    """The `kfac:` section's schema: KFAC's own names and defaults (its
+    hyperparameters and its block options)."""
+    fields = dataclasses.fields(KFACHyperparameters) + \
+        dataclasses.fields(KFACBlockOptions)
+    return {f.name: (_TYPES[f.type], f.default) for f in fields
             if f.name not in _NOT_IN_KFAC_SECTION}
 
 
@@ -77,7 +82,78 @@ CHOICES = {
     'optimizer.name': ('momentum_sgd', 'kfac'),
     'distributed.assignment': ('contiguous', 'balanced'),
     'kfac.on_nonfinite': ON_NONFINITE,
+    'kfac.bn_fisher': BN_FISHER_TYPES,
     'communicator': ('mpi', 'pure_nccl'),
+    'kfac.pi_type': ('tracenorm', None),
+}
+
+
+class Range(object):
+    """``lo <(=) value <(=) hi``; a list value: every item in range (with
+    ``length`` items when given). NaN is never in range."""
+
+    def __init__(self, lo=None, hi=None, lo_open=False, hi_open=False,
+                 length=None):
+        self.lo, self.hi = lo, hi
+        self.lo_open, self.hi_open = lo_open, hi_open
+        self.length = length
+
+    def contains(self, value):
+        if isinstance(value, list):
+            return (self.length is None or len(value) == self.length) and \
+                all(isinstance(v, NUMBER) and not isinstance(v, bool) and
+                    self.contains(v) for v in value)
+        above = self.lo is None or (value > self.lo if self.lo_open
+                                    else value >= self.lo)
+        below = self.hi is None or (value < self.hi if self.hi_open
+                                    else value <= self.hi)
+        return bool(above and below)
+
+    def __str__(self):
+        parts = []
+        if self.lo is not None:
+            parts.append('{} {}'.format('>' if self.lo_open else '>=',
+                                        self.lo))
+        if self.hi is not None:
+            parts.append('{} {}'.format('<' if self.hi_open else '<=',
+                                        self.hi))
+        text = ' and '.join(parts)
+        if self.length is not None:
+            return 'a list of {} numbers, each {}'.format(self.length, text)
+        return text
+
+
+#: dotted key -> the range of its value (lists: of each item).
+RANGES = {
+    'synthetic_size': Range(1, length=2),
+    'seed': Range(0, 2 ** 32 - 1),
+    'epochs': Range(0, lo_open=True),
+    'batch_size': Range(1),
+    'test_batch_size': Range(1),
+    'snapshot_every': Range(1),
+    'evals_per_epoch': Range(1),
+    'optimizer.lr': Range(0, lo_open=True),
+    'optimizer.momentum': Range(0, 1, hi_open=True),
+    'optimizer.weight_decay': Range(0),
+    'kfac.cov_ema_decay': Range(0, 1, lo_open=True),
+    'kfac.damping': Range(0, lo_open=True),
+    'kfac.stab_coeff': Range(0),
+    'kfac.acc_iters': Range(1),
+    'kfac.cov_update_freq': Range(1),
+    'kfac.inv_update_freq': Range(1),
+    'lr_schedule.drop_epochs': Range(0, lo_open=True),
+    'lr_schedule.factor': Range(0, lo_open=True),
+    'mixup.alpha': Range(0),
+}
+
+#: keys that may change when a run is resumed, and why that is safe.
+RESUME_SAFE = {
+    'epochs': 'the schedule is longer or shorter; the steps done are the '
+              'same',
+    'description': 'text only',
+    'data_dir': 'where the same dataset is read from (its name and contents '
+                'are checked by the loader)',
+    'snapshot_every': 'how often checkpoints are written',
 }
 
 #: key -> function that raises ValueError on a bad value (its message is
@@ -201,7 +277,12 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
                     for t in types), value, hint))
         if dotted in CHOICES and value not in CHOICES[dotted]:
             raise ConfigError('{}: `{}` must be one of {}, not {!r}'.format(
-                where, dotted, ', '.join(CHOICES[dotted]), value))
+                where, dotted, ', '.join(
+                    'null' if c is None else c for c in CHOICES[dotted]),
+                value))
+        if dotted in RANGES and not RANGES[dotted].contains(value):
+            raise ConfigError('{}: `{}` must be {}, not {!r}'.format(
+                where, dotted, RANGES[dotted], value))
         if dotted in CHECKS:
             try:
                 CHECKS[dotted](value)

@@ -114,6 +114,18 @@ def _to_float(value):
         getattr(value, 'array', value)))
 
 
+class SkippedStepsReport(training.Extension):
+    """Report ``kfac/skipped_steps``, the number of updates K-FAC skipped
+    so far (``on_nonfinite: skip``), so that the log records them."""
+
+    priority = training.PRIORITY_WRITER
+
+    def __call__(self, trainer):
+        optimizer = trainer.updater.get_optimizer('main')
+        chainer.report({'kfac/skipped_steps':
+                        getattr(optimizer, 'skipped_steps', 0)})
+
+
 class NonFiniteLossGuard(training.Extension):
     """Stop the run, with a snapshot, when the training loss is NaN or inf.
 
@@ -177,5 +189,17 @@ def write_env(path, comm, device, data_info, config_path, argv):
     }
     env['git'] = provenance.git_state()
     env['runtime'] = runtime_fields()
+    env['starts'] = previous_starts(path) + [dict(env)]
     with open(path, 'w') as f:
         json.dump(env, f, indent=1)
+
+
+def previous_starts(path):
+    """The ``starts`` already in env.json (one entry per start of the run;
+    the top-level keys describe the latest start)."""
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return []
+    return old.get('starts', [{k: v for k, v in old.items()}])

@@ -7,9 +7,13 @@
 
 Under mpiexec: the chainer_kfac MPI communicator, scatter_dataset, the
 multi-node evaluator, DistributedKFAC or multi-node momentum SGD; only rank 0
-prints and writes the logs (every rank writes its own snapshot file).
+prints and writes the logs (every rank writes its own snapshot file; rank 0
+commits the checkpoint, experiments/checkpoint.py). An error on any rank
+ends all ranks (experiments/failure.py); a resume with another config or
+rank count is refused (experiments/resume_check.py).
 Outputs in OUT: config.yaml (the resolved config), env.json, log (Chainer's
-JSON log), loss.png/accuracy.png, snapshot_epoch_N[.rankR].
+JSON log), loss.png/accuracy.png, snapshot_epoch_N[.rankR] and
+snapshot_epoch_N.complete.
 Each process runs with one BLAS thread and glibc malloc keeping freed memory
 (chainer_kfac.runtime; --blas-threads N, --no-malloc-tuning change that);
 env.json's 'runtime' records what was in force.
@@ -28,12 +32,15 @@ from chainer_kfac import runtime  # NOQA: E402
 from chainer_kfac.distributed.nccl_check import \
     NcclUnavailableError  # NOQA: E402
 
+from experiments import checkpoint  # NOQA: E402
 from experiments import comm_setup  # NOQA: E402
 from experiments import config as config_module  # NOQA: E402
 from experiments import datasets  # NOQA: E402
 from experiments import devices  # NOQA: E402
 from experiments import gpu_info  # NOQA: E402
 from experiments import extensions as exp_extensions  # NOQA: E402
+from experiments import failure  # NOQA: E402
+from experiments import resume  # NOQA: E402
 from experiments import training  # NOQA: E402
 
 
@@ -69,23 +76,38 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    args.command = [os.path.abspath(__file__)] + argv
     try:
         config = config_module.load_config(args.config, args.set)
     except config_module.ConfigError as e:
-        sys.exit('error: {}'.format(e))
+        failure.exit_error(e)           # the same on every rank: shown once
     runtime.apply_process_defaults(
         args.blas_threads or 'auto', not args.no_malloc_tuning)
     try:
         comm = comm_setup.make_communicator(config, training.in_mpi_launch())
         devices.check_available(config['device'], comm)
     except (devices.DeviceError, NcclUnavailableError) as e:
-        sys.exit('error: {}'.format(e))
+        failure.exit_error(e)
+    with failure.raise_on_signals(), failure.end_all_ranks_on_failure(comm):
+        run(args, config, comm)
+
+
+def run(args, config, comm):
     rank = 0 if comm is None else comm.rank
     out = args.out or os.path.join(
         'results', os.path.splitext(os.path.basename(args.config))[0])
     if rank == 0:
         os.makedirs(out, exist_ok=True)
+    if comm is not None:
+        comm.mpi_comm.Barrier()
+    snapshot = resume.plan(args.resume, out, config, comm)
+    removed = checkpoint.remove_stale_temporaries(out, comm)
+    if removed:
+        sys.stderr.write('removed temporary files of a stopped run: '
+                         '{}\n'.format(', '.join(removed)))
+    if rank == 0:
         config_module.save_config(config, os.path.join(out, 'config.yaml'))
     try:
         trainer, info, device = training.build_trainer(
@@ -99,18 +121,15 @@ def main(argv=None):
             1 if comm is None else comm.size, gpu_info.describe(device),
             out))
         exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
-                                 info, args.config, sys.argv)
-    if args.resume:
-        path = args.resume
-        if path == 'auto':
-            path = training.latest_snapshot(out, comm)
-        if path:
-            loaded = training.resume(trainer, path, comm)
-            if rank == 0:
-                print('resumed from {} (epoch {}, iteration {})'.format(
-                    loaded, trainer.updater.epoch,
-                    trainer.updater.iteration))
+                                 info, args.config, args.command)
+    if snapshot:
+        resume.load(trainer, snapshot)
+        if rank == 0:
+            print('resumed from {} (epoch {}, iteration {})'.format(
+                snapshot, trainer.updater.epoch, trainer.updater.iteration))
+    trainer.extend(failure.StopOnSignal())
     trainer.run()
+    failure.check_stop()
     if rank == 0:
         with open(os.path.join(out, 'DONE'), 'w') as f:
             f.write('finished at iteration {}\n'.format(

@@ -1,7 +1,5 @@
 """Build the Trainer of one experiment from a resolved config."""
-import glob
 import os
-import re
 
 import numpy
 
@@ -13,22 +11,18 @@ import chainer_kfac
 from chainer_kfac.iterators import MixupIterator
 from chainer_kfac.links import MixupClassifier
 from chainer_kfac.models import LeNet5
+from experiments import checkpoint
 from experiments import datasets
 from experiments import devices
 from experiments import extensions as exp_extensions
 
-SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+rank_suffix = checkpoint.rank_suffix
 
 
 def in_mpi_launch():
     """True when started by mpiexec/mpirun (Open MPI, MPICH, PMIx)."""
     return any(k in os.environ for k in (
         'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'PMIX_RANK', 'MPI_LOCALNRANKS'))
-
-
-def rank_suffix(comm):
-    return '' if comm is None or comm.size == 1 else '.rank{}'.format(
-        comm.rank)
 
 
 def get_device(spec, comm):
@@ -42,6 +36,7 @@ def load_data(config, comm):
         train, test, info = datasets.load(
             config['dataset'], config['data_dir'],
             tuple(config['synthetic_size']))
+        check_labels(train, test, info)
     else:
         train = test = info = None
     if comm is not None:
@@ -51,6 +46,20 @@ def load_data(config, comm):
                                           seed=config['seed'])
         test = chainermn.scatter_dataset(test, comm)
     return train, test, info
+
+
+def check_labels(train, test, info, n_classes=10):
+    """Every label is a class of LeNet-5 (10 outputs): 0 <= t < n_classes."""
+    for split, data in (('train', train), ('test', test)):
+        labels = numpy.asarray(data._datasets[1]) if hasattr(
+            data, '_datasets') else numpy.asarray([t for _, t in data])
+        bad = numpy.flatnonzero((labels < 0) | (labels >= n_classes))
+        if bad.size:
+            raise datasets.DatasetError(
+                '{} {} set ({}): {} label(s) outside 0..{}, e.g. {} at index '
+                '{}; the label file is corrupt or of another dataset'.format(
+                    info.get('dataset'), split, info.get('path', 'generated'),
+                    bad.size, n_classes - 1, labels[bad[0]], bad[0]))
 
 
 def make_model(config, sample_x):
@@ -124,7 +133,7 @@ def build_trainer(config, out, comm=None, progress=True):
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
         config['lr_schedule']['factor']))
 
-    trainer.extend(extensions.snapshot(filename=SNAPSHOT + rank_suffix(comm)),
+    trainer.extend(checkpoint.ConsistentSnapshot(comm),
                    trigger=(config['snapshot_every'], 'epoch'))
     # A run that dies leaves its state in a separate file, so that it can
     # never overwrite (or be mistaken for) an end-of-epoch snapshot.
@@ -140,6 +149,9 @@ def build_trainer(config, out, comm=None, progress=True):
         return os.path.join(tr.out, name)
 
     trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
+    if hasattr(optimizer, 'skipped_steps'):
+        trainer.extend(exp_extensions.SkippedStepsReport(),
+                       trigger=eval_trigger)
     if rank == 0:
         trainer.extend(extensions.LogReport(trigger=eval_trigger))
         trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
@@ -150,35 +162,12 @@ def build_trainer(config, out, comm=None, progress=True):
             trainer.extend(extensions.PrintReport(entries))
             trainer.extend(extensions.ProgressBar(update_interval=10))
         if extensions.PlotReport.available():
-            trainer.extend(extensions.PlotReport(
-                ['main/loss', 'validation/main/loss'], 'epoch',
-                file_name='loss.png'))
-            trainer.extend(extensions.PlotReport(
-                ['main/accuracy', 'validation/main/accuracy'], 'epoch',
-                file_name='accuracy.png'))
+            # A stateless trigger: PlotReport does not save its own, so the
+            # default one fires again after a resume (a duplicate point).
+            for kind in ('loss', 'accuracy'):
+                trainer.extend(extensions.PlotReport(
+                    ['main/' + kind, 'validation/main/' + kind], 'epoch',
+                    trigger=exp_extensions.FractionOfEpochTrigger(1),
+                    filename=kind + '.png'))
     return trainer, info, device
-
-
-def latest_snapshot(out, comm=None):
-    """The newest ``snapshot_epoch_N`` in ``out`` (None if there is none)."""
-    suffix = rank_suffix(comm)
-    best, best_epoch = None, -1
-    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*' + suffix)):
-        m = re.match(r'snapshot_epoch_(\d+)' + re.escape(suffix) + '$',
-                     os.path.basename(path))
-        if m and int(m.group(1)) > best_epoch:
-            best, best_epoch = path, int(m.group(1))
-    return best
-
-
-def resume(trainer, path, comm=None):
-    """Load a Trainer snapshot (under MPI, each rank's own file)."""
-    target = path + rank_suffix(comm) if comm is not None and \
-        comm.size > 1 and not path.endswith(rank_suffix(comm)) else path
-    if not os.path.isfile(target):
-        raise FileNotFoundError(
-            'snapshot {} does not exist (--resume takes a snapshot_epoch_N '
-            'file from the run\'s output folder, or `auto`)'.format(target))
-    chainer.serializers.load_npz(target, trainer)
-    return target
 

@@ -7,8 +7,10 @@
 
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
-from its latest (``--resume auto``). With ``--ranks N > 1`` each run is
-started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+from its latest complete checkpoint (``--resume auto``). One runner per
+output folder (a lock naming its PID and host, scripts/suite_lock.py); the
+training children die with the runner (scripts/suite_children.py). With
+``--ranks N > 1`` each run is started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
 the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
 ``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
 _suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table
@@ -25,6 +27,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+
+import suite_children  # NOQA: E402
+import suite_lock  # NOQA: E402
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
           'fmnist_e20': 'configs/fmnist_e20'}
 
@@ -149,6 +154,20 @@ def main():
     suite_out = os.path.join(args.out, os.path.basename(
         SUITES.get(args.suite, args.suite).rstrip('/')))
     os.makedirs(suite_out, exist_ok=True)
+    try:
+        lock = suite_lock.SuiteLock(suite_out).acquire()
+    except suite_lock.LockHeld as e:
+        sys.exit('error: {}'.format(e))
+    children = suite_children.ChildGroups()
+    children.install_signal_handlers()
+    try:
+        run_all(args, configs, suite_out, children)
+    finally:
+        children.stop_all()
+        lock.release()
+
+
+def run_all(args, configs, suite_out, children):
     copy_suite_file(configs, suite_out)
     # train.py itself uses one BLAS thread and keeps freed memory
     # (chainer_kfac.runtime); --no-malloc-tuning is passed on to it.
@@ -175,10 +194,9 @@ def main():
             slot = free_slots.pop(0) if free_slots else None
             job_env = env if slot is None else dict(
                 env, CUDA_VISIBLE_DEVICES=slot)
-            proc = subprocess.Popen(command(config, out, args, overrides),
-                                    stdout=log,
-                                    stderr=subprocess.STDOUT, env=job_env,
-                                    cwd=ROOT)
+            proc = children.popen(command(config, out, args, overrides),
+                                  stdout=log, stderr=subprocess.STDOUT,
+                                  env=job_env, cwd=ROOT)
             running.append((name, out, proc, log, time.time(), slot))
             print('[start]   {} ({}) -> {}'.format(
                 name, 'resuming' if resumed else 'new', out), flush=True)

@@ -119,9 +119,18 @@ def factors(layer_type, stat, diagonalize=False):
 class RefKFAC(object):
 
     def __init__(self, net, lr, momentum, cov_ema_decay, damping,
-                 diagonalize=False):
+                 diagonalize=False, damping_in_running_average=False,
+                 inv_update_freq=1):
+        """``damping_in_running_average``: the original's ``update_invs``,
+        which adds the damping to its stored running averages in place,
+        except to a 1-D one (a diagonal Linear A; its diagonal G, Conv's
+        and BN's are diagonal matrices there); ``inv_update_freq``: invert
+        every k-th step."""
         self.net, self.lr, self.mu = net, lr, momentum
         self.diagonalize = diagonalize
+        self.in_place = damping_in_running_average
+        self.inv_every, self.t = inv_update_freq, 0
+        self.inv = [None] * len(net.layers)
         self.r, self.d = cov_ema_decay, damping
         self.ema = [None] * len(net.layers)
         self.v = [(np.zeros_like(L['W']), np.zeros_like(L['b']))
@@ -133,16 +142,16 @@ class RefKFAC(object):
         record = []
         for i, layer in enumerate(self.net.layers):
             A, G = factors(layer['type'], stats[i], self.diagonalize)
-            if self.ema[i] is None:
+            if self.ema[i] is None or self.r == 1:
                 self.ema[i] = (A, G)
             else:
                 eA, eG = self.ema[i]
                 self.ema[i] = (self.r * A + (1 - self.r) * eA,
                                self.r * G + (1 - self.r) * eG)
             eA, eG = self.ema[i]
-            pi = np.sqrt((np.trace(eA) / len(eA)) / (np.trace(eG) / len(eG)))
-            A_inv = np.linalg.inv(eA + pi * np.sqrt(self.d) * np.eye(len(eA)))
-            G_inv = np.linalg.inv(eG + np.sqrt(self.d) / pi * np.eye(len(eG)))
+            if self.t % self.inv_every == 0:
+                self.inv[i] = self._invert(layer['type'], i)
+            pi, A_inv, G_inv = self.inv[i]
             gW, gb = grads[i]
             c_out = gW.shape[0]
             M = np.concatenate([gW.reshape(c_out, -1), gb[:, None]], axis=1)
@@ -155,7 +164,22 @@ class RefKFAC(object):
             layer['W'] = layer['W'] + vW
             layer['b'] = layer['b'] + vb
             record.append(dict(A=A, G=G, ema_A=eA, ema_G=eG, pi=pi,
+                               stored_A=self.ema[i][0],
+                               stored_G=self.ema[i][1],
                                A_inv=A_inv, G_inv=G_inv, kW=kW, kb=kb,
                                W=layer['W'].copy(), b=layer['b'].copy()))
         self.log.append(record)
+        self.t += 1
         return loss
+
+    def _invert(self, layer_type, i):
+        """pi of the stored averages, then their damped inverses; with
+        ``in_place`` the damped full factors become the stored averages."""
+        eA, eG = self.ema[i]
+        pi = np.sqrt((np.trace(eA) / len(eA)) / (np.trace(eG) / len(eG)))
+        dA = eA + pi * np.sqrt(self.d) * np.eye(len(eA))
+        dG = eG + np.sqrt(self.d) / pi * np.eye(len(eG))
+        if self.in_place:   # except a diagonal Linear A: a 1-D vector there
+            a_is_vector = self.diagonalize and layer_type == 'linear'
+            self.ema[i] = (eA if a_is_vector else dA, dG)
+        return pi, np.linalg.inv(dA), np.linalg.inv(dG)

@@ -15,14 +15,15 @@ __all__ = ['FisherBlock', 'FisherStatisticsHook', 'create_block',
            'LinearFisherBlock', 'Convolution2DFisherBlock',
            'BatchNormalizationFisherBlock',
            'UnitWiseBatchNormalizationFisherBlock', 'UncoveredLinkBlock',
-           'BN_FISHER_TYPES']
+           'BN_FISHER_TYPES', 'check_block_options']
 
 #: Values of ``bn_fisher``: Chainer_K-FAC's one full matrix per layer, or
 #: one block per channel (Osawa et al. 2019, sec. 4).
 BN_FISHER_TYPES = ('full', 'unit_wise')
 
 
-def create_block(name, link, bn_fisher='full', diagonalize=False):
+def create_block(name, link, bn_fisher='full', diagonalize=False,
+                 damping_in_running_average=False):
     """Return the Fisher block for ``link``, or ``None`` if K-FAC does not
     cover it (such links get the plain momentum update).
 
@@ -31,11 +32,30 @@ def create_block(name, link, bn_fisher='full', diagonalize=False):
     ``L.BatchNormalization`` with gamma and/or beta. ``diagonalize`` keeps
     only the diagonals of A and G (Linear), of G (Convolution2D) and of F
     (BatchNormalization, where it overrides ``bn_fisher``: the unit-wise
-    blocks have the same diagonal).
+    blocks have the same diagonal). ``damping_in_running_average`` is the
+    original's in-place damping (:meth:`FisherBlock.invert_damped`).
     """
+    check_block_options(bn_fisher, diagonalize, damping_in_running_average)
+    block = _block_for(name, link, bn_fisher, diagonalize)
+    if block is not None:
+        block.damping_in_running_average = bool(damping_in_running_average)
+    return block
+
+
+def check_block_options(bn_fisher, diagonalize, damping_in_running_average):
+    """Raise ValueError naming the option for a combination not offered."""
     if bn_fisher not in BN_FISHER_TYPES:
         raise ValueError('bn_fisher must be one of {}, not {!r}'.format(
             BN_FISHER_TYPES, bn_fisher))
+    if damping_in_running_average and bn_fisher == 'unit_wise' and \
+            not diagonalize:
+        raise ValueError(
+            "damping_in_running_average reproduces the original, which has "
+            "no unit-wise BatchNorm block; use it with bn_fisher='full' (or "
+            "diagonalize=True)")
+
+
+def _block_for(name, link, bn_fisher, diagonalize):
     if isinstance(link, L.Linear):
         return LinearFisherBlock(name, link, diagonalize)
     if isinstance(link, L.Convolution2D):

@@ -26,7 +26,6 @@ from chainer.functions.normalization import batch_normalization as bn
 from chainer_kfac.fisher.block import FisherBlock
 from chainer_kfac.fisher.block import l2_damping
 from chainer_kfac.fisher.gram import gram
-from chainer_kfac.preconditioning.damped import damped_inverse
 
 
 def per_example_gradients(function, in_data, out_grad, params):
@@ -94,7 +93,7 @@ class BatchNormalizationFisherBlock(FisherBlock):
 
     def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
         lam = self.damping_diagonal(damping, stab_coeff)
-        self.inverses = [damped_inverse(self.factors[0], lam, use_cholesky)]
+        self.inverses = self.invert_damped([lam], use_cholesky)
 
     def grad_matrix(self):
         xp = backend.get_array_module(self.params()[0].grad)

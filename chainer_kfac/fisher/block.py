@@ -23,6 +23,10 @@ import numpy
 
 from chainer import backend
 
+from chainer_kfac.preconditioning.damped import add_to_diagonal
+from chainer_kfac.preconditioning.damped import inverse_diagonal
+from chainer_kfac.preconditioning.inverse import inverse_spd
+
 
 class FisherBlock(object):
     """Base class of a layer's Fisher block.
@@ -35,6 +39,10 @@ class FisherBlock(object):
         inverses (list or None): Damped inverses of ``factors``.
         pi (float or None): Trace-norm pi used for the last inversion.
     """
+
+    #: Keep the damped full factors as the running averages after an
+    #: inversion (the original's in-place damping; see :meth:`invert_damped`).
+    damping_in_running_average = False
 
     #: FunctionNode classes whose backward this block reads.
     function_types = ()
@@ -93,6 +101,34 @@ class FisherBlock(object):
                 optimizer then retries with more damping).
         """
         raise NotImplementedError
+
+    def vector_factors_in_original(self):
+        """Per factor: True where Chainer_K-FAC held it as a 1-D vector
+        (only a diagonal Linear A; its other diagonal factors were diagonal
+        matrices). Used by :meth:`invert_damped`."""
+        return (False,) * len(self.factor_names)
+
+    def invert_damped(self, values, use_cholesky):
+        """Return the inverses of ``factors[i] + diag(values[i])``.
+
+        With :attr:`damping_in_running_average` the damped factors then
+        replace the running averages, as Chainer_K-FAC's ``update_invs``,
+        which adds the damping to its stored averages in place: the next
+        running average starts from ``F + diag(values)``, so with
+        ``cov_ema_decay < 1`` the damping accumulates; with ``1`` the next
+        update replaces it. pi is computed before (from the stored
+        averages). The original damps a copy only where it held the factor
+        as a vector (``1 / (F + values)``; see
+        :meth:`vector_factors_in_original`): those are left as they are.
+        Only an inversion that succeeded for every factor changes them.
+        """
+        damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
+        inverses = [inverse_diagonal(x) if x.ndim == 1
+                    else inverse_spd(x, use_cholesky) for x in damped]
+        if self.damping_in_running_average:
+            self.factors = [f if vector else x for x, f, vector in zip(
+                damped, self.factors, self.vector_factors_in_original())]
+        return inverses
 
     def precondition(self):
         """Set ``p.kfgrad`` for every parameter from ``p.grad`` and the

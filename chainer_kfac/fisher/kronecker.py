@@ -59,9 +59,9 @@ class KroneckerFisherBlock(FisherBlock):
     def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
         A, G = self.factors
         d = l2_damping(damping, self.link.W)
-        A_inv, G_inv, pi = kronecker.damped_kronecker_inverses(
-            A, G, d, pi_type, use_cholesky)
-        self.inverses, self.pi = [A_inv, G_inv], pi
+        pi, values = kronecker.kronecker_damping(A, G, d, pi_type)
+        self.inverses = self.invert_damped(values, use_cholesky)
+        self.pi = pi
 
     def grad_matrix(self):
         """[grad W | grad b] as a c_out x (k [+ 1]) matrix."""

@@ -28,6 +28,11 @@ class LinearFisherBlock(KroneckerFisherBlock):
     def diagonal_factors(self):
         return (self.diagonalize, self.diagonalize)
 
+    def vector_factors_in_original(self):
+        """The original's diagonal A is a vector (its diagonal G is a
+        diagonal matrix)."""
+        return (self.diagonalize, False)
+
     def compute_factors(self, function, in_data, out_grad):
         a, gy = in_data[0], out_grad[0]
         n = a.shape[0]

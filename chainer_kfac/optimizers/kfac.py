@@ -14,7 +14,9 @@ One :meth:`KFAC.update` call:
 4. every ``inv_update_freq`` steps, has each block invert its damped
    factors (Kronecker: A + pi sqrt(d) I, G + sqrt(d)/pi I with
    d = max(damping, W.l2_coef); BatchNorm: F + stab_coeff max(d, l2_coef) I),
-   retrying with more damping if a factor is not positive definite;
+   retrying with more damping if a factor is not positive definite (with
+   ``damping_in_running_average`` the damped factors then replace the running
+   averages, as in the original);
 5. has each block store ``param.kfgrad`` (``G^-1 [grad W | grad b] A^-1``,
    ``F^-1 [grad gamma | grad beta]``) and applies
    ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`; with
@@ -110,6 +112,40 @@ class KFACHyperparameters(object):
                     name, getattr(self, name)))
 
 
+@dataclasses.dataclass(frozen=True)
+class KFACBlockOptions(object):
+    """How :class:`KFAC` builds its Fisher blocks, declared once (fixed at
+    :meth:`KFAC.setup`; ``experiments/config.py`` takes them from here).
+
+    Attributes:
+        bn_fisher: BatchNorm's Fisher block: ``'full'`` (the original's one
+            matrix per layer) or ``'unit_wise'`` (one 2 x 2 block per
+            channel).
+        diagonalize: Keep only the diagonals of the factors (the
+            original's ``FisherBlock.diagonalize``; see
+            :func:`chainer_kfac.fisher.create_block`).
+        damping_in_running_average: Reproduce the original's in-place
+            damping: the damped factors inverted at a step replace the
+            running averages (all but those the original held as vectors),
+            so with ``cov_ema_decay < 1`` the damping
+            accumulates in them (see :meth:`FisherBlock.invert_damped`).
+            Off by default: the original's own ``copy()`` shows the intent.
+    """
+
+    bn_fisher: str = 'full'
+    diagonalize: bool = False
+    damping_in_running_average: bool = False
+
+    def __post_init__(self):
+        for name in ('diagonalize', 'damping_in_running_average'):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        try:
+            fisher.check_block_options(self.bn_fisher, self.diagonalize,
+                                       self.damping_in_running_average)
+        except ValueError as e:
+            raise ValueError('KFAC: {}'.format(e))
+
+
 #: The defaults (``_default_hyperparam`` is Chainer's name for them).
 _default_hyperparam = optimizer.Hyperparameter()
 for _field in dataclasses.fields(KFACHyperparameters):
@@ -129,31 +165,24 @@ class KFAC(optimizer.GradientMethod):
         loss_scale (float or None): Static loss scale: ``loss.backward`` is
             called with it, the statistics and the update remove it
             (Chainer_K-FAC's ``loss_scale``).
-        bn_fisher (str): BatchNorm's Fisher block: ``'full'`` (the
-            original's one matrix per layer) or ``'unit_wise'`` (one 2 x 2
-            block per channel). Fixed at :meth:`setup`.
-        diagonalize (bool): Keep only the diagonals of the factors (the
-            original's ``FisherBlock.diagonalize``; see
-            :func:`chainer_kfac.fisher.create_block`). Fixed at
-            :meth:`setup`.
-        **hyperparams: Keyword-only, the fields of
-            :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
+        **options: Keyword-only, the fields of :class:`KFACBlockOptions`
+            (``bn_fisher``, ``diagonalize``, ``damping_in_running_average``)
+            and of :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
     """
 
-    def __init__(self, *, loss_scale=None, bn_fisher='full',
-                 diagonalize=False, **hyperparams):
+    def __init__(self, *, loss_scale=None, **options):
         super(KFAC, self).__init__()
-        if bn_fisher not in fisher.BN_FISHER_TYPES:
-            raise ValueError('KFAC: invalid bn_fisher={!r} (one of {})'.format(
-                bn_fisher, fisher.BN_FISHER_TYPES))
-        self.block_options = dict(bn_fisher=bn_fisher,
-                                  diagonalize=bool(diagonalize))
+        block_names = [f.name for f in dataclasses.fields(KFACBlockOptions)]
+        self.block_options = dataclasses.asdict(KFACBlockOptions(**{
+            k: options.pop(k) for k in block_names if k in options}))
         try:
-            values = KFACHyperparameters(**hyperparams)
+            values = KFACHyperparameters(**options)
         except TypeError as e:
-            raise TypeError('KFAC: {} (hyperparameters: {})'.format(
-                e, ', '.join(f.name for f in dataclasses.fields(
-                    KFACHyperparameters))))
+            raise TypeError('KFAC: {} (hyperparameters: {}; block options: '
+                            '{})'.format(e, ', '.join(
+                                f.name for f in dataclasses.fields(
+                                    KFACHyperparameters)),
+                                ', '.join(block_names)))
         for field in dataclasses.fields(values):
             setattr(self.hyperparam, field.name,
                     getattr(values, field.name))
@@ -180,7 +209,9 @@ class KFAC(optimizer.GradientMethod):
     def setup(self, link):
         super(KFAC, self).setup(link)
         self.blocks, self.uncovered_links = [], []
-        for name, sub in link.namedlinks():
+        # The original's order (sorted by name): it decides which rank owns
+        # which layer under DistributedKFAC(assignment='contiguous').
+        for name, sub in sorted(link.namedlinks(), key=lambda item: item[0]):
             block = fisher.create_block(name, sub, **self.block_options)
             if block is not None:
                 self.blocks.append(block)
@@ -354,11 +385,11 @@ def _declare_hyperparameters(cls):
     (for ``help(KFAC)``)."""
     params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
               inspect.Parameter('loss_scale', inspect.Parameter.KEYWORD_ONLY,
-                                default=None),
-              inspect.Parameter('bn_fisher', inspect.Parameter.KEYWORD_ONLY,
-                                default='full'),
-              inspect.Parameter('diagonalize',
-                                inspect.Parameter.KEYWORD_ONLY, default=False)]
+                                default=None)]
+    for field in dataclasses.fields(KFACBlockOptions):
+        params.append(inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY,
+            default=field.default, annotation=field.type))
     for field in dataclasses.fields(KFACHyperparameters):
         setattr(cls, field.name, optimizer.HyperparameterProxy(field.name))
         params.append(inspect.Parameter(

@@ -15,13 +15,20 @@ from chainer_kfac.preconditioning.damping import compute_pi
 from chainer_kfac.preconditioning.damped import damped_inverse
 
 
+def kronecker_damping(A, G, damping, pi_type='tracenorm'):
+    """Return ``(pi, [pi sqrt(d), sqrt(d) / pi])``: pi of A and G as they
+    are, and the values added to the diagonals of A and G."""
+    pi = compute_pi(A, G, pi_type)
+    root = damping ** 0.5
+    return pi, [pi * root, root / pi]
+
+
 def damped_kronecker_inverses(A, G, damping, pi_type='tracenorm',
                               use_cholesky=True):
     """Return ``(A_d^-1, G_d^-1, pi)``; A and G are not modified."""
-    pi = compute_pi(A, G, pi_type)
-    root = damping ** 0.5
-    return (damped_inverse(A, pi * root, use_cholesky),
-            damped_inverse(G, root / pi, use_cholesky), pi)
+    pi, (value_a, value_g) = kronecker_damping(A, G, damping, pi_type)
+    return (damped_inverse(A, value_a, use_cholesky),
+            damped_inverse(G, value_g, use_cholesky), pi)
 
 
 def precondition_kronecker(grad_matrix, A_inv, G_inv):

@@ -109,3 +109,24 @@ def test_scaled_suites_keep_table_2_but_scale_together(suite, sb, lb,
         assert c['optimizer']['lr'] == pytest.approx(lr)
         assert c['optimizer']['name'] == optimizer
         assert c['mixup']['enabled'] == (alpha is not None)
+
+
+def test_kfac_block_options_reach_the_optimizer(tmp_path):
+    """bn_fisher, diagonalize and damping_in_running_average: config keys
+    with KFAC's defaults, passed by training.make_optimizer."""
+    from experiments import training
+    path = _write(tmp_path, 'a.yaml', 'optimizer: {name: kfac}\n')
+    c = load_config(path)
+    assert training.make_optimizer(c, None).block_options == dict(
+        bn_fisher='full', diagonalize=False,
+        damping_in_running_average=False)
+    c = load_config(path, ['kfac.bn_fisher=unit_wise',
+                           'kfac.diagonalize=true'])
+    assert training.make_optimizer(c, None).block_options == dict(
+        bn_fisher='unit_wise', diagonalize=True,
+        damping_in_running_average=False)
+    c = load_config(path, ['kfac.damping_in_running_average=true'])
+    assert training.make_optimizer(
+        c, None).block_options['damping_in_running_average'] is True
+    with pytest.raises(ConfigError, match='kfac.bn_fisher'):
+        load_config(path, ['kfac.bn_fisher=per_channel'])

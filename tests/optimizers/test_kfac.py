@@ -138,7 +138,8 @@ def _run(steps, opt_kwargs, batches, save_at=None, path=None):
 @pytest.mark.parametrize('kwargs', [
     dict(HP), dict(HP, acc_iters=2), dict(HP, inv_update_freq=3,
                                           cov_update_freq=2,
-                                          adjust_momentum=True)])
+                                          adjust_momentum=True),
+    dict(HP, damping_in_running_average=True, inv_update_freq=2)])
 def test_save_load_mid_run_is_bit_identical(tmp_path, kwargs):
     batches = _batches((2, 4, 4), 7)
     path = str(tmp_path / 'snap')

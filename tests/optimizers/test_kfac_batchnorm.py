@@ -42,15 +42,19 @@ def _mask(mode, c, size):
     return np.ones((size, size))
 
 
-def reference(batches, c, use_gamma, use_beta, l2, mode):
-    """Yields (F running average, kfgrad, gamma, beta) after each step."""
+def reference(batches, c, use_gamma, use_beta, l2, mode, in_place=False,
+              hp=HP):
+    """Yields (F running average, kfgrad, gamma, beta) after each step.
+
+    ``in_place``: the original's ``update_invs``, which adds the damping to
+    the stored running average before inverting it."""
     gamma, beta = np.ones(c), np.zeros(c)
     size = c * (use_gamma + use_beta)
     v, ema = np.zeros(size), None
     lam = np.concatenate(
-        [np.full(c, HP['stab_coeff'] * max(HP['damping'], l2[0]))] *
+        [np.full(c, hp['stab_coeff'] * max(hp['damping'], l2[0]))] *
         use_gamma +
-        [np.full(c, HP['stab_coeff'] * max(HP['damping'], l2[1]))] *
+        [np.full(c, hp['stab_coeff'] * max(hp['damping'], l2[1]))] *
         use_beta)
     for x, target in batches:
         n = x.shape[0]
@@ -65,10 +69,12 @@ def reference(batches, c, use_gamma, use_beta, l2, mode):
         per = np.concatenate(per, axis=1)          # (n, size)
         s = n * per
         F_cur = s.T @ s / n * _mask(mode, c, size)
-        r = HP['cov_ema_decay']
-        ema = F_cur if ema is None else r * F_cur + (1 - r) * ema
+        r = hp['cov_ema_decay']
+        ema = F_cur if ema is None or r == 1 else r * F_cur + (1 - r) * ema
         kfgrad = np.linalg.inv(ema + np.diag(lam)) @ per.sum(axis=0)
-        v = HP['momentum'] * v - HP['lr'] * kfgrad
+        if in_place:   # the original's diagonal F is a diagonal matrix
+            ema = ema + np.diag(lam)
+        v = hp['momentum'] * v - hp['lr'] * kfgrad
         params = np.concatenate([gamma] * use_gamma + [beta] * use_beta) + v
         if use_gamma:
             gamma = params[:c]

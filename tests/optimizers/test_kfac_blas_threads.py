@@ -5,7 +5,7 @@ import numpy as np
 import chainer.links as L
 
 import chainer_kfac
-from chainer_kfac.preconditioning import kronecker as kronecker_inverses
+from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
 from chainer_kfac.fisher.convolution_2d import Convolution2DFisherBlock
 from chainer_kfac.models import LeNet5
 from chainer_kfac.runtime import blas
@@ -24,8 +24,7 @@ def one_update(monkeypatch, kfac_threads):
     seen_stats, seen_inv = [], []
     spy(monkeypatch, Convolution2DFisherBlock, 'compute_factors',
         seen_stats)
-    spy(monkeypatch, kronecker_inverses, 'damped_kronecker_inverses',
-        seen_inv)
+    spy(monkeypatch, KroneckerFisherBlock, 'invert', seen_inv)
     model = L.Classifier(LeNet5())
     opt = chainer_kfac.KFAC(lr=0.01)
     opt.setup(model)

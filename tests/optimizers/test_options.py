@@ -11,6 +11,7 @@ import chainer.functions as F
 import chainer.links as L
 
 from chainer_kfac import KFAC
+from chainer_kfac.optimizers.kfac import KFACBlockOptions
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 
 HP = dict(lr=0.05, momentum=0.9, cov_ema_decay=0.7, damping=0.03)
@@ -88,8 +89,8 @@ def test_hyperparameters_are_keyword_only_and_declared_once():
     assert KFAC(lr=0.2).lr_pre == 0.2       # lr_pre defaults to lr
     sig = inspect.signature(KFAC)
     # loss_scale and the block options (fixed at setup) are not hyperparameters
-    assert [p for p in sig.parameters if p not in (
-        'loss_scale', 'bn_fisher', 'diagonalize')] == names
+    assert [p for p in sig.parameters if p not in ['loss_scale'] + [
+        f.name for f in dataclasses.fields(KFACBlockOptions)]] == names
     assert all(p.kind is p.KEYWORD_ONLY for p in sig.parameters.values())
     with pytest.raises(TypeError):
         KFAC(0.1)                           # positional: refused
@@ -100,8 +101,12 @@ def test_hyperparameters_are_keyword_only_and_declared_once():
 def test_config_defaults_are_kfacs():
     from experiments import config
     section = config.SCHEMA['kfac']
-    defaults = KFACHyperparameters()
+    declared = [KFACHyperparameters(), KFACBlockOptions()]
     for name, (_, default) in section.items():
-        assert default == getattr(defaults, name), name
-    assert set(section) == {f.name for f in dataclasses.fields(
-        KFACHyperparameters)} - {'lr', 'lr_pre', 'momentum'}
+        owner = next(d for d in declared if hasattr(d, name))
+        assert default == getattr(owner, name), name
+    assert set(section) == {f.name for d in declared
+                            for f in dataclasses.fields(d)} - {
+        'lr', 'lr_pre', 'momentum'}
+    assert {'bn_fisher', 'diagonalize',
+            'damping_in_running_average'} <= set(section)

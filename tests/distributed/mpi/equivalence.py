@@ -119,7 +119,10 @@ bn_cases = [('contiguous', True, {}), ('balanced', False, {}),
             ('balanced', True, dict(bn_fisher='unit_wise')),
             ('contiguous', False, dict(diagonalize=True)),
             ('balanced', True, dict(model_args=dict(use_gamma=False))),
-            ('contiguous', True, dict(model_args=dict(use_beta=False)))]
+            ('contiguous', True, dict(model_args=dict(use_beta=False))),
+            ('contiguous', True, dict(damping_in_running_average=True)),
+            ('balanced', False, dict(damping_in_running_average=True,
+                                     diagonalize=True))]
 for assignment, only_pic, extra in bn_cases:
     run_bn(assignment, only_pic, **extra)
 
@@ -132,8 +135,12 @@ run(3, 'contiguous', True, 1, uncovered=True)
 run(3, 'balanced', False, 1, uncovered=True)
 run(4, 'balanced', True, 1, uncovered=False, cov_update_freq=2,
     inv_update_freq=3)
+run(4, 'contiguous', True, 1, uncovered=False,
+    damping_in_running_average=True)
+run(3, 'balanced', False, 1, uncovered=False,
+    damping_in_running_average=True, inv_update_freq=2)
 if comm.rank == 0:
     print('equivalence OK on {} ranks, {} cases'.format(comm.size,
-                                                       len(cases) + 3 +
+                                                       len(cases) + 5 +
                                                        len(bn_cases)))
 sys.stdout.flush()

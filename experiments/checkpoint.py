@@ -1,0 +1,148 @@
+"""Consistent checkpoints: complete on every rank, or absent.
+
+Writing (at the end of every ``snapshot_every``-th epoch N):
+
+1. every rank r saves the whole Trainer into ``tmpsnapshot_epoch_N...`` and
+   renames it to ``snapshot_epoch_N`` (``.rank<r>`` under MPI);
+2. all ranks meet in a barrier;
+3. rank 0 writes the commit marker ``snapshot_epoch_N.complete`` (JSON:
+   epoch, iteration, ranks), also through a temporary file and a rename.
+
+A checkpoint exists if and only if its marker does: a kill between the
+ranks' writes (rank 1 has epoch 20, rank 0 only 19) leaves no marker for 20.
+
+Resuming (``--resume auto``): rank 0 broadcasts its committed epochs; each
+rank keeps those whose own file is present and a readable zip; the ranks
+allgather their lists and take the newest epoch in every list, so all ranks
+load the same epoch. A missing or truncated file makes every rank fall back
+to the previous checkpoint, with a warning that names the file.
+"""
+import errno
+import glob
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import chainer
+from chainer import training
+
+MARKER_SUFFIX = '.complete'
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be written or read; the message says what to do."""
+
+
+def rank_suffix(comm):
+    return '' if comm is None or comm.size == 1 else '.rank{}'.format(
+        comm.rank)
+
+
+def snapshot_name(epoch, comm=None):
+    return 'snapshot_epoch_{}{}'.format(epoch, rank_suffix(comm))
+
+
+def marker_path(out, epoch):
+    return os.path.join(out, 'snapshot_epoch_{}{}'.format(epoch,
+                                                          MARKER_SUFFIX))
+
+
+class ConsistentSnapshot(training.Extension):
+    """Write a checkpoint that is complete on all ranks or absent."""
+
+    priority = -100   # after LogReport/PlotReport, like Chainer's snapshot
+
+    def __init__(self, comm=None):
+        self.comm = comm
+
+    def __call__(self, trainer):
+        updater = trainer.updater
+        path = os.path.join(trainer.out, snapshot_name(updater.epoch,
+                                                       self.comm))
+        save_atomically(path, lambda tmp: chainer.serializers.save_npz(
+            tmp, trainer))
+        if self.comm is not None:
+            self.comm.mpi_comm.Barrier()
+        if self.comm is None or self.comm.rank == 0:
+            info = {'epoch': updater.epoch, 'iteration': updater.iteration,
+                    'ranks': 1 if self.comm is None else self.comm.size}
+            save_atomically(marker_path(trainer.out, updater.epoch),
+                            lambda tmp: _write_json(tmp, info))
+
+
+def _write_json(path, data):
+    with open(path, 'w') as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def save_atomically(path, save):
+    """``save(tmp)`` then rename tmp to ``path``; a full disk says so."""
+    out, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(prefix='tmp' + name, dir=out or '.')
+    os.close(fd)
+    try:
+        save(tmp)
+        os.replace(tmp, path)
+    except BaseException as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        if _disk_full(e, out):
+            raise CheckpointError(
+                'the disk holding {} is full: {} could not be written. Free '
+                'some space, then continue with --resume auto (from the last '
+                'complete checkpoint).'.format(out, path)) from e
+        raise
+
+
+def _disk_full(exc, folder):
+    """ENOSPC anywhere in the chain (zipfile hides it behind 'seek of
+    closed file'), or no free bytes left in ``folder``."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
+                                                      errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    try:
+        return shutil.disk_usage(folder or '.').free == 0
+    except OSError:
+        return False
+
+
+def remove_stale_temporaries(out, comm=None):
+    """Delete ``tmpsnapshot_*`` files/folders of this rank that a killed run
+    left behind; returns their names."""
+    suffix = rank_suffix(comm)
+    pattern = re.compile(r'^tmpsnapshot_.*' + (
+        re.escape(suffix) + r'(?!\d)' if suffix else ''))
+    removed = []
+    for path in glob.glob(os.path.join(out, 'tmpsnapshot_*')):
+        name = os.path.basename(path)
+        if not pattern.match(name) or (not suffix and '.rank' in name):
+            continue
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.remove(path)
+        removed.append(name)
+    return sorted(removed)
+
+
+def committed_epochs(out):
+    """``{epoch: marker info}`` of the complete checkpoints in ``out``."""
+    found = {}
+    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*' +
+                                       MARKER_SUFFIX)):
+        m = re.match(r'snapshot_epoch_(\d+)\.complete$',
+                     os.path.basename(path))
+        if not m:
+            continue
+        try:
+            with open(path) as f:
+                found[int(m.group(1))] = json.load(f)
+        except (OSError, ValueError):
+            found[int(m.group(1))] = {'unreadable_marker': path}
+    return found
