@@ -98,7 +98,7 @@ def per_rank_batch(config, comm):
 
 
 def build_trainer(config, out, comm=None, progress=True):
-    """Return ``(trainer, info)`` for the resolved ``config``."""
+    """Return ``(trainer, info, device)`` for the resolved ``config``."""
     rank = 0 if comm is None else comm.rank
     device = get_device(config['device'], comm)
     train, test, info = load_data(config, comm)
@@ -112,13 +112,25 @@ def build_trainer(config, out, comm=None, progress=True):
     alpha = config['mixup']['alpha'] if config['mixup']['enabled'] else 0.0
     train_iter = MixupIterator(train, per_rank_batch(config, comm), alpha,
                                seed=config['seed'] * 1009 + rank)
-    test_iter = chainer.iterators.SerialIterator(
-        test, max(1, config['test_batch_size'] // (
-            1 if comm is None else comm.size)), repeat=False, shuffle=False)
     updater = training.updaters.StandardUpdater(train_iter, optimizer,
                                                 device=device)
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
+    eval_trigger = exp_extensions.FractionOfEpochTrigger(
+        config['evals_per_epoch'])
+    _extend_evaluation(trainer, config, test, model, device, comm,
+                       eval_trigger)
+    _extend_safety(trainer, config, optimizer, comm, eval_trigger)
+    if rank == 0:
+        _extend_reports(trainer, eval_trigger, progress)
+    return trainer, info, device
 
+
+def _extend_evaluation(trainer, config, test, model, device, comm,
+                       eval_trigger):
+    """Test-set evaluation (every rank's share, averaged) and the schedule."""
+    test_iter = chainer.iterators.SerialIterator(
+        test, max(1, config['test_batch_size'] // (
+            1 if comm is None else comm.size)), repeat=False, shuffle=False)
     evaluator = extensions.Evaluator(test_iter, model, device=device)
     if comm is not None:
         import chainermn
@@ -126,13 +138,14 @@ def build_trainer(config, out, comm=None, progress=True):
         # Training loss/accuracy in the log: the mean over all ranks.
         trainer.extend(exp_extensions.MeanOverRanks(
             comm, ['main/loss', 'main/accuracy']))
-    eval_trigger = exp_extensions.FractionOfEpochTrigger(
-        config['evals_per_epoch'])
     trainer.extend(evaluator, trigger=eval_trigger)
     trainer.extend(exp_extensions.StepLRSchedule(
         config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
         config['lr_schedule']['factor']))
 
+
+def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
+    """Checkpoints, the on-error snapshot and the non-finite guards."""
     trainer.extend(checkpoint.ConsistentSnapshot(comm),
                    trigger=(config['snapshot_every'], 'epoch'))
     # A run that dies leaves its state in a separate file, so that it can
@@ -152,22 +165,24 @@ def build_trainer(config, out, comm=None, progress=True):
     if hasattr(optimizer, 'skipped_steps'):
         trainer.extend(exp_extensions.SkippedStepsReport(),
                        trigger=eval_trigger)
-    if rank == 0:
-        trainer.extend(extensions.LogReport(trigger=eval_trigger))
-        trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
-        entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
-                   'validation/main/loss', 'validation/main/accuracy',
-                   'elapsed_time']
-        if progress:
-            trainer.extend(extensions.PrintReport(entries))
-            trainer.extend(extensions.ProgressBar(update_interval=10))
-        if extensions.PlotReport.available():
-            # A stateless trigger: PlotReport does not save its own, so the
-            # default one fires again after a resume (a duplicate point).
-            for kind in ('loss', 'accuracy'):
-                trainer.extend(extensions.PlotReport(
-                    ['main/' + kind, 'validation/main/' + kind], 'epoch',
-                    trigger=exp_extensions.FractionOfEpochTrigger(1),
-                    filename=kind + '.png'))
-    return trainer, info, device
+
+
+def _extend_reports(trainer, eval_trigger, progress):
+    """Rank 0's JSON log, progress bar, table and plots."""
+    trainer.extend(extensions.LogReport(trigger=eval_trigger))
+    trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
+    entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
+               'validation/main/loss', 'validation/main/accuracy',
+               'elapsed_time']
+    if progress:
+        trainer.extend(extensions.PrintReport(entries))
+        trainer.extend(extensions.ProgressBar(update_interval=10))
+    if extensions.PlotReport.available():
+        # A stateless trigger: PlotReport does not save its own, so the
+        # default one fires again after a resume (a duplicate point).
+        for kind in ('loss', 'accuracy'):
+            trainer.extend(extensions.PlotReport(
+                ['main/' + kind, 'validation/main/' + kind], 'epoch',
+                trigger=exp_extensions.FractionOfEpochTrigger(1),
+                filename=kind + '.png'))
 
