@@ -80,17 +80,23 @@ def read_log(out):
         return None
 
 
-def run_to_end(out, ranks, resume, hang_s):
-    proc, log = start(out, ranks, resume)
+def wait_or_kill(proc, log, hang_s):
+    """Wait up to hang_s for the run; kill its process group if it hangs.
+    Returns True when it ended by itself. Closes its log either way."""
     try:
         proc.wait(timeout=hang_s)
+        return True
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        return 'hang'
+        return False
     finally:
         log.close()
-    return proc.returncode
+
+
+def run_to_end(out, ranks, resume, hang_s):
+    proc, log = start(out, ranks, resume)
+    return proc.returncode if wait_or_kill(proc, log, hang_s) else 'hang'
 
 
 def inject(out, ranks, rng, window_s, hang_s):
@@ -106,15 +112,7 @@ def inject(out, ranks, rng, window_s, hang_s):
     except subprocess.TimeoutExpired:
         pass
     os.kill(rng.choice(rank_pids(proc)), signal.SIGKILL)
-    try:
-        proc.wait(timeout=hang_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return 'hang after kill'
-    finally:
-        log.close()
-    return 'killed'
+    return 'killed' if wait_or_kill(proc, log, hang_s) else 'hang after kill'
 
 
 def main():
