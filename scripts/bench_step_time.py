@@ -16,6 +16,12 @@ what was in force::
 
     python scripts/bench_step_time.py [--batches 128 2048] [--json OUT]
         [--blas-threads N] [--no-malloc-tuning] [--no-memory] [--quick]
+
+Besides the medians it prints, per K-FAC variant, its total time over SGD's
+on the same rounds (the amortised cost, periodic factor/inverse steps
+included) with a 95 % percentile-bootstrap interval over rounds: the figure
+a target is judged by. The default step counts (30 at batch <= 256, 10
+above) each hold at least one factor step of the cov/10 schedule.
 """
 import argparse
 import json
@@ -38,6 +44,8 @@ import numpy  # NOQA: E402
 
 from chainer_kfac import runtime  # NOQA: E402
 from chainer_kfac.models import LeNet5  # NOQA: E402
+
+import study_stats  # NOQA: E402  (scripts/: the bootstrap's seed and size)
 
 KINDS = ('sgd', 'kfac', 'kfac_freq')
 LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
@@ -80,7 +88,7 @@ def timed_step(model, opt, x, t):
 
 
 def bench(batch, steps, warmup):
-    """{kind: median seconds per step} over ``steps`` timed rounds."""
+    """{kind: seconds of each of the ``steps`` timed rounds}."""
     rng = numpy.random.RandomState(0)
     runs = {k: make(k) for k in KINDS}
     times = {k: [] for k in KINDS}
@@ -92,7 +100,23 @@ def bench(batch, steps, warmup):
             elapsed = timed_step(*runs[k], x, t)
             if i >= warmup:
                 times[k].append(elapsed)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+def paired_ratio(times, kind, level=0.95):
+    """``kind``'s total step time over SGD's on the same rounds (same
+    batches, adjacent in time): the amortised cost, which counts the
+    periodic factor and inverse steps of a K-FAC schedule (a median would
+    skip them), with a percentile-bootstrap interval (rounds resampled with
+    replacement; the study's seed and resample count,
+    scripts/study_stats.py)."""
+    kfac = numpy.asarray(times[kind])
+    sgd = numpy.asarray(times['sgd'])
+    rng = numpy.random.default_rng(study_stats.BOOTSTRAP_SEED)
+    idx = rng.integers(0, kfac.size, size=(study_stats.N_RESAMPLES,
+                                           kfac.size))
+    ratios = kfac[idx].sum(axis=1) / sgd[idx].sum(axis=1)
+    return float(kfac.sum() / sgd.sum()), study_stats.interval(ratios, level)
 
 
 def peak_rss_child(kind, batch, steps):
@@ -143,14 +167,25 @@ def print_environment(env):
         malloc['source'], ' ' + malloc['note'] if 'note' in malloc else ''))
 
 
-def print_times(batch, med, steps):
+def summarize_times(times):
+    """{kind: median seconds}, and {kind: (total-time ratio to SGD over
+    the same rounds, its 95 % interval)} for the K-FAC kinds."""
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return med, {k: paired_ratio(times, k) for k in KINDS[1:]}
+
+
+def print_times(batch, med, ratios, steps):
     sgd = med['sgd']
     parts = ['{} {:.1f} ms'.format(LABELS['sgd'], sgd * 1e3)]
     for k in KINDS[1:]:
-        parts.append('{} {:.1f} ms ({:.2f}x, {:+.1f} ms)'.format(
-            LABELS[k], med[k] * 1e3, med[k] / sgd, (med[k] - sgd) * 1e3))
-    print('batch {:5d}: {}  [median of {} steps]'.format(
-        batch, ' | '.join(parts), steps), flush=True)
+        r, (lo, hi) = ratios[k]
+        parts.append('{} {:.1f} ms ({:.2f}x, {:+.1f} ms; total {:.2f}x '
+                     '[{:.2f}, {:.2f}])'.format(
+                         LABELS[k], med[k] * 1e3, med[k] / sgd,
+                         (med[k] - sgd) * 1e3, r, lo, hi))
+    print('batch {:5d}: {}  [median of {} steps; total: summed time over '
+          'the same rounds / SGD\'s, 95 % bootstrap interval]'.format(
+              batch, ' | '.join(parts), steps), flush=True)
 
 
 def measure_memory(batch, steps, args):
@@ -167,7 +202,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batches', type=int, nargs='+', default=[128, 2048])
     parser.add_argument('--steps', type=int, default=0,
-                        help='timed steps (default: 30 at b<=256, else 8)')
+                        help='timed steps (default: 30 at b<=256, else 10)')
     parser.add_argument('--memory-batch', type=int, default=2048)
     parser.add_argument('--memory-steps', type=int, default=3)
     parser.add_argument('--no-memory', action='store_true',
@@ -207,10 +242,15 @@ def main(argv=None):
     print_environment(env)
     results = {'environment': env, 'step_seconds': {}}
     for batch in args.batches:
-        steps = args.steps or (30 if batch <= 256 else 8)
-        med = bench(batch, steps, warmup=3 if batch <= 256 else 2)
+        steps = args.steps or (30 if batch <= 256 else 10)
+        times = bench(batch, steps, warmup=3 if batch <= 256 else 2)
+        med, ratios = summarize_times(times)
         results['step_seconds'][batch] = med
-        print_times(batch, med, steps)
+        results.setdefault('paired_ratio', {})[batch] = {
+            k: {'total_time_ratio': r, 'interval95': list(ci)}
+            for k, (r, ci) in ratios.items()}
+        results.setdefault('round_seconds', {})[batch] = times
+        print_times(batch, med, ratios, steps)
     if not args.no_memory:
         results['peak_rss_bytes'] = {args.memory_batch: measure_memory(
             args.memory_batch, args.memory_steps, args)}

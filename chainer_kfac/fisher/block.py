@@ -21,8 +21,10 @@ update takes the current factors as they are.
 """
 import numpy
 
+import chainer
 from chainer import backend
 
+from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
 from chainer_kfac.preconditioning.damped import add_to_diagonal
 from chainer_kfac.preconditioning.damped import inverse_diagonal
 from chainer_kfac.preconditioning.inverse import inverse_spd
@@ -108,8 +110,13 @@ class FisherBlock(object):
         matrices). Used by :meth:`invert_damped`."""
         return (False,) * len(self.factor_names)
 
-    def invert_damped(self, values, use_cholesky):
+    def invert_damped(self, values, use_cholesky, factored=False):
         """Return the inverses of ``factors[i] + diag(values[i])``.
+
+        With ``factored`` (a block whose ``apply_inverses`` accepts it) a
+        full NumPy factor's Cholesky inverse is returned as a
+        :class:`CholeskyInverse` (its Cholesky factor, applied by triangular
+        solves; :mod:`chainer_kfac.preconditioning.cholesky_inverse`).
 
         With :attr:`damping_in_running_average` the damped factors then
         replace the running averages, as Chainer_K-FAC's ``update_invs``,
@@ -123,8 +130,8 @@ class FisherBlock(object):
         Only an inversion that succeeded for every factor changes them.
         """
         damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
-        inverses = [inverse_diagonal(x) if x.ndim == 1
-                    else inverse_spd(x, use_cholesky) for x in damped]
+        factored = factored and use_cholesky
+        inverses = [_inverse(x, use_cholesky, factored) for x in damped]
         if self.damping_in_running_average:
             self.factors = [f if vector else x for x, f, vector in zip(
                 damped, self.factors, self.vector_factors_in_original())]
@@ -194,11 +201,50 @@ class FisherBlock(object):
         names = list(self.factor_names)
         self.factors = _serialize_list(serializer, names, self.factors,
                                        self.link)
-        self.inverses = _serialize_list(
-            serializer, [n + '_inv' for n in names], self.inverses, self.link)
+        self._serialize_inverses(serializer, names)
         self._acc = _serialize_list(
             serializer, [n + '_acc' for n in names], self._acc, self.link)
         self._acc_count = int(serializer('acc_count', self._acc_count))
+
+    def _serialize_inverses(self, serializer, names):
+        """Explicit inverses under '<name>_inv' (as before), and each
+        factored inverse's Cholesky factor under '<name>_inv_cholesky' (an
+        empty array for the others), so a resumed run applies the same
+        triangular solves. A snapshot without the Cholesky keys (written
+        before they existed) keeps its explicit inverses until the next
+        inversion."""
+        held = self.inverses
+        dense = None if held is None else [
+            numpy.asarray(i) if isinstance(i, CholeskyInverse) else i
+            for i in held]
+        uppers = None if held is None else [
+            i.upper if isinstance(i, CholeskyInverse)
+            else numpy.zeros(0, dtype=numpy.float32) for i in held]
+        loading = isinstance(serializer, chainer.serializer.Deserializer)
+        dense = _serialize_list(serializer, [n + '_inv' for n in names],
+                                dense, self.link)
+        try:
+            uppers = _serialize_list(
+                serializer, [n + '_inv_cholesky' for n in names], uppers,
+                self.link)
+        except KeyError:
+            if not loading:
+                raise
+            uppers = None  # an older snapshot
+        if loading:
+            self.inverses = dense if uppers is None else [
+                CholeskyInverse.from_upper(u) if u is not None and u.size
+                else d for d, u in zip(dense, uppers)]
+
+
+def _inverse(damped, use_cholesky, factored):
+    """One damped factor's inverse: elementwise for a diagonal, a
+    CholeskyInverse when ``factored`` on the CPU, else an explicit array."""
+    if damped.ndim == 1:
+        return inverse_diagonal(damped)
+    if factored and backend.get_array_module(damped) is numpy:
+        return CholeskyInverse(damped)
+    return inverse_spd(damped, use_cholesky)
 
 
 def l2_damping(damping, param):

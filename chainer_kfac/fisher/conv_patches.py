@@ -25,6 +25,7 @@ rounding (tests/fisher/test_conv_patches.py checks it against Chainer's
 im2col). On the GPU, P is built whole and multiplied (as before).
 """
 import numpy
+from numpy.lib.stride_tricks import sliding_window_view
 
 from chainer import backend
 from chainer.utils import conv as conv_utils
@@ -77,21 +78,22 @@ class PatchGram:
     def _rows(self, x, f, wo):
         """R^T[(u, c, j), (n, x)] = x_padded[n, c, u, j*dx + sx*x]: every
         input row u cut into the kw horizontal taps of each output column,
-        row u's m = c*kw taps contiguous (so each GEMM reads whole rows)."""
+        row u's m = c*kw taps contiguous (so each GEMM reads whole rows).
+        One strided copy from a window view of x (no per-tap loop)."""
         _, _, _, kw = self.link.W.shape
         n, c = x.shape[:2]
-        x_pad = numpy.pad(x, ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
-                              (f.pw, f.pw + f.sx - 1)), mode='constant')
+        x_pad = _padded(x, f)
         rows = x_pad.shape[2]
         size = rows * c * kw * n * wo
         if self._buffer is None or self._buffer.size < size or \
                 self._buffer.dtype != x.dtype:
             self._buffer = numpy.empty(size, dtype=x.dtype)
         R_t = self._buffer[:size].reshape(rows, c, kw, n, wo)
-        for j in range(kw):
-            j0 = j * f.dx
-            R_t[:, :, j] = x_pad[:, :, :, j0:j0 + f.sx * wo:f.sx].transpose(
-                2, 1, 0, 3)
+        # windows[n, c, u, x, j] = x_pad[n, c, u, x + j*dx] (a view)
+        windows = sliding_window_view(
+            x_pad, (kw - 1) * f.dx + 1, axis=3)[..., ::f.dx]
+        numpy.copyto(R_t, windows[:, :, :, :f.sx * (wo - 1) + 1:f.sx]
+                     .transpose(2, 1, 4, 0, 3))
         return R_t.reshape(rows * c * kw, n * wo)
 
     def _assemble(self, bands, sums, f, n, ho, wo, c):
@@ -135,3 +137,14 @@ def _add_bands(bands, R_t, m, span, group=GROUP_ROWS):
             width = min(rows, u + span) - u
             k = (u - u0) * m
             bands[u, :, :width * m] += out[k:k + m, k:k + width * m]
+
+
+def _padded(x, f):
+    """x with the layer's zero padding, plus sy-1 / sx-1 rows / columns at
+    the bottom / right (cover_all's extra output); x itself when there is
+    none (numpy.pad would copy it)."""
+    widths = ((0, 0), (0, 0), (f.ph, f.ph + f.sy - 1),
+              (f.pw, f.pw + f.sx - 1))
+    if not any(any(w) for w in widths):
+        return x
+    return numpy.pad(x, widths, mode='constant')

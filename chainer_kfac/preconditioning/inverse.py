@@ -49,16 +49,25 @@ def _checked(func, *args):
         raise NotPositiveDefiniteError(str(e))
 
 
-def _cholesky_inverse_lapack(matrix):
-    potrf, potri = _lapack.get_lapack_funcs(('potrf', 'potri'), (matrix,))
-    # potrf copies its input (overwrite_a=0 by default): M is left intact.
-    # clean=1 zeroes the strict lower triangle, which potri leaves alone.
-    chol, info = potrf(matrix, lower=0, clean=1)
+def cholesky_upper(matrix, clean=False):
+    """U with ``matrix = U^T U`` (LAPACK potrf on a copy). Unless ``clean``
+    (zeroes it), U's strict lower triangle holds leftovers: read U as upper
+    triangular."""
+    potrf = _lapack.get_lapack_funcs('potrf', (matrix,))
+    chol, info = potrf(matrix, lower=0, clean=int(clean))
     if info != 0:
         raise NotPositiveDefiniteError(
             'Cholesky factorisation failed (leading minor {} is not '
             'positive)'.format(info))
-    inv, info = potri(chol, lower=0, overwrite_c=1)
+    return chol
+
+
+def _cholesky_inverse_lapack(matrix):
+    # potrf works on a copy (overwrite_a=0): M is left intact. clean
+    # zeroes the strict lower triangle, which potri leaves alone.
+    potri = _lapack.get_lapack_funcs('potri', (matrix,))
+    inv, info = potri(cholesky_upper(matrix, clean=True), lower=0,
+                      overwrite_c=1)
     if info != 0:
         raise NotPositiveDefiniteError('potri failed (info={})'.format(info))
     return symmetrize_upper(inv).astype(matrix.dtype, copy=False)

@@ -11,6 +11,7 @@ A factor given as a 1-D array is a diagonal matrix held by its diagonal
 (Chainer_K-FAC's ``diagonalize``): its damped inverse is elementwise and it
 multiplies the gradient by broadcasting.
 """
+from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
 from chainer_kfac.preconditioning.damping import compute_pi
 from chainer_kfac.preconditioning.damped import damped_inverse
 
@@ -32,7 +33,15 @@ def damped_kronecker_inverses(A, G, damping, pi_type='tracenorm',
 
 
 def precondition_kronecker(grad_matrix, A_inv, G_inv):
-    """Return ``G_inv @ grad_matrix @ A_inv`` (1-D inverses: diagonal)."""
-    out = grad_matrix * A_inv[None, :] if A_inv.ndim == 1 \
-        else grad_matrix @ A_inv
+    """Return ``G_inv @ grad_matrix @ A_inv``. Each inverse is a 1-D array
+    (a diagonal), a 2-D array, or a :class:`CholeskyInverse` (triangular
+    solves)."""
+    if isinstance(A_inv, CholeskyInverse):
+        out = A_inv.right(grad_matrix)
+    elif A_inv.ndim == 1:
+        out = grad_matrix * A_inv[None, :]
+    else:
+        out = grad_matrix @ A_inv
+    if isinstance(G_inv, CholeskyInverse):
+        return G_inv.left(out)
     return G_inv[:, None] * out if G_inv.ndim == 1 else G_inv @ out

@@ -53,14 +53,21 @@ def set_blas_threads(n):
 def blas_threads(n):
     """Run the ``with`` block with ``n`` BLAS threads (``None``: as they
     are), then restore the previous counts."""
-    if n is None:
-        yield
+    if n is None or _all_at(n):
+        yield  # nothing to change (the common case: 1 thread everywhere)
         return
     limiter = set_blas_threads(n)
     try:
         yield
     finally:
         limiter.restore_original_limits()
+
+
+def _all_at(n):
+    """Whether every BLAS library already runs ``n`` threads (a cheap query
+    of each library, not threadpoolctl's full limit/restore)."""
+    return all(lib.num_threads == n
+               for lib in blas_controller().lib_controllers)
 
 
 def usable_cores():

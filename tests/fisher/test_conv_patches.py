@@ -111,3 +111,19 @@ def test_row_group_size_does_not_change_a(group, monkeypatch):
     A = PatchGram(link)(x, f, 12, 12, 1.0)
     np.testing.assert_allclose(A, reference_a(x, link, f, 1.0), rtol=1e-4,
                                atol=1e-4)
+
+
+def test_unpadded_input_is_not_copied_and_padding_is_zeros():
+    """Without padding (stride 1, no cover_all) the row buffer reads x
+    itself; with it, x sits inside zeros at the layer's offsets."""
+    from chainer_kfac.fisher.conv_patches import _padded
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5) + 1
+    link = L.Convolution2D(3, 2, 3)
+    f, _ = conv_function_of(link, x)
+    assert _padded(x, f) is x
+    link = L.Convolution2D(3, 2, 3, stride=(2, 1), pad=(1, 2))
+    f, _ = conv_function_of(link, x)
+    padded = _padded(x, f)
+    assert padded.shape == (2, 3, 4 + 2 + 1, 5 + 4)
+    np.testing.assert_array_equal(padded[:, :, 1:5, 2:7], x)
+    assert padded.sum() == x.sum()

@@ -375,3 +375,39 @@ def test_grouped_convolution_and_parameterless_bn_are_not_covered():
     bn = L.BatchNormalization(3, use_gamma=False, use_beta=False)
     assert fisher.create_block('/c', conv) is None
     assert fisher.create_block('/bn', bn) is None
+
+
+def test_cpu_kronecker_inverses_are_cholesky_factors_and_old_snapshots_load(
+        tmp_path):
+    """On the CPU a Linear/Conv block holds CholeskyInverse objects (its
+    inverses applied by triangular solves); a snapshot holds them as
+    '<name>_inv_cholesky' beside the explicit '<name>_inv'. A snapshot
+    without the Cholesky keys (written before they existed) loads with
+    the explicit inverses, which precondition the same to float rounding."""
+    from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
+    kwargs = dict(HP, inv_update_freq=3)
+    batches = _batches((2, 4, 4), 2)
+    _, opt = _run(1, kwargs, batches)
+    assert all(isinstance(i, CholeskyInverse)
+               for b in opt.blocks for i in b.inverses)
+    path = str(tmp_path / 'snap')
+    chainer.serializers.save_npz(path, opt)
+    with np.load(path, allow_pickle=True) as npz:
+        keys = set(npz.files)
+        assert any(k.endswith('A_inv_cholesky') for k in keys)
+        old = {k: npz[k] for k in keys if not k.endswith('_inv_cholesky')}
+    np.savez(path + '.old.npz', **old)
+    resumed = {}
+    for name, snap in (('new', path), ('old', path + '.old.npz')):
+        model = L.Classifier(_convnet(seed=99))
+        opt2 = KFAC(**kwargs).setup(model)
+        chainer.serializers.load_npz(snap, opt2)
+        block = opt2.blocks[0]
+        kinds = {type(i) for i in block.inverses}
+        assert kinds == ({CholeskyInverse} if name == 'new'
+                         else {np.ndarray}), name
+        resumed[name] = block.apply_inverses(
+            np.ones((block.link.W.shape[0], block.factor_shapes()[0][0]),
+                    dtype=np.float32))
+    np.testing.assert_allclose(resumed['old'], resumed['new'], rtol=1e-4,
+                               atol=1e-6)

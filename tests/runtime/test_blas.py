@@ -73,3 +73,24 @@ def test_kfac_work_uses_the_kfac_count():
             assert set(counts_seen_by_threadpoolctl().values()) == {n}
     finally:
         blas.set_kfac_blas_threads(1)
+
+
+
+def test_context_at_the_current_count_builds_no_limiter(monkeypatch):
+    """Entering blas_threads(n) when every library already runs n threads
+    is a no-op (K-FAC enters it a dozen times a step), not a
+    threadpoolctl limit/restore; another count still gets a limiter."""
+    n = other_count()
+    with blas.blas_threads(n):          # now every library runs n threads
+        calls = []
+        real = blas.set_blas_threads
+        monkeypatch.setattr(blas, 'set_blas_threads',
+                            lambda k: calls.append(k) or real(k))
+        with blas.blas_threads(n):
+            assert set(counts_seen_by_threadpoolctl().values()) == {n}
+        assert calls == []
+        m = 1 if n == 2 else 2
+        with blas.blas_threads(m):
+            assert set(counts_seen_by_threadpoolctl().values()) == {m}
+        assert calls == [m]
+        assert set(counts_seen_by_threadpoolctl().values()) == {n}

@@ -32,7 +32,12 @@ def test_quick_mode_in_the_default_environment(tmp_path):
     assert set(env['blas']['threads'].values()) == {1}
     times = result['step_seconds']['8']
     assert set(times) == set(KINDS) and all(v > 0 for v in times.values())
-    rss = result['peak_rss_bytes']['8']
+    ratios = result["paired_ratio"]["8"]
+    assert set(ratios) == {"kfac", "kfac_freq"}
+    for r in ratios.values():
+        lo, hi = r["interval95"]
+        assert lo <= r["total_time_ratio"] <= hi
+    rss = result["peak_rss_bytes"]["8"]
     assert set(rss) == set(KINDS) and all(v > 2 ** 20 for v in rss.values())
 
 
@@ -44,3 +49,29 @@ def test_quick_mode_opt_outs(tmp_path):
     assert "K-FAC's own work: the same" in stdout
     assert set(result['environment']['blas']['threads'].values()) == {2}
     assert 'peak_rss_bytes' not in result
+
+
+def load_bench():
+    import importlib.util
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    spec = importlib.util.spec_from_file_location('bench_step_time', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_paired_ratio_is_the_total_time_ratio_over_the_same_rounds():
+    """The figure is K-FAC's summed step time over SGD's on the same rounds
+    (so a schedule's periodic expensive step counts, where a median would
+    drop it), and its interval comes from resampling rounds: a constant
+    per-round ratio gives a point interval."""
+    bench = load_bench()
+    sgd = [0.10, 0.20, 0.10, 0.15, 0.30]
+    times = {'sgd': sgd, 'kfac': [1.2 * s for s in sgd],
+             'kfac_freq': [0.10, 0.20, 0.10, 0.15, 0.60]}
+    ratio, (lo, hi) = bench.paired_ratio(times, 'kfac')
+    assert abs(ratio - 1.2) < 1e-12 and abs(lo - 1.2) < 1e-12 \
+        and abs(hi - 1.2) < 1e-12
+    ratio, (lo, hi) = bench.paired_ratio(times, 'kfac_freq')
+    assert abs(ratio - 1.15 / 0.85) < 1e-12  # the one slow round counts
+    assert 1.0 - 1e-12 <= lo < ratio < hi <= 2.0 + 1e-12
