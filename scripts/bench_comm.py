@@ -50,74 +50,75 @@ def lenet_volume(model, ranks):
     return step_volume(layers, ranks)
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--ranks', type=int, default=2)
     parser.add_argument('--batch', type=int, default=2048)
     parser.add_argument('--steps', type=int, default=6)
     parser.add_argument('--json', help='write the results here (rank 0)')
-    args = parser.parse_args()
-    if 'OMPI_COMM_WORLD_SIZE' not in os.environ and \
-            'PMI_SIZE' not in os.environ:
-        relaunch(args.ranks)
+    return parser.parse_args()
 
+
+def new_model():
+    """LeNet-5 classifier with the same initial weights on every call."""
     import numpy
-    import chainer_kfac
     import chainer.links as L
     from chainer_kfac.models import LeNet5
+    numpy.random.seed(0)
+    return L.Classifier(LeNet5())
 
-    comm = chainer_kfac.create_communicator('mpi')
-    size, rank = comm.size, comm.rank
-    rng = numpy.random.RandomState(0)
-    x = rng.rand(args.batch, 3, 32, 32).astype(numpy.float32)
-    t = rng.randint(0, 10, args.batch).astype(numpy.int32)
 
-    def model():
-        numpy.random.seed(0)
-        return L.Classifier(LeNet5())
+def time_single(x, t, steps):
+    """Seconds per step (the first, warm-up step dropped) of KFAC on one
+    process with the whole global batch."""
+    import chainer_kfac
+    model = new_model()
+    opt = chainer_kfac.KFAC(lr=0.01).setup(model)
+    times = []
+    for i in range(steps + 1):
+        start = time.perf_counter()
+        opt.update(model, x, t)
+        if i:
+            times.append(time.perf_counter() - start)
+    return times
 
-    # 1 rank: rank 0 alone on the whole global batch.
-    single = []
-    if rank == 0:
-        m = model()
-        opt = chainer_kfac.KFAC(lr=0.01).setup(m)
-        for i in range(args.steps + 1):
-            start = time.perf_counter()
-            opt.update(m, x, t)
-            if i:
-                single.append(time.perf_counter() - start)
-    comm.mpi_comm.Barrier()
 
-    # N ranks: DistributedKFAC on batch/N each.
-    m = model()
+def time_distributed(comm, x, t, steps):
+    """DistributedKFAC on batch/N per rank: (seconds per step, {collective:
+    [stats per step]}, the optimizer)."""
+    import numpy
+    import chainer_kfac
+    model = new_model()
     opt = chainer_kfac.DistributedKFAC(comm, lr=0.01,
-                                       assignment='balanced').setup(m)
-    mine = numpy.array_split(numpy.arange(args.batch), size)[rank]
-    multi, per_kind = [], {}
-    for i in range(args.steps + 1):
+                                       assignment='balanced').setup(model)
+    mine = numpy.array_split(numpy.arange(len(x)), comm.size)[comm.rank]
+    times, per_kind = [], {}
+    for i in range(steps + 1):
         comm.stats.reset()
         comm.mpi_comm.Barrier()
         start = time.perf_counter()
-        opt.update(m, x[mine], t[mine])
+        opt.update(model, x[mine], t[mine])
         elapsed = time.perf_counter() - start
         if i:
-            multi.append(elapsed)
+            times.append(elapsed)
             for kind, entry in comm.stats.as_dict().items():
                 per_kind.setdefault(kind, []).append(entry)
-    # Unpacked size of the same arrays: full matrices.
+    return times, per_kind, opt
+
+
+def summarize(args, size, single, multi, per_kind, opt):
+    """The result table: bytes moved (measured, modelled, packed vs full
+    factors), collective and step times, strong-scaling efficiency."""
+    model = opt.target
     factor_full = sum(sum(s[0] * s[1] for s in b.factor_shapes())
                       for b in opt.blocks) * 4
     factor_packed = sum(sum(s[0] * (s[0] + 1) // 2 for s in
                             b.factor_shapes()) for b in opt.blocks) * 4
-    grads = sum(p.size for p in m.params()) * 4
-    if rank != 0:
-        return
-    t1 = statistics.median(single)
-    tn = statistics.median(multi)
-    rs = per_kind['reduce_scatter_v']
-    ag = per_kind['all_gather_v']
-    predicted = lenet_volume(m, size)
-    result = {
+    grads = sum(p.size for p in model.params()) * 4
+    t1, tn = statistics.median(single), statistics.median(multi)
+    rs, ag = per_kind['reduce_scatter_v'], per_kind['all_gather_v']
+    predicted = lenet_volume(model, size)
+    return {
         'ranks': size, 'global_batch': args.batch, 'steps': args.steps,
         'bytes_reduce_scatter_v': rs[-1]['bytes'],
         'bytes_all_gather_v': ag[-1]['bytes'],
@@ -133,6 +134,26 @@ def main():
         'step_seconds_1_rank': t1, 'step_seconds_n_ranks': tn,
         'strong_scaling_efficiency': t1 / (size * tn),
     }
+
+
+def main():
+    args = parse_args()
+    if 'OMPI_COMM_WORLD_SIZE' not in os.environ and \
+            'PMI_SIZE' not in os.environ:
+        relaunch(args.ranks)
+    import numpy
+    import chainer_kfac
+    comm = chainer_kfac.create_communicator('mpi')
+    rng = numpy.random.RandomState(0)
+    x = rng.rand(args.batch, 3, 32, 32).astype(numpy.float32)
+    t = rng.randint(0, 10, args.batch).astype(numpy.int32)
+    # 1 rank: rank 0 alone on the whole global batch; then N ranks.
+    single = time_single(x, t, args.steps) if comm.rank == 0 else []
+    comm.mpi_comm.Barrier()
+    multi, per_kind, opt = time_distributed(comm, x, t, args.steps)
+    if comm.rank != 0:
+        return
+    result = summarize(args, comm.size, single, multi, per_kind, opt)
     for key, value in result.items():
         print('{:32s} {}'.format(key, round(value, 4)
                                  if isinstance(value, float) else value))
