@@ -175,49 +175,9 @@ def run_all(args, configs, suite_out, children):
     if args.ranks > 1:
         from chainer_kfac.distributed.launch import describe
         print(describe(), flush=True)
-    free_slots = _gpu_slots(args)
-    pending, running, failed = [], [], []
-    for name, config, out, overrides in planned_runs(configs, suite_out,
-                                                     args.seeds):
-        if os.path.exists(os.path.join(out, 'DONE')):
-            print('[skip]    {} (finished)'.format(name))
-            continue
-        pending.append((name, config, out, overrides))
+    pending = unfinished_runs(configs, suite_out, args.seeds)
     start_all = time.time()
-    total = len(pending)
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            name, config, out, overrides = pending.pop(0)
-            os.makedirs(out, exist_ok=True)
-            resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
-            log = open(os.path.join(out, 'train.log'), 'a')
-            slot = free_slots.pop(0) if free_slots else None
-            job_env = env if slot is None else dict(
-                env, CUDA_VISIBLE_DEVICES=slot)
-            proc = children.popen(command(config, out, args, overrides),
-                                  stdout=log, stderr=subprocess.STDOUT,
-                                  env=job_env, cwd=ROOT)
-            running.append((name, out, proc, log, time.time(), slot))
-            print('[start]   {} ({}) -> {}'.format(
-                name, 'resuming' if resumed else 'new', out), flush=True)
-        time.sleep(1)
-        for item in list(running):
-            name, out, proc, log, started, slot = item
-            if proc.poll() is None:
-                continue
-            running.remove(item)
-            if slot is not None:
-                free_slots.append(slot)
-            log.close()
-            done = total - len(pending) - len(running)
-            if proc.returncode == 0:
-                print('[done]    {} in {:.0f} s ({}/{})'.format(
-                    name, time.time() - started, done, total), flush=True)
-            else:
-                failed.append(name)
-                print('[FAILED]  {} (exit {}); see {}'.format(
-                    name, proc.returncode, os.path.join(out, 'train.log')),
-                    flush=True)
+    failed = Scheduler(args, env, children, len(pending)).run(pending)
     print('suite {} took {:.0f} s'.format(args.suite,
                                          time.time() - start_all))
     for script in ('make_table.py', 'report.py'):
@@ -226,6 +186,72 @@ def run_all(args, configs, suite_out, children):
                         env=env)
     if failed:
         sys.exit('failed runs: {}'.format(', '.join(failed)))
+
+
+def unfinished_runs(configs, suite_out, seeds):
+    """(name, config, out, overrides) of every planned run without DONE."""
+    pending = []
+    for name, config, out, overrides in planned_runs(configs, suite_out,
+                                                     seeds):
+        if os.path.exists(os.path.join(out, 'DONE')):
+            print('[skip]    {} (finished)'.format(name))
+            continue
+        pending.append((name, config, out, overrides))
+    return pending
+
+
+class Scheduler:
+    """Runs train.py for each pending run, ``args.jobs`` at a time, each
+    with a GPU slot of its own when there are slots."""
+
+    def __init__(self, args, env, children, total):
+        self.args, self.env, self.children = args, env, children
+        self.total = total
+        self.free_slots = _gpu_slots(args)
+        self.running, self.failed = [], []
+
+    def run(self, pending):
+        """Run everything in ``pending`` (emptied); return failed names."""
+        while pending or self.running:
+            while pending and len(self.running) < self.args.jobs:
+                self._start(*pending.pop(0))
+            time.sleep(1)
+            self._reap(len(pending))
+        return self.failed
+
+    def _start(self, name, config, out, overrides):
+        os.makedirs(out, exist_ok=True)
+        resumed = bool(glob.glob(os.path.join(out, 'snapshot_epoch_*')))
+        log = open(os.path.join(out, 'train.log'), 'a')
+        slot = self.free_slots.pop(0) if self.free_slots else None
+        job_env = self.env if slot is None else dict(
+            self.env, CUDA_VISIBLE_DEVICES=slot)
+        proc = self.children.popen(
+            command(config, out, self.args, overrides), stdout=log,
+            stderr=subprocess.STDOUT, env=job_env, cwd=ROOT)
+        self.running.append((name, out, proc, log, time.time(), slot))
+        print('[start]   {} ({}) -> {}'.format(
+            name, 'resuming' if resumed else 'new', out), flush=True)
+
+    def _reap(self, n_pending):
+        for item in list(self.running):
+            name, out, proc, log, started, slot = item
+            if proc.poll() is None:
+                continue
+            self.running.remove(item)
+            if slot is not None:
+                self.free_slots.append(slot)
+            log.close()
+            done = self.total - n_pending - len(self.running)
+            if proc.returncode == 0:
+                print('[done]    {} in {:.0f} s ({}/{})'.format(
+                    name, time.time() - started, done, self.total),
+                    flush=True)
+            else:
+                self.failed.append(name)
+                print('[FAILED]  {} (exit {}); see {}'.format(
+                    name, proc.returncode, os.path.join(out, 'train.log')),
+                    flush=True)
 
 
 if __name__ == '__main__':
