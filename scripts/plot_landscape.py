@@ -112,7 +112,7 @@ def as_arrays(dataset, n):
     return x, t
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('snapshots', nargs='+')
     parser.add_argument('--labels', nargs='*')
@@ -126,40 +126,33 @@ def main():
     parser.add_argument('--linear-loss', action='store_true',
                         help='linear loss axis (default: logarithmic)')
     parser.add_argument('--out', default='landscape')
-    args = parser.parse_args()
-    alphas = sorted(set(numpy.round(numpy.linspace(
-        args.alpha_min, args.alpha_max, args.points), 10).tolist()) |
-        {-0.5, 0.0, 0.5})
-    labels = args.labels or [os.path.basename(os.path.dirname(
-        os.path.abspath(s))) for s in args.snapshots]
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    twins = [ax.twinx() for ax in axes]
-    for i, (path, label) in enumerate(zip(args.snapshots, labels)):
-        model, config, train, test = load_snapshot(path)
-        data = {'train': as_arrays(train, args.n_train),
-                'test': as_arrays(test, args.n_test)}
-        delta = gaussian_direction(model, args.seed, args.filter_normalize)
-        curves = landscape(model, delta, alphas, data)
-        sharp = sharpness(alphas, curves['train']['loss'])
-        result = {'snapshot': os.path.abspath(path), 'alphas': alphas,
-                  'seed': args.seed, 'filter_normalize':
-                  args.filter_normalize, 'curves': curves,
-                  'sharpness': sharp,
-                  'sharpness_definition': '(f(-0.5)+f(0.5))/2 - f(0), '
-                  'training loss'}
-        kind = 'filternorm' if args.filter_normalize else 'gaussian'
-        with open(os.path.join(os.path.dirname(os.path.abspath(path)),
-                               'landscape_{}.json'.format(kind)), 'w') as f:
-            json.dump(result, f, indent=1)
-        print('{}: f(0) train loss {:.4f}, sharpness {:.4f}'.format(
-            label, curves['train']['loss'][alphas.index(0.0)], sharp))
-        color = 'C{}'.format(i)
-        for ax, tw, split in zip(axes, twins, ('train', 'test')):
-            ax.plot(alphas, curves[split]['loss'], color=color,
-                    label='{} loss'.format(label))
-            tw.plot(alphas, curves[split]['accuracy'], color=color,
-                    linestyle=':', label='{} accuracy'.format(label))
+    return parser.parse_args()
+
+
+def measure(path, label, alphas, args):
+    """The curves of one snapshot along its direction; writes
+    landscape_<kind>.json beside the snapshot."""
+    model, config, train, test = load_snapshot(path)
+    data = {'train': as_arrays(train, args.n_train),
+            'test': as_arrays(test, args.n_test)}
+    delta = gaussian_direction(model, args.seed, args.filter_normalize)
+    curves = landscape(model, delta, alphas, data)
+    sharp = sharpness(alphas, curves['train']['loss'])
+    result = {'snapshot': os.path.abspath(path), 'alphas': alphas,
+              'seed': args.seed, 'filter_normalize': args.filter_normalize,
+              'curves': curves, 'sharpness': sharp,
+              'sharpness_definition': '(f(-0.5)+f(0.5))/2 - f(0), '
+              'training loss'}
+    kind = 'filternorm' if args.filter_normalize else 'gaussian'
+    with open(os.path.join(os.path.dirname(os.path.abspath(path)),
+                           'landscape_{}.json'.format(kind)), 'w') as f:
+        json.dump(result, f, indent=1)
+    print('{}: f(0) train loss {:.4f}, sharpness {:.4f}'.format(
+        label, curves['train']['loss'][alphas.index(0.0)], sharp))
+    return curves
+
+
+def label_axes(axes, twins, args):
     for ax, tw, split in zip(axes, twins, ('train', 'test')):
         if not args.linear_loss:
             ax.set_yscale('log')
@@ -170,6 +163,27 @@ def main():
             split, ', filter-normalized' if args.filter_normalize else ''))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc='upper left')
+
+
+def main():
+    args = parse_args()
+    alphas = sorted(set(numpy.round(numpy.linspace(
+        args.alpha_min, args.alpha_max, args.points), 10).tolist()) |
+        {-0.5, 0.0, 0.5})
+    labels = args.labels or [os.path.basename(os.path.dirname(
+        os.path.abspath(s))) for s in args.snapshots]
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    twins = [ax.twinx() for ax in axes]
+    for i, (path, label) in enumerate(zip(args.snapshots, labels)):
+        curves = measure(path, label, alphas, args)
+        color = 'C{}'.format(i)
+        for ax, tw, split in zip(axes, twins, ('train', 'test')):
+            ax.plot(alphas, curves[split]['loss'], color=color,
+                    label='{} loss'.format(label))
+            tw.plot(alphas, curves[split]['accuracy'], color=color,
+                    linestyle=':', label='{} accuracy'.format(label))
+    label_axes(axes, twins, args)
     fig.tight_layout()
     for ext in ('png', 'pdf'):
         fig.savefig('{}.{}'.format(args.out, ext), dpi=110)
