@@ -49,14 +49,25 @@ METHOD = (
 
 
 def evaluation_grid(runs, suite):
-    """'seeds 0,1: 1/epoch; 2,3,4: 4/epoch' over the finished runs."""
+    """'1/epoch: SGD seed 0, K-FAC seeds 0,1; 4/epoch: ...' over the
+    finished runs (a seed can be on one grid for one optimizer and on
+    another for the other)."""
     by_rate = {}
     for run in runs:
         if run.finished:
-            by_rate.setdefault(run.evals_per_epoch, set()).add(run.seed)
-    return '; '.join('seeds {}: {}/epoch'.format(
-        ','.join(map(str, sorted(s))), rate) for rate, s in
-        sorted(by_rate.items()))
+            by_rate.setdefault(run.evals_per_epoch, {}).setdefault(
+                run.optimizer, set()).add(run.seed)
+    return '; '.join('{}/epoch: {}'.format(rate, _seeds_text(by_opt))
+                     for rate, by_opt in sorted(by_rate.items()))
+
+
+def _seeds_text(seeds_by_optimizer):
+    """'SGD seed 0, K-FAC seeds 0,1' (SGD first)."""
+    order = sorted(seeds_by_optimizer, key=lambda o: o != 'momentum_sgd')
+    return ', '.join('{} seed{} {}'.format(
+        results.OPTIMIZER_LABEL[opt], 's' if len(seeds_by_optimizer[opt]) > 1
+        else '', ','.join(map(str, sorted(seeds_by_optimizer[opt]))))
+        for opt in order)
 
 
 def figures_section(paths, out_dir, figure_dir, suite):

@@ -101,5 +101,20 @@ def test_report_of_the_folders(folders):
     assert 'not assessed: no finished runs of K-FAC SB mixup' in text
     assert 'inconclusive at 1-3 seeds' in text     # K-FAC SB - LB, one LB seed
     assert 'seed_1/lb_kfac' in text.split('## Left out')[1]
-    assert 'seeds 0,1,2: 4/epoch' in text
+    assert 'Evaluation grid: 4/epoch: SGD seeds 0,1, K-FAC seeds 0,1,2.' \
+        in text
     assert os.path.exists(str(folders / 'figures' / 'mixup_kfac.png'))
+
+
+def test_evaluation_grid_names_the_optimizer_of_each_seed():
+    """A seed can be on one grid for SGD and another for K-FAC (here seed
+    1); unfinished runs do not count."""
+    import collections
+    Run = collections.namedtuple('Run', 'finished evals_per_epoch optimizer '
+                                 'seed')
+    runs = [Run(True, 1, 'kfac', 0), Run(True, 1, 'kfac', 1),
+            Run(True, 1, 'momentum_sgd', 0), Run(True, 4, 'momentum_sgd', 1),
+            Run(True, 4, 'kfac', 2), Run(False, 2, 'kfac', 3)]
+    assert report.evaluation_grid(runs, None) == (
+        '1/epoch: SGD seed 0, K-FAC seeds 0,1; 4/epoch: SGD seed 1, '
+        'K-FAC seed 2')
