@@ -26,6 +26,7 @@ from chainer.functions.normalization import batch_normalization as bn
 from chainer_kfac.fisher.block import FisherBlock
 from chainer_kfac.fisher.block import l2_damping
 from chainer_kfac.fisher.gram import gram
+from chainer_kfac.preconditioning import damped
 
 
 def per_example_gradients(function, in_data, out_grad, params):
@@ -101,9 +102,7 @@ class BatchNormalizationFisherBlock(FisherBlock):
 
     def apply_inverses(self, grad_matrix):
         (F_inv,) = self.inverses
-        if F_inv.ndim == 1:
-            return F_inv * grad_matrix
-        return F_inv @ grad_matrix
+        return damped.left_multiply(F_inv, grad_matrix)
 
     def set_preconditioned(self, matrix):
         offset = 0

@@ -26,8 +26,7 @@ from chainer import backend
 
 from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
 from chainer_kfac.preconditioning.damped import add_to_diagonal
-from chainer_kfac.preconditioning.damped import inverse_diagonal
-from chainer_kfac.preconditioning.inverse import inverse_spd
+from chainer_kfac.preconditioning.damped import invert
 
 
 class FisherBlock(object):
@@ -110,13 +109,10 @@ class FisherBlock(object):
         matrices). Used by :meth:`invert_damped`."""
         return (False,) * len(self.factor_names)
 
-    def invert_damped(self, values, use_cholesky, factored=False):
-        """Return the inverses of ``factors[i] + diag(values[i])``.
-
-        With ``factored`` (a block whose ``apply_inverses`` accepts it) a
-        full NumPy factor's Cholesky inverse is returned as a
-        :class:`CholeskyInverse` (its Cholesky factor, applied by triangular
-        solves; :mod:`chainer_kfac.preconditioning.cholesky_inverse`).
+    def invert_damped(self, values, use_cholesky):
+        """Return the inverses of ``factors[i] + diag(values[i])``, each in
+        the form :func:`chainer_kfac.preconditioning.damped.invert` gives
+        (on the CPU with Cholesky a full factor's is a CholeskyInverse).
 
         With :attr:`damping_in_running_average` the damped factors then
         replace the running averages, as Chainer_K-FAC's ``update_invs``,
@@ -130,8 +126,7 @@ class FisherBlock(object):
         Only an inversion that succeeded for every factor changes them.
         """
         damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
-        factored = factored and use_cholesky
-        inverses = [_inverse(x, use_cholesky, factored) for x in damped]
+        inverses = [invert(x, use_cholesky) for x in damped]
         if self.damping_in_running_average:
             self.factors = [f if vector else x for x, f, vector in zip(
                 damped, self.factors, self.vector_factors_in_original())]
@@ -236,15 +231,6 @@ class FisherBlock(object):
                 CholeskyInverse.from_upper(u) if u is not None and u.size
                 else d for d, u in zip(dense, uppers)]
 
-
-def _inverse(damped, use_cholesky, factored):
-    """One damped factor's inverse: elementwise for a diagonal, a
-    CholeskyInverse when ``factored`` on the CPU, else an explicit array."""
-    if damped.ndim == 1:
-        return inverse_diagonal(damped)
-    if factored and backend.get_array_module(damped) is numpy:
-        return CholeskyInverse(damped)
-    return inverse_spd(damped, use_cholesky)
 
 
 def l2_damping(damping, param):

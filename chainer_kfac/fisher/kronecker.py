@@ -60,8 +60,7 @@ class KroneckerFisherBlock(FisherBlock):
         A, G = self.factors
         d = l2_damping(damping, self.link.W)
         pi, values = kronecker.kronecker_damping(A, G, d, pi_type)
-        self.inverses = self.invert_damped(values, use_cholesky,
-                                           factored=True)
+        self.inverses = self.invert_damped(values, use_cholesky)
         self.pi = pi
 
     def grad_matrix(self):

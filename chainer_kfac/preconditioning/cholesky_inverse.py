@@ -1,7 +1,8 @@
 """A damped factor's inverse kept as its Cholesky factor (CPU).
 
 With the damped factor F_d = U^T U (U upper triangular, LAPACK ``potrf``),
-the preconditioner needs F_d^-1 only in products::
+the preconditioner needs F_d^-1 only in products (:mod:`.damped` makes
+one for every full factor on the CPU with ``use_cholesky``)::
 
     X F_d^-1 = (X U^-1) U^-T,      F_d^-1 X = U^-1 (U^-T X)
 
@@ -14,17 +15,17 @@ inverse (docs/results/README.md, section 3). ``dense()`` forms F_d^-1
 (``potri``) when an array is wanted: snapshots store it, as before, and
 NumPy functions see it through ``__array__``. The explicit inverse and the
 solves agree to float rounding (tests/preconditioning/
-test_cholesky_inverse.py); GPUs keep the explicit inverse (one GEMM per side).
+test_cholesky_inverse.py); GPUs and LU keep the explicit inverse (one GEMM
+per side).
 """
 import numpy
 
 from scipy.linalg import blas as _blas
-from scipy.linalg import lapack as _lapack
 
 from chainer_kfac.preconditioning import checked_linalg
+from chainer_kfac.preconditioning.inverse import checked
 from chainer_kfac.preconditioning.inverse import cholesky_upper
-from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
-from chainer_kfac.symmetric import symmetrize_upper
+from chainer_kfac.preconditioning.inverse import inverse_from_upper
 
 
 class CholeskyInverse:
@@ -37,11 +38,8 @@ class CholeskyInverse:
 
     def __init__(self, matrix):
         upper = cholesky_upper(matrix)
-        try:
-            checked_linalg.check_positive_diagonal(numpy, upper,
-                                                   'Cholesky factor')
-        except checked_linalg.LinAlgError as e:
-            raise NotPositiveDefiniteError(str(e))
+        checked(checked_linalg.check_positive_diagonal, numpy, upper,
+                'Cholesky factor')
         self._hold(upper)
 
     @classmethod
@@ -71,19 +69,16 @@ class CholeskyInverse:
                           overwrite_b=1)
 
     def left(self, x):
-        """``F_d^-1 @ x`` for a 2-D ``x`` (rows: F_d's dimension)."""
-        out = self._trsm(1.0, self.upper, x, side=0, lower=0, trans_a=1)
-        return self._trsm(1.0, self.upper, out, side=0, lower=0, trans_a=0,
-                          overwrite_b=1)
+        """``F_d^-1 @ x`` for a 1-D or 2-D ``x`` (rows: F_d's dimension)."""
+        x2 = x[:, None] if x.ndim == 1 else x
+        out = self._trsm(1.0, self.upper, x2, side=0, lower=0, trans_a=1)
+        out = self._trsm(1.0, self.upper, out, side=0, lower=0, trans_a=0,
+                         overwrite_b=1)
+        return out[:, 0] if x.ndim == 1 else out
 
     def dense(self):
         """The explicit F_d^-1 (LAPACK ``potri``), symmetric."""
-        potri = _lapack.get_lapack_funcs('potri', (self.upper,))
-        inv, info = potri(self.upper, lower=0)
-        if info != 0:
-            raise NotPositiveDefiniteError(
-                'potri failed (info={})'.format(info))
-        return symmetrize_upper(numpy.triu(inv))
+        return inverse_from_upper(numpy.triu(self.upper))
 
     def __array__(self, dtype=None, copy=None):
         inv = self.dense()

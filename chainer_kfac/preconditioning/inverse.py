@@ -33,16 +33,17 @@ def inverse_spd(matrix, use_cholesky=True):
     """
     xp = backend.get_array_module(matrix)
     if not use_cholesky:
-        inv = _checked(checked_linalg.inv, xp, matrix)
+        inv = checked(checked_linalg.inv, xp, matrix)
     elif xp is numpy and _lapack is not None:
         inv = _cholesky_inverse_lapack(matrix)
     else:
         inv = _cholesky_inverse_generic(xp, matrix)
-    _checked(checked_linalg.check_positive_diagonal, xp, inv, 'inverse')
+    checked(checked_linalg.check_positive_diagonal, xp, inv, 'inverse')
     return inv
 
 
-def _checked(func, *args):
+def checked(func, *args):
+    """``func(*args)``, its LinAlgError raised as NotPositiveDefiniteError."""
     try:
         return func(*args)
     except checked_linalg.LinAlgError as e:
@@ -65,17 +66,23 @@ def cholesky_upper(matrix, clean=False):
 def _cholesky_inverse_lapack(matrix):
     # potrf works on a copy (overwrite_a=0): M is left intact. clean
     # zeroes the strict lower triangle, which potri leaves alone.
-    potri = _lapack.get_lapack_funcs('potri', (matrix,))
-    inv, info = potri(cholesky_upper(matrix, clean=True), lower=0,
-                      overwrite_c=1)
+    inv = inverse_from_upper(cholesky_upper(matrix, clean=True))
+    return inv.astype(matrix.dtype, copy=False)
+
+
+def inverse_from_upper(upper):
+    """``(U^T U)^-1`` (LAPACK potri, on ``upper`` in place), symmetric;
+    ``upper``'s strict lower triangle must be zero."""
+    potri = _lapack.get_lapack_funcs('potri', (upper,))
+    inv, info = potri(upper, lower=0, overwrite_c=1)
     if info != 0:
         raise NotPositiveDefiniteError('potri failed (info={})'.format(info))
-    return symmetrize_upper(inv).astype(matrix.dtype, copy=False)
+    return symmetrize_upper(inv)
 
 
 def _cholesky_inverse_generic(xp, matrix):
     # CuPy: cholesky returns a new array; cuSOLVER does not touch `matrix`.
-    chol = _checked(checked_linalg.cholesky, xp, matrix)
+    chol = checked(checked_linalg.cholesky, xp, matrix)
     eye = xp.eye(matrix.shape[0], dtype=matrix.dtype)
     chol_inv = _solve_lower(xp, chol, eye)
     return chol_inv.T @ chol_inv

@@ -11,9 +11,10 @@ A factor given as a 1-D array is a diagonal matrix held by its diagonal
 (Chainer_K-FAC's ``diagonalize``): its damped inverse is elementwise and it
 multiplies the gradient by broadcasting.
 """
-from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
 from chainer_kfac.preconditioning.damping import compute_pi
 from chainer_kfac.preconditioning.damped import damped_inverse
+from chainer_kfac.preconditioning.damped import left_multiply
+from chainer_kfac.preconditioning.damped import right_multiply
 
 
 def kronecker_damping(A, G, damping, pi_type='tracenorm'):
@@ -33,15 +34,7 @@ def damped_kronecker_inverses(A, G, damping, pi_type='tracenorm',
 
 
 def precondition_kronecker(grad_matrix, A_inv, G_inv):
-    """Return ``G_inv @ grad_matrix @ A_inv``. Each inverse is a 1-D array
-    (a diagonal), a 2-D array, or a :class:`CholeskyInverse` (triangular
-    solves)."""
-    if isinstance(A_inv, CholeskyInverse):
-        out = A_inv.right(grad_matrix)
-    elif A_inv.ndim == 1:
-        out = grad_matrix * A_inv[None, :]
-    else:
-        out = grad_matrix @ A_inv
-    if isinstance(G_inv, CholeskyInverse):
-        return G_inv.left(out)
-    return G_inv[:, None] * out if G_inv.ndim == 1 else G_inv @ out
+    """Return ``G_inv @ grad_matrix @ A_inv`` for inverses in any form of
+    :func:`~chainer_kfac.preconditioning.damped.invert` (a diagonal, an
+    explicit matrix, a CholeskyInverse)."""
+    return left_multiply(G_inv, right_multiply(grad_matrix, A_inv))

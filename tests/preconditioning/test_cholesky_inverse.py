@@ -67,3 +67,23 @@ def test_kronecker_preconditioning_mixes_forms():
     np.testing.assert_allclose(
         got, (M / d[:, None]) @ np.linalg.inv(A.astype(np.float64)),
         rtol=1e-4, atol=1e-5)
+
+
+def test_left_and_right_multiply_apply_every_form():
+    """damped.invert's three forms (diagonal, explicit, CholeskyInverse)
+    give the same products through left_multiply / right_multiply, for a
+    1-D vector too (BatchNorm's gradient)."""
+    from chainer_kfac.preconditioning.damped import invert, left_multiply, \
+        right_multiply
+    F = spd(5, 4)
+    inv64 = np.linalg.inv(F.astype(np.float64))
+    v = np.arange(1, 6, dtype=np.float32)
+    X = np.random.RandomState(5).randn(3, 5).astype(np.float32)
+    for form in (invert(F), invert(F, use_cholesky=False)):
+        np.testing.assert_allclose(left_multiply(form, v), inv64 @ v,
+                                   rtol=2e-4, atol=1e-5)
+        np.testing.assert_allclose(right_multiply(X, form), X @ inv64,
+                                   rtol=2e-4, atol=1e-5)
+    assert isinstance(invert(F), CholeskyInverse)
+    assert isinstance(invert(F, use_cholesky=False), np.ndarray)
+    np.testing.assert_allclose(left_multiply(1 / v, v), np.ones(5))
