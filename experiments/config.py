@@ -55,6 +55,9 @@ SCHEMA = {
     'test_batch_size': ((int,), 1000),
     'snapshot_every': ((int,), 1),
     'evals_per_epoch': ((int,), 1),
+    # evals_per_epoch applies to the first N epochs, once an epoch after;
+    # null: to every epoch.
+    'dense_eval_epochs': ((int, type(None)), None),
     'optimizer': {
         'name': ((str,), 'momentum_sgd'),
         'lr': (NUMBER, 0.01),
@@ -132,6 +135,7 @@ RANGES = {
     'test_batch_size': Range(1),
     'snapshot_every': Range(1),
     'evals_per_epoch': Range(1),
+    'dense_eval_epochs': Range(0),
     'optimizer.lr': Range(0, lo_open=True),
     'optimizer.momentum': Range(0, 1, hi_open=True),
     'optimizer.weight_decay': Range(0),
@@ -280,7 +284,8 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
                 where, dotted, ', '.join(
                     'null' if c is None else c for c in CHOICES[dotted]),
                 value))
-        if dotted in RANGES and not RANGES[dotted].contains(value):
+        if (dotted in RANGES and value is not None and
+                not RANGES[dotted].contains(value)):
             raise ConfigError('{}: `{}` must be {}, not {!r}'.format(
                 where, dotted, RANGES[dotted], value))
         if dotted in CHECKS:

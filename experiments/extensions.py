@@ -64,16 +64,23 @@ class FractionOfEpochTrigger(object):
 
     With ``per_epoch=4`` the test set is evaluated (and the log written)
     every quarter epoch, so "iterations to reach X %" is resolved to a
-    quarter epoch rather than a whole one. Stateless: it compares the
-    updater's ``previous_epoch_detail`` with ``epoch_detail``, so a resumed
-    run fires at the same iterations.
+    quarter epoch rather than a whole one. With ``dense_epochs=N`` the
+    fractions are only taken in the first N epochs (once an epoch after):
+    a 150-epoch run keeps the early, fast-moving part resolved without
+    paying for 600 evaluations. Stateless: it compares the updater's
+    ``previous_epoch_detail`` with ``epoch_detail``, so a resumed run fires
+    at the same iterations.
     """
 
-    def __init__(self, per_epoch):
+    def __init__(self, per_epoch, dense_epochs=None):
         if int(per_epoch) < 1:
             raise ValueError('evals_per_epoch must be >= 1, not {!r}'.format(
                 per_epoch))
+        if dense_epochs is not None and int(dense_epochs) < 0:
+            raise ValueError('dense_eval_epochs must be >= 0 or null, not '
+                             '{!r}'.format(dense_epochs))
         self.per_epoch = int(per_epoch)
+        self.dense_epochs = dense_epochs
 
     def __call__(self, trainer):
         updater = trainer.updater
@@ -82,8 +89,11 @@ class FractionOfEpochTrigger(object):
         before = updater.previous_epoch_detail
         if before is None or before < 0:
             before = 0.0
-        return (numpy.floor(updater.epoch_detail * self.per_epoch + 1e-9) >
-                numpy.floor(before * self.per_epoch + 1e-9))
+        crossed = numpy.floor(updater.epoch_detail * self.per_epoch + 1e-9)
+        if crossed <= numpy.floor(before * self.per_epoch + 1e-9):
+            return False
+        return (self.dense_epochs is None or
+                crossed / self.per_epoch < self.dense_epochs)
 
 
 class MeanOverRanks(training.Extension):

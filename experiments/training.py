@@ -116,7 +116,7 @@ def build_trainer(config, out, comm=None, progress=True):
                                                 device=device)
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
     eval_trigger = exp_extensions.FractionOfEpochTrigger(
-        config['evals_per_epoch'])
+        config['evals_per_epoch'], config['dense_eval_epochs'])
     _extend_evaluation(trainer, config, test, model, device, comm,
                        eval_trigger)
     _extend_safety(trainer, config, optimizer, comm, eval_trigger)

@@ -55,9 +55,9 @@ def evaluation_grid(runs, suite):
     by_rate = {}
     for run in runs:
         if run.finished:
-            by_rate.setdefault(run.evals_per_epoch, {}).setdefault(
+            by_rate.setdefault(run.evaluation_grid, {}).setdefault(
                 run.optimizer, set()).add(run.seed)
-    return '; '.join('{}/epoch: {}'.format(rate, _seeds_text(by_opt))
+    return '; '.join('{}: {}'.format(rate, _seeds_text(by_opt))
                      for rate, by_opt in sorted(by_rate.items()))
 
 

@@ -60,6 +60,15 @@ class Run(object):
         # which is also the key's default (experiments/config.py).
         return self.config.get('evals_per_epoch', 1)
 
+    @property
+    def evaluation_grid(self):
+        """'4/epoch' or '4/epoch for 10 epochs, then 1/epoch'."""
+        dense = self.config.get('dense_eval_epochs')
+        rate = '{}/epoch'.format(self.evals_per_epoch)
+        if dense is None or self.evals_per_epoch == 1:
+            return rate
+        return '{} for {} epochs, then 1/epoch'.format(rate, dense)
+
     def label(self, batch_class=None):
         b = batch_class or ''
         return '{} {}({}){}'.format(

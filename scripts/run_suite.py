@@ -31,7 +31,8 @@ sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import suite_children  # NOQA: E402
 import suite_lock  # NOQA: E402
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
-          'fmnist_e20': 'configs/fmnist_e20'}
+          'fmnist_e20': 'configs/fmnist_e20',
+          'fmnist_e150': 'configs/fmnist_e150'}
 
 
 def suite_configs(suite):

@@ -133,3 +133,14 @@ def test_fraction_of_epoch_trigger_rejects_zero():
     from experiments.extensions import FractionOfEpochTrigger
     with pytest.raises(ValueError, match='evals_per_epoch'):
         FractionOfEpochTrigger(0)
+
+
+def test_fraction_of_epoch_trigger_dense_only_in_first_epochs():
+    from experiments.extensions import FractionOfEpochTrigger
+    # 4 per epoch for the first 2 epochs, then only at epoch ends.
+    assert fires(FractionOfEpochTrigger(4, dense_epochs=2), 10, 40) == \
+        [3, 5, 8, 10, 13, 15, 18, 20, 30, 40]
+    assert fires(FractionOfEpochTrigger(4, dense_epochs=0), 10, 20) == \
+        [10, 20]
+    with pytest.raises(ValueError, match='dense_eval_epochs'):
+        FractionOfEpochTrigger(4, dense_epochs=-1)

@@ -110,11 +110,21 @@ def test_evaluation_grid_names_the_optimizer_of_each_seed():
     """A seed can be on one grid for SGD and another for K-FAC (here seed
     1); unfinished runs do not count."""
     import collections
-    Run = collections.namedtuple('Run', 'finished evals_per_epoch optimizer '
+    Run = collections.namedtuple('Run', 'finished evaluation_grid optimizer '
                                  'seed')
-    runs = [Run(True, 1, 'kfac', 0), Run(True, 1, 'kfac', 1),
-            Run(True, 1, 'momentum_sgd', 0), Run(True, 4, 'momentum_sgd', 1),
-            Run(True, 4, 'kfac', 2), Run(False, 2, 'kfac', 3)]
+    runs = [Run(True, '1/epoch', 'kfac', 0), Run(True, '1/epoch', 'kfac', 1),
+            Run(True, '1/epoch', 'momentum_sgd', 0),
+            Run(True, '4/epoch', 'momentum_sgd', 1),
+            Run(True, '4/epoch', 'kfac', 2), Run(False, '2/epoch', 'kfac', 3)]
     assert report.evaluation_grid(runs, None) == (
         '1/epoch: SGD seed 0, K-FAC seeds 0,1; 4/epoch: SGD seed 1, '
         'K-FAC seed 2')
+
+
+def test_run_evaluation_grid_names_the_dense_epochs():
+    import results
+    run = results.Run.__new__(results.Run)
+    run.config = {'evals_per_epoch': 4, 'dense_eval_epochs': 10}
+    assert run.evaluation_grid == '4/epoch for 10 epochs, then 1/epoch'
+    run.config = {'evals_per_epoch': 4}
+    assert run.evaluation_grid == '4/epoch'
