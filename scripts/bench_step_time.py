@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Median time per training step and peak memory: momentum SGD vs K-FAC.
 
-LeNet-5 on 3x32x32 inputs, CPU. The three optimizers (SGD, K-FAC with
+LeNet-5 on 3x32x32 inputs (CIFAR-10's; ``--input-shape 1 28 28`` for
+Fashion-MNIST's, as scripts/time_to_accuracy.py uses), CPU. The three optimizers (SGD, K-FAC with
 factors and inverses every step, K-FAC with cov_update_freq=10 and
 inv_update_freq=100) are timed side by side in one process (interleaved
 steps, the order rotated every round), each step on a fresh random batch
@@ -52,10 +53,14 @@ LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
           'kfac_freq': 'K-FAC cov/10 inv/100'}
 
 
-def make(kind):
+#: (channels, height, width) of the benchmark's inputs (--input-shape).
+DEFAULT_SHAPE = (3, 32, 32)
+
+
+def make(kind, shape=DEFAULT_SHAPE):
     """A LeNet-5 classifier and its optimizer (same initial weights)."""
     numpy.random.seed(0)
-    model = L.Classifier(LeNet5())
+    model = L.Classifier(LeNet5(in_channels=shape[0], in_size=shape[-1]))
     if kind == 'sgd':
         opt = chainer.optimizers.MomentumSGD(lr=0.01, momentum=0.9)
     elif kind == 'kfac':
@@ -71,8 +76,8 @@ def make(kind):
     return model, opt
 
 
-def fresh_batch(rng, batch):
-    x = rng.rand(batch, 3, 32, 32).astype(numpy.float32)
+def fresh_batch(rng, batch, shape=DEFAULT_SHAPE):
+    x = rng.rand(batch, *shape).astype(numpy.float32)
     return x, rng.randint(0, 10, batch).astype(numpy.int32)
 
 
@@ -87,13 +92,13 @@ def timed_step(model, opt, x, t):
     return elapsed
 
 
-def bench(batch, steps, warmup):
+def bench(batch, steps, warmup, shape=DEFAULT_SHAPE):
     """{kind: seconds of each of the ``steps`` timed rounds}."""
     rng = numpy.random.RandomState(0)
-    runs = {k: make(k) for k in KINDS}
+    runs = {k: make(k, shape) for k in KINDS}
     times = {k: [] for k in KINDS}
     for i in range(warmup + steps):
-        x, t = fresh_batch(rng, batch)
+        x, t = fresh_batch(rng, batch, shape)
         # Rotate the order so no optimizer always runs right after another
         # one's large allocations.
         for k in KINDS[i % 3:] + KINDS[:i % 3]:
@@ -119,12 +124,12 @@ def paired_ratio(times, kind, level=0.95):
     return float(kfac.sum() / sgd.sum()), study_stats.interval(ratios, level)
 
 
-def peak_rss_child(kind, batch, steps):
+def peak_rss_child(kind, batch, steps, shape=DEFAULT_SHAPE):
     """In this (fresh) process: ``steps`` steps of ``kind``; peak RSS."""
-    model, opt = make(kind)
+    model, opt = make(kind, shape)
     rng = numpy.random.RandomState(0)
     for _ in range(steps):
-        timed_step(model, opt, *fresh_batch(rng, batch))
+        timed_step(model, opt, *fresh_batch(rng, batch, shape))
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -133,7 +138,8 @@ def peak_rss(kind, batch, steps, args):
     cmd = [sys.executable, os.path.abspath(__file__), '--rss-child', kind,
            '--batches', str(batch), '--steps', str(steps),
            '--blas-threads', str(args.blas_threads),
-           '--kfac-blas-threads', str(args.kfac_blas_threads or 'process')]
+           '--kfac-blas-threads', str(args.kfac_blas_threads or 'process'),
+           '--input-shape'] + [str(n) for n in args.input_shape]
     if args.no_malloc_tuning:
         cmd.append('--no-malloc-tuning')
     out = subprocess.run(cmd, check=True, capture_output=True, text=True,
@@ -216,6 +222,10 @@ def parse_args(argv):
                         help="keep glibc's default malloc settings")
     parser.add_argument('--quick', action='store_true',
                         help='tiny sizes, for CI: batches 8, 2 steps')
+    parser.add_argument('--input-shape', type=int, nargs=3,
+                        default=list(DEFAULT_SHAPE), metavar=('C', 'H', 'W'),
+                        help='input shape (default 3 32 32; Fashion-MNIST: '
+                        '1 28 28)')
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--rss-child', choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -236,14 +246,17 @@ def main(argv=None):
     runtime.blas.set_kfac_blas_threads(args.kfac_blas_threads)
     settings['blas']['kfac_work_threads'] = args.kfac_blas_threads
     if args.rss_child:
-        print(peak_rss_child(args.rss_child, args.batches[0], args.steps))
+        print(peak_rss_child(args.rss_child, args.batches[0], args.steps,
+                             tuple(args.input_shape)))
         return
     env = environment(settings)
     print_environment(env)
-    results = {'environment': env, 'step_seconds': {}}
+    results = {'environment': env, 'step_seconds': {},
+               'input_shape': list(args.input_shape)}
     for batch in args.batches:
         steps = args.steps or (30 if batch <= 256 else 10)
-        times = bench(batch, steps, warmup=3 if batch <= 256 else 2)
+        times = bench(batch, steps, warmup=3 if batch <= 256 else 2,
+                      shape=tuple(args.input_shape))
         med, ratios = summarize_times(times)
         results['step_seconds'][batch] = med
         results.setdefault('paired_ratio', {})[batch] = {

@@ -8,8 +8,9 @@ suite.yaml (target accuracy, SB/LB batch sizes; scripts/suite_file.py).
 Only finished runs count. Writes report.md with the claims table
 (estimate, 95 % bootstrap interval, seeds per cell, computed verdict; see
 scripts/claims.py and scripts/study_stats.py), the per-cell table, the
-SB-LB gaps, the sharpness per model and the figures (RESULTS/figures/:
-scripts/plot_curves.py, scripts/plot_sharpness.py).
+SB-LB gaps, the time to accuracy (scripts/time_to_accuracy.py, from
+RESULTS/bench_step_time.json when present), the sharpness per model and the
+figures (RESULTS/figures/: scripts/plot_curves.py, scripts/plot_sharpness.py).
 """
 import argparse
 import os
@@ -28,6 +29,7 @@ import report_tables  # NOQA: E402
 import results  # NOQA: E402
 import study_stats  # NOQA: E402
 import suite_file  # NOQA: E402
+import time_to_accuracy  # NOQA: E402
 from experiments import provenance  # NOQA: E402
 
 METHOD = (
@@ -104,6 +106,9 @@ def build(paths, suite, out):
         report_tables.cell_table(summaries, suite.target_accuracy), '',
         '## SB - LB gap of the final test accuracy', '',
         report_tables.gap_table(gaps), '',
+        '## Time to accuracy', '',
+        time_to_accuracy.section(paths, suite, os.path.join(
+            paths[0], time_to_accuracy.BENCH_NAME)), '',
         '## Sharpness per model (scripts/sharpness.py)', '',
         report_tables.sharpness_table([r for r in runs if r.finished],
                                       suite), '',

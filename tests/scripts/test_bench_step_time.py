@@ -75,3 +75,11 @@ def test_paired_ratio_is_the_total_time_ratio_over_the_same_rounds():
     ratio, (lo, hi) = bench.paired_ratio(times, 'kfac_freq')
     assert abs(ratio - 1.15 / 0.85) < 1e-12  # the one slow round counts
     assert 1.0 - 1e-12 <= lo < ratio < hi <= 2.0 + 1e-12
+
+
+def test_input_shape_reaches_the_model_and_the_memory_child(tmp_path):
+    """Fashion-MNIST's 1x28x28 (LeNet-5's fc3 then takes 16*4*4 = 256)."""
+    stdout, result = run_quick(tmp_path, '--input-shape', '1', '28', '28')
+    assert result['input_shape'] == [1, 28, 28]
+    assert all(v > 0 for v in result['step_seconds']['8'].values())
+    assert result['peak_rss_bytes']['8']['kfac'] > 0
