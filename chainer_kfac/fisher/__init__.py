@@ -33,7 +33,7 @@ def create_block(name, link, bn_fisher='full', diagonalize=False,
     only the diagonals of A and G (Linear), of G (Convolution2D) and of F
     (BatchNormalization, where it overrides ``bn_fisher``: the unit-wise
     blocks have the same diagonal). ``damping_in_running_average`` is the
-    original's in-place damping (:meth:`FisherBlock.invert_damped`).
+    original's in-place damping (:meth:`FisherBlock.hold_inverses`).
     """
     check_block_options(bn_fisher, diagonalize, damping_in_running_average)
     block = _block_for(name, link, bn_fisher, diagonalize)

@@ -7,7 +7,8 @@ dilations dy, dx of the layer, the entry of A for taps (c, i, j), (c', i', j')
 is
 
     sum over n, y < ho, x < wo of
-        x[n, c, sy*y + i*dy, sx*x + j*dx] * x[n, c', sy*y + i'*dy, sx*x + j'*dx].
+        x[n, c, sy*y + i*dy, sx*x + j*dx]
+        * x[n, c', sy*y + i'*dy, sx*x + j'*dx].
 
 Let R_u be the (n*wo) x (c*kw) matrix of input row u cut into the kw
 horizontal taps of every output column: R_u[(n, x), (c, j)] =
@@ -28,7 +29,6 @@ import numpy
 from numpy.lib.stride_tricks import sliding_window_view
 
 from chainer import backend
-from chainer.utils import conv as conv_utils
 
 CHUNK_BYTES = 8 * 2 ** 20
 GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
