@@ -1,4 +1,5 @@
-"""Fisher statistics, one module per layer type, and their collector."""
+"""Fisher blocks, one module per layer type; their factors (running
+averages owning their damped inverses, :mod:`.factors`); the collector."""
 import chainer.links as L
 
 from chainer_kfac.fisher.batch_normalization import \

@@ -126,6 +126,26 @@ for _field in dataclasses.fields(KFACHyperparameters):
             getattr(KFACHyperparameters(), _field.name))
 
 
+def parse_options(options: typing.Dict[str, typing.Any]) -> typing.Tuple[
+        KFACBlockOptions, KFACHyperparameters]:
+    """Split KFAC's keyword arguments into its block options and its
+    hyperparameters; an unknown name raises TypeError naming the known
+    ones."""
+    block_names = [f.name for f in dataclasses.fields(KFACBlockOptions)]
+    block_options = KFACBlockOptions(**{
+        k: v for k, v in options.items() if k in block_names})
+    rest = {k: v for k, v in options.items() if k not in block_names}
+    try:
+        values = KFACHyperparameters(**rest)
+    except TypeError as e:
+        raise TypeError('KFAC: {} (hyperparameters: {}; block options: '
+                        '{})'.format(e, ', '.join(
+                            f.name for f in dataclasses.fields(
+                                KFACHyperparameters)),
+                            ', '.join(block_names)))
+    return block_options, values
+
+
 def damping_of(hyperparam: typing.Any) -> Damping:
     """The :class:`Damping` of the current hyperparameters (``damping``,
     ``pi_type``, ``stab_coeff``, ``use_cholesky``)."""

@@ -51,6 +51,7 @@ from chainer_kfac.optimizers.hyperparameters import declare_hyperparameters
 from chainer_kfac.optimizers.hyperparameters import KFACBlockOptions
 from chainer_kfac.optimizers.hyperparameters import KFACHyperparameters
 from chainer_kfac.optimizers.hyperparameters import ON_NONFINITE
+from chainer_kfac.optimizers.hyperparameters import parse_options
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
@@ -86,17 +87,8 @@ class KFAC(optimizer.GradientMethod):
     def __init__(self, *, loss_scale: typing.Optional[float] = None,
                  **options: typing.Any) -> None:
         super(KFAC, self).__init__()
-        block_names = [f.name for f in dataclasses.fields(KFACBlockOptions)]
-        self.block_options = dataclasses.asdict(KFACBlockOptions(**{
-            k: options.pop(k) for k in block_names if k in options}))
-        try:
-            values = KFACHyperparameters(**options)
-        except TypeError as e:
-            raise TypeError('KFAC: {} (hyperparameters: {}; block options: '
-                            '{})'.format(e, ', '.join(
-                                f.name for f in dataclasses.fields(
-                                    KFACHyperparameters)),
-                                ', '.join(block_names)))
+        block_options, values = parse_options(options)
+        self.block_options = dataclasses.asdict(block_options)
         for field in dataclasses.fields(values):
             setattr(self.hyperparam, field.name,
                     getattr(values, field.name))
@@ -108,7 +100,8 @@ class KFAC(optimizer.GradientMethod):
         self.skipped_steps = 0
         self._acc_count = 0
 
-    def loss_scaling(self, interval=1000, scale=None):
+    def loss_scaling(self, interval: int = 1000,
+                     scale: typing.Optional[float] = None) -> None:
         """Static loss scaling only (``scale`` given), as Chainer_K-FAC."""
         if scale is None:
             raise NotImplementedError(
@@ -118,7 +111,7 @@ class KFAC(optimizer.GradientMethod):
                 'optimizer.set_loss_scale(s)')
         super(KFAC, self).loss_scaling(interval, scale)
 
-    def create_update_rule(self):
+    def create_update_rule(self) -> KFACUpdateRule:
         return KFACUpdateRule(self.hyperparam)
 
     def setup(self, link: chainer.Link) -> 'KFAC':
