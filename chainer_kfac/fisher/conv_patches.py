@@ -29,6 +29,7 @@ import numpy
 from numpy.lib.stride_tricks import sliding_window_view
 
 from chainer import backend
+from chainer.utils import conv as conv_utils
 
 CHUNK_BYTES = 8 * 2 ** 20
 GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
@@ -74,6 +75,23 @@ class PatchGram:
             _add_bands(bands, R_t, m, span)
             sums += R_t.sum(axis=1).reshape(rows, m)
         return alpha * self._assemble(bands, sums, f, n, ho, wo, c)
+
+    def _whole_batch_gpu(self, x, f, ho, wo, alpha):
+        """alpha * P^T P from the whole batch's patch matrix (GPU)."""
+        _, _, kh, kw = self.link.W.shape
+        n, c = x.shape[:2]
+        xp = backend.get_array_module(x)
+        col = conv_utils.im2col_gpu(
+            x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
+            dy=f.dy, dx=f.dx)
+        cols = col.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw,
+                                                        n * ho * wo)
+        if self.link.b is not None:
+            cols = xp.concatenate(
+                [cols, xp.ones((1, cols.shape[1]), dtype=cols.dtype)], 0)
+        A = cols @ cols.T
+        A *= x.dtype.type(alpha)
+        return A
 
     def _rows(self, x, f, wo):
         """R^T[(u, c, j), (n, x)] = x_padded[n, c, u, j*dx + sx*x]: every
