@@ -58,7 +58,8 @@ class LinearFisherBlock(KroneckerFisherBlock):
         G = gram(gy, float(n))
         return [A, G]
 
-    def _diagonal_factors(self, xp, a, gy):
+    def _diagonal_factors(self, xp: typing.Any, a: Array,
+                          gy: Array) -> typing.List[Array]:
         n = a.shape[0]
         A = (a * a).mean(axis=0)
         if self.link.b is not None:

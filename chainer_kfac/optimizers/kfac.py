@@ -66,6 +66,9 @@ MAX_DAMPING_RETRIES = 3
 #: The current factors of a step, by block name (None: none collected).
 CurrentFactors = typing.Dict[str, typing.Optional[typing.List[Array]]]
 
+#: The loss function :meth:`KFAC.update` runs forward and backward.
+LossFun = typing.Callable[..., chainer.Variable]
+
 
 class KFACError(FloatingPointError):
     """Non-finite gradients or factors, or a factor K-FAC cannot invert."""
@@ -132,7 +135,8 @@ class KFAC(optimizer.GradientMethod):
         return self
 
     # -- one step -----------------------------------------------------------
-    def update(self, lossfun=None, *args, **kwds):
+    def update(self, lossfun: typing.Optional[LossFun] = None,
+               *args: typing.Any, **kwds: typing.Any) -> None:
         """Forward/backward ``lossfun(*args, **kwds)``; update after every
         ``acc_iters`` calls."""
         if lossfun is None:
@@ -162,7 +166,7 @@ class KFAC(optimizer.GradientMethod):
         self.reallocate_cleared_grads()
         self.call_hooks('post')
 
-    def _step(self, step, collect):
+    def _step(self, step: int, collect: bool) -> None:
         """Statistics, preconditioning and the update of every parameter
         (DistributedKFAC overrides this with its reduce-scatter/all-gather
         version)."""
@@ -173,7 +177,7 @@ class KFAC(optimizer.GradientMethod):
             for param in self.target.params():
                 param.update()
 
-    def _backward(self, loss, collect):
+    def _backward(self, loss: chainer.Variable, collect: bool) -> None:
         if not collect:
             loss.backward(loss_scale=self._loss_scale)
             return
@@ -181,7 +185,7 @@ class KFAC(optimizer.GradientMethod):
                                          loss_scale=self._loss_scale):
             loss.backward(loss_scale=self._loss_scale)
 
-    def _average_accumulated_grads(self):
+    def _average_accumulated_grads(self) -> None:
         n = self.hyperparam.acc_iters
         if n == 1:
             return
@@ -264,13 +268,13 @@ class KFAC(optimizer.GradientMethod):
         self.skipped_steps += 1
         return False
 
-    def _clear_kfgrads(self):
+    def _clear_kfgrads(self) -> None:
         for param in self.target.params():
             if getattr(param, 'kfgrad', None) is not None:
                 param.kfgrad = None
 
     # -- persistence ----------------------------------------------------------
-    def serialize(self, serializer):
+    def serialize(self, serializer: typing.Any) -> None:
         """Save/load ``t``, momenta and the whole K-FAC state: running
         averages, inverses, pi, what ``acc_iters`` has accumulated, and
         ``lr_pre`` (so that a run resumed right after a learning-rate drop

@@ -91,7 +91,8 @@ class DampedInverse(abc.ABC):
         this inverse, which knows its form)."""
         return InverseState(self.as_array(), _no_cholesky())
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: typing.Any = None,
+                  copy: typing.Optional[bool] = None) -> numpy.ndarray:
         inv = backend.CpuDevice().send(self.as_array())
         return inv if dtype is None else inv.astype(dtype, copy=False)
 
