@@ -4,9 +4,11 @@ Layout (one idea per place):
 
 - ``chainer_kfac.fisher``: what each layer type contributes to the Fisher
   (the Kronecker factors A and G, or BatchNorm's matrix), collected by a
-  :class:`chainer.FunctionHook`; each block inverts and preconditions itself.
-- ``chainer_kfac.preconditioning``: damping (pi), inversion and the
-  preconditioned gradient G^-1 grad A^-1.
+  :class:`chainer.FunctionHook`; the factors (running averages) own their
+  damped inverses, and each layer's block splits the damping among them
+  and preconditions its gradient.
+- ``chainer_kfac.preconditioning``: the damping value (pi, ``stab_coeff``)
+  and the damped inverses' forms (Cholesky, explicit, diagonal, unit-wise).
 - ``chainer_kfac.distributed``: who owns which layer (assignment) and how
   arrays move between ranks (the MPI communicator).
 - ``chainer_kfac.optimizers``: the KFAC and DistributedKFAC optimizers that

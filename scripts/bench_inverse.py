@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Inverting and applying LeNet-5's Kronecker factors: explicit inverse
 (potrf + potri, then G^-1 M A^-1 by GEMMs) vs Cholesky solves (potrf, then
-two trsm per side; chainer_kfac.preconditioning.cholesky_inverse).
+two trsm per side; chainer_kfac.preconditioning.damped_inverse's
+ExplicitInverse and CholeskyInverse).
 
     python scripts/bench_inverse.py [--repeats 100]
 
@@ -22,10 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 import chainer_kfac  # NOQA: E402,F401  (compatibility layer first)
 import numpy  # NOQA: E402
 
-from chainer_kfac.preconditioning import inverse_spd  # NOQA: E402
-from chainer_kfac.preconditioning import precondition_kronecker  # NOQA
-from chainer_kfac.preconditioning.cholesky_inverse import \
-    CholeskyInverse  # NOQA: E402
+from chainer_kfac.preconditioning import CholeskyInverse  # NOQA: E402
+from chainer_kfac.preconditioning import ExplicitInverse  # NOQA: E402
 from chainer_kfac.runtime import blas  # NOQA: E402
 
 # (c_out, k + 1) of LeNet-5 on 3x32x32: fc1, fc2, fc3, conv2, conv1.
@@ -46,19 +45,24 @@ def ms_per_call(func, repeats):
     return (time.perf_counter() - start) / repeats * 1e3
 
 
+def precondition_kronecker(M, A_inv, G_inv):
+    """G^-1 M A^-1, as the Kronecker blocks apply it."""
+    return G_inv.left(A_inv.right(M))
+
+
 def compare(c_out, k, repeats, rng):
     A, G = spd(k, rng), spd(c_out, rng)
     M = rng.rand(c_out, k).astype(numpy.float32)
-    explicit = (inverse_spd(A), inverse_spd(G))
-    solves = (CholeskyInverse(A), CholeskyInverse(G))
+    explicit = (ExplicitInverse.of(A), ExplicitInverse.of(G))
+    solves = (CholeskyInverse.of(A), CholeskyInverse.of(G))
     want = precondition_kronecker(M, *explicit)
     diff = numpy.abs(precondition_kronecker(M, *solves) - want).max() / \
         numpy.abs(want).max()
     return {
         'explicit': ms_per_call(lambda: precondition_kronecker(
-            M, inverse_spd(A), inverse_spd(G)), repeats),
+            M, ExplicitInverse.of(A), ExplicitInverse.of(G)), repeats),
         'solves': ms_per_call(lambda: precondition_kronecker(
-            M, CholeskyInverse(A), CholeskyInverse(G)), repeats),
+            M, CholeskyInverse.of(A), CholeskyInverse.of(G)), repeats),
         'apply explicit': ms_per_call(
             lambda: precondition_kronecker(M, *explicit), repeats),
         'apply solves': ms_per_call(

@@ -1,4 +1,8 @@
-"""Fisher statistics, one module per layer type, and their collector."""
+"""Fisher blocks, one module per layer type; their factors (running
+averages owning their damped inverses, :mod:`.factors`); the collector."""
+import typing
+
+import chainer
 import chainer.links as L
 
 from chainer_kfac.fisher.batch_normalization import \
@@ -22,8 +26,10 @@ __all__ = ['FisherBlock', 'FisherStatisticsHook', 'create_block',
 BN_FISHER_TYPES = ('full', 'unit_wise')
 
 
-def create_block(name, link, bn_fisher='full', diagonalize=False,
-                 damping_in_running_average=False):
+def create_block(name: str, link: chainer.Link, bn_fisher: str = 'full',
+                 diagonalize: bool = False,
+                 damping_in_running_average: bool = False
+                 ) -> typing.Optional[FisherBlock]:
     """Return the Fisher block for ``link``, or ``None`` if K-FAC does not
     cover it (such links get the plain momentum update).
 
@@ -33,7 +39,7 @@ def create_block(name, link, bn_fisher='full', diagonalize=False,
     only the diagonals of A and G (Linear), of G (Convolution2D) and of F
     (BatchNormalization, where it overrides ``bn_fisher``: the unit-wise
     blocks have the same diagonal). ``damping_in_running_average`` is the
-    original's in-place damping (:meth:`FisherBlock.invert_damped`).
+    original's in-place damping (:meth:`FisherBlock.hold_inverses`).
     """
     check_block_options(bn_fisher, diagonalize, damping_in_running_average)
     block = _block_for(name, link, bn_fisher, diagonalize)
@@ -42,7 +48,8 @@ def create_block(name, link, bn_fisher='full', diagonalize=False,
     return block
 
 
-def check_block_options(bn_fisher, diagonalize, damping_in_running_average):
+def check_block_options(bn_fisher: str, diagonalize: bool,
+                        damping_in_running_average: bool) -> None:
     """Raise ValueError naming the option for a combination not offered."""
     if bn_fisher not in BN_FISHER_TYPES:
         raise ValueError('bn_fisher must be one of {}, not {!r}'.format(
@@ -55,7 +62,8 @@ def check_block_options(bn_fisher, diagonalize, damping_in_running_average):
             "diagonalize=True)")
 
 
-def _block_for(name, link, bn_fisher, diagonalize):
+def _block_for(name: str, link: chainer.Link, bn_fisher: str,
+               diagonalize: bool) -> typing.Optional[FisherBlock]:
     if isinstance(link, L.Linear):
         return LinearFisherBlock(name, link, diagonalize)
     if isinstance(link, L.Convolution2D):

@@ -14,22 +14,34 @@ empirical Fisher over the whole layer::
     F = (1/n) sum_i (n g_i)(n g_i)^T = n * sum_i g_i g_i^T     (2C x 2C)
 
 It is damped on its diagonal with ``stab_coeff * max(d, l2_coef)`` taken from
-gamma's ``l2_coef`` for the gamma entries and beta's for the beta entries,
-inverted whole (Cholesky by default; no pi) and kfgrad = F_d^-1 [grad gamma |
-grad beta]. With ``diagonalize=True`` only F's diagonal is kept.
+gamma's ``l2_coef`` for the gamma entries and beta's for the beta entries
+(:meth:`~chainer_kfac.preconditioning.damping.Damping.batch_normalization`),
+inverted whole (a :class:`~chainer_kfac.fisher.factors.DenseFactor`: Cholesky
+by default; no pi) and kfgrad = F_d^-1 [grad gamma | grad beta]. With
+``diagonalize=True`` only F's diagonal is kept (a ``DiagonalFactor``).
 The per-channel 2 x 2 variant is
 :mod:`chainer_kfac.fisher.batch_normalization_unit_wise`.
 """
+import typing
+
+import chainer
 from chainer import backend
 from chainer.functions.normalization import batch_normalization as bn
 
 from chainer_kfac.fisher.block import FisherBlock
-from chainer_kfac.fisher.block import l2_damping
+from chainer_kfac.fisher.factors import DenseFactor
+from chainer_kfac.fisher.factors import DiagonalFactor
+from chainer_kfac.fisher.factors import Factor
 from chainer_kfac.fisher.gram import gram
-from chainer_kfac.preconditioning import damped
+from chainer_kfac.preconditioning.damped_inverse import Array
+from chainer_kfac.preconditioning.damping import Damping
 
 
-def per_example_gradients(function, in_data, out_grad, params):
+def per_example_gradients(
+        function: typing.Any, in_data: typing.Sequence[Array],
+        out_grad: typing.Sequence[Array],
+        params: typing.Tuple[typing.Optional[chainer.Parameter],
+                             typing.Optional[chainer.Parameter]]) -> Array:
     """(n, P) array of g_i (see above); ``params`` are the link's gamma
     and/or beta, in that order (each None or a parameter)."""
     x, gy = in_data[0], out_grad[0]
@@ -54,30 +66,29 @@ class BatchNormalizationFisherBlock(FisherBlock):
     function_types = (bn.BatchNormalization,)
     factor_names = ('F',)
 
-    def __init__(self, name, link, diagonalize=False):
+    def __init__(self, name: str, link: chainer.Link,
+                 diagonalize: bool = False) -> None:
         super().__init__(name, link)
         self.diagonalize = bool(diagonalize)
 
-    def params(self):
+    def params(self) -> typing.List[chainer.Parameter]:
         return [p for p in (self.link.gamma, self.link.beta) if p is not None]
 
-    def hooked_input(self):
+    def hooked_input(self) -> typing.Tuple[int, chainer.Parameter]:
         if self.link.gamma is not None:
             return 1, self.link.gamma
         return 2, self.link.beta
 
-    def factor_shapes(self):
+    def factor_types(self) -> typing.List[typing.Type[Factor]]:
+        return [DiagonalFactor if self.diagonalize else DenseFactor]
+
+    def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         size = sum(p.size for p in self.params())
         return [(size,) if self.diagonalize else (size, size)]
 
-    def symmetric_factors(self):
-        return [not self.diagonalize]
-
-    def inversion_cost(self):
-        size = self.factor_shapes()[0][0]
-        return float(size if self.diagonalize else size ** 3)
-
-    def compute_factors(self, function, in_data, out_grad):
+    def compute_factors(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> typing.List[Array]:
         g = per_example_gradients(function, in_data, out_grad,
                                   (self.link.gamma, self.link.beta))
         n = g.shape[0]
@@ -85,26 +96,25 @@ class BatchNormalizationFisherBlock(FisherBlock):
             return [(g * g).sum(axis=0) * g.dtype.type(n)]
         return [gram(g, float(n))]
 
-    def damping_diagonal(self, damping, stab_coeff):
-        """``stab_coeff * max(d, l2_coef)`` per entry of F's diagonal."""
-        xp = backend.get_array_module(self.factors[0])
-        return xp.concatenate([
-            xp.full(p.size, stab_coeff * l2_damping(damping, p),
-                    dtype=self.factors[0].dtype) for p in self.params()])
+    def invert(self, damping: Damping) -> None:
+        """F_d^-1, ``stab_coeff * max(d, l2_coef)`` per entry of F's
+        diagonal (no pi)."""
+        (F,) = self.held_factors()
+        xp = backend.get_array_module(F.value)
+        lam = xp.concatenate([
+            xp.full(p.size, damping.batch_normalization(p),
+                    dtype=F.value.dtype) for p in self.params()])
+        self.hold_inverses([lam], damping.use_cholesky)
 
-    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
-        lam = self.damping_diagonal(damping, stab_coeff)
-        self.inverses = self.invert_damped([lam], use_cholesky)
-
-    def grad_matrix(self):
+    def grad_matrix(self) -> Array:
         xp = backend.get_array_module(self.params()[0].grad)
         return xp.concatenate([p.grad.ravel() for p in self.params()])
 
-    def apply_inverses(self, grad_matrix):
-        (F_inv,) = self.inverses
-        return damped.left_multiply(F_inv, grad_matrix)
+    def apply_inverses(self, grad_matrix: Array) -> Array:
+        (F_inv,) = self.held_inverses()
+        return F_inv.left(grad_matrix)
 
-    def set_preconditioned(self, matrix):
+    def set_preconditioned(self, matrix: Array) -> None:
         offset = 0
         for p in self.params():
             part = matrix[offset:offset + p.size].reshape(p.shape)

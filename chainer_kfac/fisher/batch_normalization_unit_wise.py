@@ -10,38 +10,44 @@ only one of them). With g_i from
 
 These are the diagonal blocks of the full matrix that Chainer_K-FAC's code
 uses (:class:`BatchNormalizationFisherBlock`, the default). The factor is one
-(C, k, k) array; it is damped with ``stab_coeff * max(d, l2_coef)`` of each
-parameter and inverted in closed form (:mod:`..preconditioning.unit_wise`).
+(C, k, k) array (a :class:`~chainer_kfac.fisher.factors.UnitWiseFactor`); it
+is damped with ``stab_coeff * max(d, l2_coef)`` of each parameter and
+inverted in closed form
+(:class:`~chainer_kfac.preconditioning.damped_inverse.UnitWiseInverse`);
+kfgrad_c = (F_c + Lambda)^-1 g_c per channel.
 """
+import typing
+
+import chainer
 from chainer import backend
 
 from chainer_kfac.fisher.batch_normalization import \
     BatchNormalizationFisherBlock
 from chainer_kfac.fisher.batch_normalization import per_example_gradients
-from chainer_kfac.fisher.block import l2_damping
-from chainer_kfac.preconditioning import unit_wise
+from chainer_kfac.fisher.factors import Factor
+from chainer_kfac.fisher.factors import UnitWiseFactor
+from chainer_kfac.preconditioning.damped_inverse import Array
+from chainer_kfac.preconditioning.damping import Damping
 
 
 class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
 
-    def __init__(self, name, link):
+    def __init__(self, name: str, link: chainer.Link) -> None:
         super().__init__(name, link, diagonalize=False)
 
-    def _k(self):
+    def _k(self) -> int:
         return len(self.params())
 
-    def factor_shapes(self):
+    def factor_types(self) -> typing.List[typing.Type[Factor]]:
+        return [UnitWiseFactor]
+
+    def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         k = self._k()
         return [(self.params()[0].size, k, k)]
 
-    def symmetric_factors(self):
-        return [False]
-
-    def inversion_cost(self):
-        channels, k, _ = self.factor_shapes()[0]
-        return float(channels * k ** 3)
-
-    def compute_factors(self, function, in_data, out_grad):
+    def compute_factors(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> typing.List[Array]:
         g = per_example_gradients(function, in_data, out_grad,
                                   (self.link.gamma, self.link.beta))
         n = g.shape[0]
@@ -51,21 +57,21 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
         F *= F.dtype.type(n)
         return [F]
 
-    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
-        lam = [stab_coeff * l2_damping(damping, p) for p in self.params()]
-        self.inverses = [unit_wise.damped_unit_wise_inverses(
-            self.factors[0], lam)]
+    def invert(self, damping: Damping) -> None:
+        """(F_c + Lambda)^-1, Lambda = stab_coeff * diag(d_gamma, d_beta)."""
+        lam = [damping.batch_normalization(p) for p in self.params()]
+        self.hold_inverses([lam], damping.use_cholesky)
 
-    def grad_matrix(self):
+    def grad_matrix(self) -> Array:
         """Gradients as a (C, k) array of (grad gamma_c [, grad beta_c])."""
         xp = backend.get_array_module(self.params()[0].grad)
         return xp.stack([p.grad.ravel() for p in self.params()], axis=1)
 
-    def apply_inverses(self, grad_matrix):
-        return unit_wise.precondition_unit_wise(grad_matrix,
-                                                self.inverses[0])
+    def apply_inverses(self, grad_matrix: Array) -> Array:
+        (F_inv,) = self.held_inverses()
+        return F_inv.left(grad_matrix)
 
-    def set_preconditioned(self, matrix):
+    def set_preconditioned(self, matrix: Array) -> None:
         for j, p in enumerate(self.params()):
             p.kfgrad = matrix[:, j].reshape(p.shape).astype(p.dtype,
                                                             copy=True)

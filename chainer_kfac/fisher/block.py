@@ -1,32 +1,33 @@
-"""Per-layer Fisher state: current statistics, running averages, inverses.
+"""A layer's Fisher block: the adapter between a link and its factors.
 
-A :class:`FisherBlock` owns what K-FAC keeps about one layer: the factors
-computed in the current step (summed over ``acc_iters`` passes), their
-running averages, and the damped inverses computed from them, and it owns
-the two operations on them: :meth:`FisherBlock.invert` (damp and invert the
-running averages) and :meth:`FisherBlock.precondition` (``p.kfgrad`` from
-``p.grad``). What the factors *are* is defined by subclasses, one per layer
-type (Linear, Convolution2D, BatchNormalization full or unit-wise, and the
-factor-less block of a link K-FAC does not cover); the linear algebra they
-call lives in :mod:`chainer_kfac.preconditioning`. A factor stored as a 1-D
-array is a diagonal matrix held by its diagonal (``diagonalize=True``).
+A :class:`FisherBlock` knows one layer type (Linear, Convolution2D,
+BatchNormalization full or unit-wise, or the factor-less block of a link
+K-FAC does not cover). It
 
-Running average, in Chainer_K-FAC's convention (the reverse of most K-FAC
-libraries, where the decay multiplies the *old* value)::
+- computes the layer's factors from a backward (:meth:`compute_factors`),
+  summed over ``acc_iters`` passes until the optimizer pops their mean;
+- keeps one :class:`~chainer_kfac.fisher.factors.Factor` per factor (the
+  running average and its damped inverse), in ``factor_names`` order;
+- says how the damping splits among its factors (:meth:`invert`: pi for a
+  Kronecker pair, ``stab_coeff * max(d, l2_coef)`` for BatchNorm);
+- combines the inverses with the gradient (:meth:`precondition`:
+  ``p.kfgrad`` from ``p.grad``).
 
-    new = r * current + (1 - r) * previous,   r = cov_ema_decay
-
-so the default ``r = 0.99`` keeps 99% of the *current* statistics. The first
-update takes the current factors as they are.
+The running averages, the inverses' forms and their snapshot state are the
+factors' business (:mod:`.factors`); the damping value is
+:class:`~chainer_kfac.preconditioning.damping.Damping`.
 """
-import numpy
+import typing
 
 import chainer
 from chainer import backend
 
-from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
-from chainer_kfac.preconditioning.damped import add_to_diagonal
-from chainer_kfac.preconditioning.damped import invert
+from chainer_kfac.fisher.factors import Factor
+from chainer_kfac.fisher.factors import serialize_array
+from chainer_kfac.fisher.factors import Shift
+from chainer_kfac.preconditioning.damped_inverse import Array
+from chainer_kfac.preconditioning.damped_inverse import DampedInverse
+from chainer_kfac.preconditioning.damping import Damping
 
 
 class FisherBlock(object):
@@ -36,127 +37,168 @@ class FisherBlock(object):
         name (str): The link's path in the model (e.g. ``/predictor/fc1``).
         link (chainer.Link): The layer.
         factor_names (tuple of str): Names of the factors (``('A', 'G')``).
-        factors (list or None): Running averages, in ``factor_names`` order.
-        inverses (list or None): Damped inverses of ``factors``.
-        pi (float or None): Trace-norm pi used for the last inversion.
+        factors (list of Factor or None): The running averages and their
+            inverses, in ``factor_names`` order (None before statistics).
     """
 
     #: Keep the damped full factors as the running averages after an
-    #: inversion (the original's in-place damping; see :meth:`invert_damped`).
+    #: inversion (the original's in-place damping; see
+    #: :meth:`hold_inverses`).
     damping_in_running_average = False
 
     #: FunctionNode classes whose backward this block reads.
-    function_types = ()
-    factor_names = ()
+    function_types: typing.Tuple[type, ...] = ()
+    factor_names: typing.Tuple[str, ...] = ()
 
-    def __init__(self, name, link):
+    def __init__(self, name: str, link: chainer.Link) -> None:
         self.name = name
         self.link = link
-        self.factors = None
-        self.inverses = None
-        self._acc = None
+        self.factors: typing.Optional[typing.List[Factor]] = None
+        self._acc: typing.Optional[typing.List[Array]] = None
         self._acc_count = 0
 
-    # -- the interface every block declares -----------------------------------
-    def params(self):
+    # -- what each layer type declares ----------------------------------------
+    def params(self) -> typing.List[chainer.Parameter]:
         """The link's parameters this block preconditions, in order."""
         raise NotImplementedError
 
-    def hooked_input(self):
+    def hooked_input(self) -> typing.Optional[
+            typing.Tuple[int, chainer.Parameter]]:
         """``(index, param)``: the backward of a function in
         ``function_types`` whose input ``index`` is ``param`` feeds this
-        block's statistics."""
+        block's statistics (None: no statistics)."""
         raise NotImplementedError
 
-    def factor_shapes(self):
+    def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         """Shapes of the factors, in ``factor_names`` order, known at setup
         (a 1-D shape is a diagonal factor)."""
         raise NotImplementedError
 
-    def symmetric_factors(self):
-        """Per factor: True when it is a symmetric matrix (it then travels
-        between ranks as its upper triangle)."""
+    def factor_types(self) -> typing.List[typing.Type[Factor]]:
+        """The :class:`Factor` subclass of each factor (its form)."""
         raise NotImplementedError
 
-    def inversion_cost(self):
-        """Flop-proportional cost of :meth:`invert` (for the assignment of
-        blocks to ranks)."""
+    def compute_factors(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> typing.List[Array]:
+        """This pass's factors from a backward's inputs/out-grads."""
         raise NotImplementedError
 
-    def compute_factors(self, function, in_data, out_grad):
-        """Return this pass's factors from a backward's inputs/out-grads."""
-        raise NotImplementedError
-
-    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
-        """Set ``self.inverses`` from the damped running averages.
-
-        Args:
-            damping (float): Tikhonov damping d (each block raises it to the
-                ``l2_coef`` of its parameters where larger, as the original).
-            pi_type: ``'tracenorm'`` or None (Kronecker blocks).
-            use_cholesky (bool): Cholesky inverse, else LU.
-            stab_coeff (float): Damping multiplier of BatchNorm blocks.
+    def invert(self, damping: Damping) -> None:
+        """Set the factors' inverses from their damped running averages
+        (:meth:`hold_inverses` with this layer's split of ``damping``).
 
         Raises:
-            NotPositiveDefiniteError: a damped factor cannot be inverted (the
-                optimizer then retries with more damping).
+            NotPositiveDefiniteError: a damped factor cannot be inverted
+                (the optimizer then retries with more damping).
         """
         raise NotImplementedError
 
-    def vector_factors_in_original(self):
+    def grad_matrix(self) -> Array:
+        """The parameters' gradients arranged as the factors expect."""
+        raise NotImplementedError
+
+    def apply_inverses(self, grad_matrix: Array) -> Array:
+        """The preconditioned ``grad_matrix``."""
+        raise NotImplementedError
+
+    def set_preconditioned(self, matrix: Array) -> None:
+        """Write ``matrix`` (shaped as :meth:`grad_matrix`) to kfgrads."""
+        raise NotImplementedError
+
+    def vector_factors_in_original(self) -> typing.Tuple[bool, ...]:
         """Per factor: True where Chainer_K-FAC held it as a 1-D vector
         (only a diagonal Linear A; its other diagonal factors were diagonal
-        matrices). Used by :meth:`invert_damped`."""
+        matrices). Used by :meth:`hold_inverses`."""
         return (False,) * len(self.factor_names)
 
-    def invert_damped(self, values, use_cholesky):
-        """Return the inverses of ``factors[i] + diag(values[i])``, each in
-        the form :func:`chainer_kfac.preconditioning.damped.invert` gives
-        (on the CPU with Cholesky a full factor's is a CholeskyInverse).
+    # -- derived from the declarations ----------------------------------------
+    def symmetric_factors(self) -> typing.List[bool]:
+        """Per factor: True when it is a symmetric matrix (it then travels
+        between ranks as its upper triangle)."""
+        return [t.symmetric for t in self.factor_types()]
+
+    def inversion_cost(self) -> float:
+        """Flop-proportional cost of :meth:`invert` (for the assignment of
+        blocks to ranks): dim^3 per full factor, dim per diagonal."""
+        return float(sum(t.inversion_cost(s) for t, s in zip(
+            self.factor_types(), self.factor_shapes())))
+
+    @property
+    def inverses(self) -> typing.Optional[typing.List[DampedInverse]]:
+        """The factors' damped inverses (None until all exist)."""
+        if self.factors is None or \
+                any(f.inverse is None for f in self.factors):
+            return None
+        return [f.inverse for f in self.factors if f.inverse is not None]
+
+    def running_averages(self) -> typing.Optional[typing.List[Array]]:
+        """The factors' running averages, as arrays (None before the first
+        statistics)."""
+        if self.factors is None:
+            return None
+        return [f.value for f in self.factors]
+
+    def held_factors(self) -> typing.List[Factor]:
+        """:attr:`factors`, which must exist (statistics were collected)."""
+        if self.factors is None:
+            raise RuntimeError('layer {!r} has no running averages yet'
+                               .format(self.name))
+        return self.factors
+
+    def held_inverses(self) -> typing.List[DampedInverse]:
+        """:attr:`inverses`, which must exist (:meth:`invert` ran)."""
+        inverses = self.inverses
+        if inverses is None:
+            raise RuntimeError('layer {!r} has no inverses yet'.format(
+                self.name))
+        return inverses
+
+    # -- running averages and inverses ----------------------------------------
+    def update_running_average(self, current: typing.Sequence[Array],
+                               cov_ema_decay: float) -> None:
+        """``F <- r * current + (1 - r) * F`` for every factor."""
+        if self.factors is None:
+            self.factors = [t() for t in self.factor_types()]
+        for factor, cur in zip(self.factors, current):
+            factor.update(cur, cov_ema_decay)
+
+    def hold_inverses(self, shifts: typing.Sequence[Shift],
+                      use_cholesky: bool) -> None:
+        """Invert ``factors[i] + diag(shifts[i])`` and keep the inverses;
+        only an inversion that succeeded for every factor changes them.
 
         With :attr:`damping_in_running_average` the damped factors then
         replace the running averages, as Chainer_K-FAC's ``update_invs``,
         which adds the damping to its stored averages in place: the next
-        running average starts from ``F + diag(values)``, so with
+        running average starts from ``F + diag(shift)``, so with
         ``cov_ema_decay < 1`` the damping accumulates; with ``1`` the next
         update replaces it. pi is computed before (from the stored
         averages). The original damps a copy only where it held the factor
-        as a vector (``1 / (F + values)``; see
+        as a vector (``1 / (F + shift)``; see
         :meth:`vector_factors_in_original`): those are left as they are.
-        Only an inversion that succeeded for every factor changes them.
         """
-        damped = [add_to_diagonal(f, v) for f, v in zip(self.factors, values)]
-        inverses = [invert(x, use_cholesky) for x in damped]
-        if self.damping_in_running_average:
-            self.factors = [f if vector else x for x, f, vector in zip(
-                damped, self.factors, self.vector_factors_in_original())]
-        return inverses
+        factors = self.held_factors()
+        damped = [f.damped(s) for f, s in zip(factors, shifts)]
+        inverses = [f.inverse_of(x, use_cholesky)
+                    for f, x in zip(factors, damped)]
+        in_place = self.damping_in_running_average
+        for factor, x, inverse, vector in zip(
+                factors, damped, inverses, self.vector_factors_in_original()):
+            factor.inverse = inverse
+            if in_place and not vector:
+                factor.value = x
 
-    def precondition(self):
+    def precondition(self) -> None:
         """Set ``p.kfgrad`` for every parameter from ``p.grad`` and the
         inverses (nothing when a gradient is missing)."""
         if any(p.grad is None for p in self.params()):
             return
         self.set_preconditioned(self.apply_inverses(self.grad_matrix()))
 
-    def grad_matrix(self):
-        """The parameters' gradients arranged as the factors expect."""
-        raise NotImplementedError
-
-    def apply_inverses(self, grad_matrix):
-        """The preconditioned ``grad_matrix``."""
-        raise NotImplementedError
-
-    def set_preconditioned(self, matrix):
-        """Write ``matrix`` (shaped as :meth:`grad_matrix`) to kfgrads."""
-        raise NotImplementedError
-
-    def grads(self):
-        return [p.grad for p in self.params()]
-
     # -- statistics -----------------------------------------------------------
-
-    def collect(self, function, in_data, out_grad):
+    def collect(self, function: typing.Any, in_data: typing.Sequence[Array],
+                out_grad: typing.Sequence[Array]) -> None:
         """Add one forward/backward pass's factors to the accumulator."""
         factors = self.compute_factors(function, in_data, out_grad)
         if self._acc is None:
@@ -167,10 +209,10 @@ class FisherBlock(object):
         self._acc_count += 1
 
     @property
-    def has_statistics(self):
+    def has_statistics(self) -> bool:
         return self._acc is not None
 
-    def pop_current_factors(self):
+    def pop_current_factors(self) -> typing.Optional[typing.List[Array]]:
         """Return the mean of the accumulated factors and reset the sums."""
         if self._acc is None:
             return None
@@ -181,79 +223,28 @@ class FisherBlock(object):
         self._acc, self._acc_count = None, 0
         return current
 
-    def update_running_average(self, current, cov_ema_decay):
-        """``factors <- r * current + (1 - r) * factors`` (first: current)."""
-        if self.factors is None:
-            self.factors = [f.copy() for f in current]
-            return
-        r = cov_ema_decay
-        for ema, cur in zip(self.factors, current):
-            ema *= ema.dtype.type(1 - r)
-            ema += ema.dtype.type(r) * cur
-
     # -- persistence ----------------------------------------------------------
-    def serialize(self, serializer):
-        names = list(self.factor_names)
-        self.factors = _serialize_list(serializer, names, self.factors,
-                                       self.link)
-        self._serialize_inverses(serializer, names)
-        self._acc = _serialize_list(
-            serializer, [n + '_acc' for n in names], self._acc, self.link)
+    def serialize(self, serializer: typing.Any) -> None:
+        """Each factor's state (:meth:`Factor.serialize`: ``<F>``,
+        ``<F>_inv``, ``<F>_inv_cholesky``), the accumulated statistics
+        (``<F>_acc``) and their count (``acc_count``)."""
+        factors = self.factors
+        if factors is None:
+            factors = [t() for t in self.factor_types()]
+        for name, factor in zip(self.factor_names, factors):
+            factor.serialize(serializer, name, self._to_link_device)
+        held = any(f.value is not None for f in factors)
+        self.factors = factors if held else None
+        values = [None] * len(self.factor_names) if self._acc is None \
+            else self._acc
+        send = self._to_link_device
+        acc = [serialize_array(serializer, n + '_acc', v, send)
+               for n, v in zip(self.factor_names, values)]
+        self._acc = None if all(a is None for a in acc) else acc
         self._acc_count = int(serializer('acc_count', self._acc_count))
 
-    def _serialize_inverses(self, serializer, names):
-        """Explicit inverses under '<name>_inv' (as before), and each
-        factored inverse's Cholesky factor under '<name>_inv_cholesky' (an
-        empty array for the others), so a resumed run applies the same
-        triangular solves. A snapshot without the Cholesky keys (written
-        before they existed) keeps its explicit inverses until the next
-        inversion."""
-        held = self.inverses
-        dense = None if held is None else [
-            numpy.asarray(i) if isinstance(i, CholeskyInverse) else i
-            for i in held]
-        uppers = None if held is None else [
-            i.upper if isinstance(i, CholeskyInverse)
-            else numpy.zeros(0, dtype=numpy.float32) for i in held]
-        loading = isinstance(serializer, chainer.serializer.Deserializer)
-        dense = _serialize_list(serializer, [n + '_inv' for n in names],
-                                dense, self.link)
-        try:
-            uppers = _serialize_list(
-                serializer, [n + '_inv_cholesky' for n in names], uppers,
-                self.link)
-        except KeyError:
-            if not loading:
-                raise
-            uppers = None  # an older snapshot
-        if loading:
-            self.inverses = dense if uppers is None else [
-                CholeskyInverse.from_upper(u) if u is not None and u.size
-                else d for d, u in zip(dense, uppers)]
-
-
-
-def l2_damping(damping, param):
-    """``max(damping, param.l2_coef)`` (``l2_coef`` absent: 0), the
-    original's ``get_diagval``."""
-    return max(damping, getattr(param, 'l2_coef', 0.0) or 0.0)
-
-
-def _serialize_list(serializer, keys, arrays, link):
-    values = [None] * len(keys) if arrays is None else list(arrays)
-    out = []
-    for key, value in zip(keys, values):
-        loaded = serializer(key, value)
-        if loaded is not None and loaded is not value:
-            loaded = _to_link_device(numpy.asarray(loaded), link)
-        out.append(loaded)
-    if all(v is None for v in out):
-        return None
-    return out
-
-
-def _to_link_device(array, link):
-    param = next(iter(link.params()), None)
-    if param is None or param.array is None:
-        return array
-    return backend.get_device_from_array(param.array).send(array)
+    def _to_link_device(self, array: Array) -> Array:
+        param = next(iter(self.link.params()), None)
+        if param is None or param.array is None:
+            return array
+        return backend.get_device_from_array(param.array).send(array)

@@ -13,10 +13,14 @@ handed over in float32 (so the factors are float32), and the output gradients
 of a backward run with ``loss_scale`` s are divided by s first, so that the
 factors are those of the unscaled loss.
 """
+import typing
+
 import numpy
 
 import chainer
 
+from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.runtime import blas
 
 
@@ -24,7 +28,8 @@ class FisherStatisticsHook(chainer.FunctionHook):
 
     name = 'FisherStatisticsHook'
 
-    def __init__(self, blocks, loss_scale=None):
+    def __init__(self, blocks: typing.Iterable[FisherBlock],
+                 loss_scale: typing.Optional[float] = None) -> None:
         self._loss_scale = loss_scale
         self._by_node = {}
         for block in blocks:
@@ -33,7 +38,9 @@ class FisherStatisticsHook(chainer.FunctionHook):
                 index, param = hooked
                 self._by_node[id(param.node)] = (index, param, block)
 
-    def backward_preprocess(self, function, in_data, out_grad):
+    def backward_preprocess(self, function: typing.Any,
+                            in_data: typing.Sequence[Array],
+                            out_grad: typing.Sequence[Array]) -> None:
         for i, node in enumerate(function.inputs[1:3], 1):
             entry = self._by_node.get(id(node))
             if entry is None:
@@ -44,7 +51,9 @@ class FisherStatisticsHook(chainer.FunctionHook):
                 self._collect(block, function, in_data, out_grad)
                 return
 
-    def _collect(self, block, function, in_data, out_grad):
+    def _collect(self, block: FisherBlock, function: typing.Any,
+                 in_data: typing.Sequence[Array],
+                 out_grad: typing.Sequence[Array]) -> None:
         in_data = tuple(_to_float32(x) for x in in_data)
         out_grad = tuple(_unscaled(_to_float32(g), self._loss_scale)
                          for g in out_grad)
@@ -52,13 +61,13 @@ class FisherStatisticsHook(chainer.FunctionHook):
             block.collect(function, in_data, out_grad)
 
 
-def _to_float32(array):
+def _to_float32(array: Array) -> Array:
     if array is None or array.dtype != numpy.float16:
         return array
     return array.astype(numpy.float32)
 
 
-def _unscaled(gy, loss_scale):
+def _unscaled(gy: Array, loss_scale: typing.Optional[float]) -> Array:
     if gy is None or loss_scale is None:
         return gy
     return gy / gy.dtype.type(loss_scale)

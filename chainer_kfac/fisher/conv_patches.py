@@ -7,7 +7,8 @@ dilations dy, dx of the layer, the entry of A for taps (c, i, j), (c', i', j')
 is
 
     sum over n, y < ho, x < wo of
-        x[n, c, sy*y + i*dy, sx*x + j*dx] * x[n, c', sy*y + i'*dy, sx*x + j'*dx].
+        x[n, c, sy*y + i*dy, sx*x + j*dx]
+        * x[n, c', sy*y + i'*dy, sx*x + j'*dx].
 
 Let R_u be the (n*wo) x (c*kw) matrix of input row u cut into the kw
 horizontal taps of every output column: R_u[(n, x), (c, j)] =
@@ -24,6 +25,8 @@ same rows of R, and its corner n*ho*wo. The result equals P^T P up to float
 rounding (tests/fisher/test_conv_patches.py checks it against Chainer's
 im2col). On the GPU, P is built whole and multiplied (as before).
 """
+import typing
+
 import numpy
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -43,12 +46,14 @@ class PatchGram:
         chunk_bytes (int): Size of the patch buffer for one chunk.
     """
 
-    def __init__(self, link, chunk_bytes=CHUNK_BYTES):
+    def __init__(self, link: typing.Any,
+                 chunk_bytes: int = CHUNK_BYTES) -> None:
         self.link = link
         self.chunk_bytes = chunk_bytes
-        self._buffer = None
+        self._buffer: typing.Optional[numpy.ndarray] = None
 
-    def __call__(self, x, function, ho, wo, alpha):
+    def __call__(self, x: typing.Any, function: typing.Any, ho: int,
+                 wo: int, alpha: float) -> typing.Any:
         """A for input ``x`` of the ``Convolution2DFunction`` ``function``
         whose output is ho x wo."""
         if function.groups != 1:
@@ -60,7 +65,8 @@ class PatchGram:
             return self._whole_batch_gpu(x, function, ho, wo, alpha)
         return self._chunked_cpu(x, function, ho, wo, alpha)
 
-    def _chunked_cpu(self, x, f, ho, wo, alpha):
+    def _chunked_cpu(self, x: typing.Any, f: typing.Any, ho: int, wo: int,
+                     alpha: float) -> typing.Any:
         _, _, kh, kw = self.link.W.shape
         n, c = x.shape[:2]
         rows = x.shape[2] + 2 * f.ph + f.sy - 1      # padded input height
@@ -75,7 +81,25 @@ class PatchGram:
             sums += R_t.sum(axis=1).reshape(rows, m)
         return alpha * self._assemble(bands, sums, f, n, ho, wo, c)
 
-    def _rows(self, x, f, wo):
+    def _whole_batch_gpu(self, x: typing.Any, f: typing.Any, ho: int,
+                         wo: int, alpha: float) -> typing.Any:
+        """alpha * P^T P from the whole batch's patch matrix (GPU)."""
+        _, _, kh, kw = self.link.W.shape
+        n, c = x.shape[:2]
+        xp = backend.get_array_module(x)
+        col = conv_utils.im2col_gpu(
+            x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
+            dy=f.dy, dx=f.dx)
+        cols = col.transpose(1, 2, 3, 0, 4, 5).reshape(
+            c * kh * kw, n * ho * wo)
+        if self.link.b is not None:
+            cols = xp.concatenate(
+                [cols, xp.ones((1, cols.shape[1]), dtype=cols.dtype)], 0)
+        A = cols @ cols.T
+        A *= x.dtype.type(alpha)
+        return A
+
+    def _rows(self, x: typing.Any, f: typing.Any, wo: int) -> typing.Any:
         """R^T[(u, c, j), (n, x)] = x_padded[n, c, u, j*dx + sx*x]: every
         input row u cut into the kw horizontal taps of each output column,
         row u's m = c*kw taps contiguous (so each GEMM reads whole rows).
@@ -85,10 +109,10 @@ class PatchGram:
         x_pad = _padded(x, f)
         rows = x_pad.shape[2]
         size = rows * c * kw * n * wo
-        if self._buffer is None or self._buffer.size < size or \
-                self._buffer.dtype != x.dtype:
-            self._buffer = numpy.empty(size, dtype=x.dtype)
-        R_t = self._buffer[:size].reshape(rows, c, kw, n, wo)
+        buffer = self._buffer
+        if buffer is None or buffer.size < size or buffer.dtype != x.dtype:
+            buffer = self._buffer = numpy.empty(size, dtype=x.dtype)
+        R_t = buffer[:size].reshape(rows, c, kw, n, wo)
         # windows[n, c, u, x, j] = x_pad[n, c, u, x + j*dx] (a view)
         windows = sliding_window_view(
             x_pad, (kw - 1) * f.dx + 1, axis=3)[..., ::f.dx]
@@ -96,7 +120,8 @@ class PatchGram:
                      .transpose(2, 1, 4, 0, 3))
         return R_t.reshape(rows * c * kw, n * wo)
 
-    def _assemble(self, bands, sums, f, n, ho, wo, c):
+    def _assemble(self, bands: typing.Any, sums: typing.Any, f: typing.Any,
+                  n: int, ho: int, wo: int, c: int) -> typing.Any:
         """A from the row products: block (i, i') = sum over output rows y
         of bands[sy*y + i*dy] at offset (i' - i)*dy."""
         _, _, kh, kw = self.link.W.shape
@@ -124,7 +149,8 @@ class PatchGram:
         return A
 
 
-def _add_bands(bands, R_t, m, span, group=GROUP_ROWS):
+def _add_bands(bands: typing.Any, R_t: typing.Any, m: int, span: int,
+               group: int = GROUP_ROWS) -> None:
     """bands[u] += R_u^T [R_u, ..., R_{u+span-1}] (R_u^T: the m rows of
     input row u in R^T), one GEMM per ``group`` input rows (a few more flops
     than one GEMM per row, but m = c*kw rows alone are too few for BLAS)."""
@@ -139,7 +165,7 @@ def _add_bands(bands, R_t, m, span, group=GROUP_ROWS):
             bands[u, :, :width * m] += out[k:k + m, k:k + width * m]
 
 
-def _padded(x, f):
+def _padded(x: typing.Any, f: typing.Any) -> typing.Any:
     """x with the layer's zero padding, plus sy-1 / sx-1 rows / columns at
     the bottom / right (cover_all's extra output); x itself when there is
     none (numpy.pad would copy it)."""

@@ -16,26 +16,33 @@ link carrying a true ``diag`` attribute (the original honours that too), G is
 kept as its diagonal, the mean over the n*ho*wo rows of (n gy)^2; A stays
 full, as in the original.
 """
+import typing
+
+import chainer
 from chainer.functions.connection import convolution_2d as conv_function
 
 from chainer_kfac.fisher.conv_patches import PatchGram
 from chainer_kfac.fisher.gram import gram
 from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
+from chainer_kfac.preconditioning.damped_inverse import Array
 
 
 class Convolution2DFisherBlock(KroneckerFisherBlock):
 
     function_types = (conv_function.Convolution2DFunction,)
 
-    def __init__(self, name, link, diagonalize=False):
+    def __init__(self, name: str, link: chainer.Link,
+                 diagonalize: bool = False) -> None:
         super().__init__(name, link, diagonalize)
         self._patch_gram = PatchGram(link)
 
-    def diagonal_factors(self):
+    def diagonal_factors(self) -> typing.Tuple[bool, bool]:
         return (False,
                 self.diagonalize or bool(getattr(self.link, 'diag', False)))
 
-    def compute_factors(self, function, in_data, out_grad):
+    def compute_factors(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> typing.List[Array]:
         x, gy = in_data[0], out_grad[0]
         n, c_out, ho, wo = gy.shape
         A = self._patch_gram(x, function, ho, wo, 1.0 / n)

@@ -4,6 +4,8 @@ On the CPU this calls BLAS ``syrk`` through SciPy, which computes one
 triangle only (half the flops of ``X.T @ X``) and reads a C- or F-ordered
 ``X`` without copying it. On the GPU it is a plain matmul.
 """
+import typing
+
 import numpy
 
 from chainer import backend
@@ -16,7 +18,7 @@ except ImportError:  # pragma: no cover - scipy is an install requirement
     _blas = None
 
 
-def gram(x, alpha=1.0):
+def gram(x: typing.Any, alpha: float = 1.0) -> typing.Any:
     """Return ``alpha * x.T @ x`` (symmetric, both triangles filled).
 
     Args:

@@ -1,46 +1,60 @@
 """Common part of the Kronecker-factored blocks (Linear, Convolution2D).
 
 The Fisher block of a layer with weight W (c_out x k after reshaping) and
-optional bias b is approximated as A (x) G, and its gradient is handled as the
-matrix M = [grad W | grad b] of shape c_out x (k + 1). With
-d = max(damping, W.l2_coef) (Chainer_K-FAC's ``get_diagval``) and the
-trace-norm pi of the running averages::
+optional bias b is approximated as A (x) G (Martens & Grosse 2015), and its
+gradient is handled as the matrix M = [grad W | grad b] of shape
+c_out x (k + 1). With d_W = max(damping, W.l2_coef) (Chainer_K-FAC's
+``get_diagval``) and the trace-norm pi of the running averages
+(:class:`~chainer_kfac.preconditioning.damping.Damping`)::
 
-    A_d = A + pi sqrt(d) I,   G_d = G + sqrt(d) / pi I
-    kfgrad = G_d^-1 M A_d^-1
+    A_d = A + pi sqrt(d_W) I,   G_d = G + sqrt(d_W) / pi I
+    (A (x) G + d I)^-1 vec(M)  ~=  vec( G_d^-1 M A_d^-1 ) = kfgrad
 
 With ``diagonalize=True`` (the original's ``FisherBlock.diagonalize``) a
-subclass keeps some factors as their diagonals only (1-D arrays); which ones
-is the subclass's ``diagonal_factors``.
+subclass keeps some factors as their diagonals only
+(:class:`~chainer_kfac.fisher.factors.DiagonalFactor`); which ones is the
+subclass's ``diagonal_factors``.
 """
+import typing
+
+import chainer
 from chainer import backend
 
 from chainer_kfac.fisher.block import FisherBlock
-from chainer_kfac.fisher.block import l2_damping
-from chainer_kfac.preconditioning import kronecker
+from chainer_kfac.fisher.factors import DenseFactor
+from chainer_kfac.fisher.factors import DiagonalFactor
+from chainer_kfac.fisher.factors import Factor
+from chainer_kfac.preconditioning.damped_inverse import Array
+from chainer_kfac.preconditioning.damping import Damping
 
 
 class KroneckerFisherBlock(FisherBlock):
 
     factor_names = ('A', 'G')
 
-    def __init__(self, name, link, diagonalize=False):
+    def __init__(self, name: str, link: chainer.Link,
+                 diagonalize: bool = False) -> None:
         super().__init__(name, link)
         self.diagonalize = bool(diagonalize)
-        self.pi = None
+        #: Trace-norm pi of the last inversion.
+        self.pi: typing.Optional[float] = None
 
-    def diagonal_factors(self):
+    def diagonal_factors(self) -> typing.Tuple[bool, bool]:
         """``(A is diagonal, G is diagonal)`` under ``diagonalize``."""
         raise NotImplementedError
 
-    def params(self):
+    def params(self) -> typing.List[chainer.Parameter]:
         link = self.link
         return [link.W] if link.b is None else [link.W, link.b]
 
-    def hooked_input(self):
+    def hooked_input(self) -> typing.Tuple[int, chainer.Parameter]:
         return 1, self.link.W
 
-    def factor_shapes(self):
+    def factor_types(self) -> typing.List[typing.Type[Factor]]:
+        return [DiagonalFactor if diag else DenseFactor
+                for diag in self.diagonal_factors()]
+
+    def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         """Shapes of (A, G), known from W's shape before any data."""
         W = self.link.W
         k = W.size // W.shape[0] + (self.link.b is not None)
@@ -48,22 +62,15 @@ class KroneckerFisherBlock(FisherBlock):
         return [(d,) if diag else (d, d)
                 for d, diag in zip(dims, self.diagonal_factors())]
 
-    def symmetric_factors(self):
-        return [not diag for diag in self.diagonal_factors()]
-
-    def inversion_cost(self):
-        """dim^3 per full factor (a Cholesky inverse), dim per diagonal."""
-        return float(sum(s[0] ** 3 if len(s) == 2 else s[0]
-                         for s in self.factor_shapes()))
-
-    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
-        A, G = self.factors
-        d = l2_damping(damping, self.link.W)
-        pi, values = kronecker.kronecker_damping(A, G, d, pi_type)
-        self.inverses = self.invert_damped(values, use_cholesky)
+    def invert(self, damping: Damping) -> None:
+        """A_d^-1 and G_d^-1 (pi from the running averages as they are)."""
+        A, G = self.held_factors()
+        pi, shift_a, shift_g = damping.kronecker(
+            A.mean_diagonal(), G.mean_diagonal(), self.link.W)
+        self.hold_inverses([shift_a, shift_g], damping.use_cholesky)
         self.pi = pi
 
-    def grad_matrix(self):
+    def grad_matrix(self) -> Array:
         """[grad W | grad b] as a c_out x (k [+ 1]) matrix."""
         W = self.link.W
         gW = W.grad.reshape(W.shape[0], -1)
@@ -72,11 +79,12 @@ class KroneckerFisherBlock(FisherBlock):
         xp = backend.get_array_module(gW)
         return xp.concatenate([gW, self.link.b.grad[:, None]], axis=1)
 
-    def apply_inverses(self, grad_matrix):
-        A_inv, G_inv = self.inverses
-        return kronecker.precondition_kronecker(grad_matrix, A_inv, G_inv)
+    def apply_inverses(self, grad_matrix: Array) -> Array:
+        """``G_d^-1 M A_d^-1``."""
+        A_inv, G_inv = self.held_inverses()
+        return G_inv.left(A_inv.right(grad_matrix))
 
-    def set_preconditioned(self, matrix):
+    def set_preconditioned(self, matrix: Array) -> None:
         """Split a c_out x (k [+ 1]) matrix into ``W.kfgrad``/``b.kfgrad``."""
         W = self.link.W
         k = W.size // W.shape[0]
@@ -85,7 +93,7 @@ class KroneckerFisherBlock(FisherBlock):
             b = self.link.b
             b.kfgrad = matrix[:, k].astype(b.dtype, copy=True)
 
-    def serialize(self, serializer):
+    def serialize(self, serializer: typing.Any) -> None:
         super().serialize(serializer)
         pi = serializer('pi', float('nan') if self.pi is None else self.pi)
         pi = float(pi)

@@ -14,26 +14,31 @@ With ``diagonalize=True`` (Chainer_K-FAC's ``FisherBlock.diagonalize``) both
 factors are kept as their diagonals: A = mean_i a~_i^2 and
 G = n * sum_i gy_i^2 (elementwise), the diagonals of the full factors.
 """
+import typing
+
 from chainer import backend
 from chainer.functions.connection import linear as linear_function
 
 from chainer_kfac.fisher.gram import gram
 from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
+from chainer_kfac.preconditioning.damped_inverse import Array
 
 
 class LinearFisherBlock(KroneckerFisherBlock):
 
     function_types = (linear_function.LinearFunction,)
 
-    def diagonal_factors(self):
+    def diagonal_factors(self) -> typing.Tuple[bool, bool]:
         return (self.diagonalize, self.diagonalize)
 
-    def vector_factors_in_original(self):
+    def vector_factors_in_original(self) -> typing.Tuple[bool, bool]:
         """The original's diagonal A is a vector (its diagonal G is a
         diagonal matrix)."""
         return (self.diagonalize, False)
 
-    def compute_factors(self, function, in_data, out_grad):
+    def compute_factors(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> typing.List[Array]:
         a, gy = in_data[0], out_grad[0]
         n = a.shape[0]
         xp = backend.get_array_module(a)
@@ -53,7 +58,8 @@ class LinearFisherBlock(KroneckerFisherBlock):
         G = gram(gy, float(n))
         return [A, G]
 
-    def _diagonal_factors(self, xp, a, gy):
+    def _diagonal_factors(self, xp: typing.Any, a: Array,
+                          gy: Array) -> typing.List[Array]:
         n = a.shape[0]
         A = (a * a).mean(axis=0)
         if self.link.b is not None:

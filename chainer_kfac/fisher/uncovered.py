@@ -6,29 +6,32 @@ KFACUpdateRule` uses ``p.grad``). DistributedKFAC assigns it to a rank like
 any other block: the owner receives the reduced gradient and updates the
 parameters.
 """
+import typing
+
+import chainer
+
 from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.fisher.factors import Factor
+from chainer_kfac.preconditioning.damping import Damping
 
 
 class UncoveredLinkBlock(FisherBlock):
 
-    def params(self):
+    def params(self) -> typing.List[chainer.Parameter]:
         """The link's own parameters (not its children's), by name."""
         return [getattr(self.link, n) for n in sorted(self.link._params)]
 
-    def hooked_input(self):
+    def hooked_input(self) -> None:
         return None
 
-    def factor_shapes(self):
+    def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         return []
 
-    def symmetric_factors(self):
+    def factor_types(self) -> typing.List[typing.Type[Factor]]:
         return []
 
-    def inversion_cost(self):
-        return 0.0
-
-    def invert(self, damping, *, pi_type, use_cholesky, stab_coeff):
+    def invert(self, damping: Damping) -> None:
         """Nothing to invert."""
 
-    def precondition(self):
+    def precondition(self) -> None:
         """Nothing to precondition: the update uses ``p.grad``."""

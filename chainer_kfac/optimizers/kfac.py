@@ -12,7 +12,8 @@ One :meth:`KFAC.update` call:
 3. updates the running averages ``F <- r F_cur + (1 - r) F`` (r =
    ``cov_ema_decay``; note: the reverse of most K-FAC libraries);
 4. every ``inv_update_freq`` steps, has each block invert its damped
-   factors (Kronecker: A + pi sqrt(d) I, G + sqrt(d)/pi I with
+   factors with the step's :class:`~chainer_kfac.preconditioning.damping.
+   Damping` (Kronecker: A + pi sqrt(d) I, G + sqrt(d)/pi I with
    d = max(damping, W.l2_coef); BatchNorm: F + stab_coeff max(d, l2_coef) I),
    retrying with more damping if a factor is not positive definite (with
    ``damping_in_running_average`` the damped factors then replace the running
@@ -22,7 +23,11 @@ One :meth:`KFAC.update` call:
    ``v <- mu v - lr kfgrad; w <- w + v`` (:class:`KFACUpdateRule`; with
    ``adjust_momentum``, mu * lr / lr_pre in a step where lr < lr_pre).
 
-The hyperparameters are declared once, in :class:`KFACHyperparameters`.
+This module keeps the policy only: when statistics and inverses are
+updated, the retry with more damping, what a non-finite value does. The
+hyperparameters are declared once, in :mod:`.hyperparameters`; the factors,
+their inverses and the damping split live in :mod:`chainer_kfac.fisher`
+(docs/design.md follows one step through them).
 With ``loss_scale`` s the backward runs on s * loss; the statistics hook
 divides the output gradients by s and the update rule the kfgrads.
 
@@ -32,125 +37,37 @@ by default, whatever the rest of the process uses
 (:func:`chainer_kfac.runtime.blas.set_kfac_blas_threads`).
 """
 import dataclasses
-import inspect
 import typing
 import warnings
 
+import chainer
 from chainer import backend
 from chainer import optimizer
 
 from chainer_kfac import fisher
-from chainer_kfac import preconditioning
-from chainer_kfac.runtime import blas
+from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.optimizers.hyperparameters import damping_of
+from chainer_kfac.optimizers.hyperparameters import declare_hyperparameters
+from chainer_kfac.optimizers.hyperparameters import KFACBlockOptions
+from chainer_kfac.optimizers.hyperparameters import KFACHyperparameters
+from chainer_kfac.optimizers.hyperparameters import ON_NONFINITE
+from chainer_kfac.optimizers.hyperparameters import parse_options
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
+from chainer_kfac.preconditioning.damped_inverse import Array
+from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
+from chainer_kfac.runtime import blas
+
+__all__ = ['KFAC', 'KFACError', 'KFACHyperparameters', 'KFACBlockOptions',
+           'ON_NONFINITE', 'MAX_DAMPING_RETRIES']
 
 #: Attempts at inverting a damped factor; each retry multiplies d by 10.
 MAX_DAMPING_RETRIES = 3
 
-#: What ``on_nonfinite`` accepts.
-ON_NONFINITE = ('raise', 'skip')
+#: The current factors of a step, by block name (None: none collected).
+CurrentFactors = typing.Dict[str, typing.Optional[typing.List[Array]]]
 
-
-@dataclasses.dataclass(frozen=True)
-class KFACHyperparameters(object):
-    """K-FAC's hyperparameters and their defaults, declared once.
-
-    :class:`KFAC` takes them as keyword arguments, exposes each as an
-    attribute (a :class:`~chainer.optimizer.HyperparameterProxy`) and keeps
-    them in ``optimizer.hyperparam``; ``experiments/config.py`` takes its
-    defaults from here.
-
-    Attributes:
-        lr: Learning rate.
-        lr_pre: The previous learning rate; ``None`` means ``lr``. The
-            schedule sets it to the old rate before each change.
-        momentum: Momentum mu.
-        cov_ema_decay: Weight r of the *current* factors in the running
-            average (Chainer_K-FAC's convention).
-        damping: Tikhonov damping d.
-        stab_coeff: Damping multiplier of BatchNorm's blocks.
-        pi_type: ``'tracenorm'`` or None (pi = 1).
-        use_cholesky: Cholesky inverse (else LU).
-        acc_iters: Forward/backward passes accumulated per update.
-        adjust_momentum: mu <- mu * lr / lr_pre when lr < lr_pre.
-        cov_update_freq: Recompute the factors every this many steps.
-        inv_update_freq: Recompute the inverses every this many steps
-            (reusing the last ones between).
-        on_nonfinite: ``'raise'`` raises :class:`KFACError` naming the layer
-            and step; ``'skip'`` skips that update with a warning.
-    """
-
-    lr: float = 0.001
-    lr_pre: typing.Optional[float] = None
-    momentum: float = 0.9
-    cov_ema_decay: float = 0.99
-    damping: float = 0.03
-    stab_coeff: float = 16.0
-    pi_type: typing.Optional[str] = 'tracenorm'
-    use_cholesky: bool = True
-    acc_iters: int = 1
-    adjust_momentum: bool = False
-    cov_update_freq: int = 1
-    inv_update_freq: int = 1
-    on_nonfinite: str = 'raise'
-
-    def __post_init__(self):
-        if self.lr_pre is None:
-            object.__setattr__(self, 'lr_pre', self.lr)
-        for name in ('acc_iters', 'cov_update_freq', 'inv_update_freq'):
-            object.__setattr__(self, name, int(getattr(self, name)))
-        for name, ok in [
-                ('cov_ema_decay', 0 < self.cov_ema_decay <= 1),
-                ('damping', self.damping > 0),
-                ('acc_iters', self.acc_iters >= 1),
-                ('cov_update_freq', self.cov_update_freq >= 1),
-                ('inv_update_freq', self.inv_update_freq >= 1),
-                ('pi_type', self.pi_type in preconditioning.damping.PI_TYPES),
-                ('on_nonfinite', self.on_nonfinite in ON_NONFINITE)]:
-            if not ok:
-                raise ValueError('KFAC: invalid {}={!r}'.format(
-                    name, getattr(self, name)))
-
-
-@dataclasses.dataclass(frozen=True)
-class KFACBlockOptions(object):
-    """How :class:`KFAC` builds its Fisher blocks, declared once (fixed at
-    :meth:`KFAC.setup`; ``experiments/config.py`` takes them from here).
-
-    Attributes:
-        bn_fisher: BatchNorm's Fisher block: ``'full'`` (the original's one
-            matrix per layer) or ``'unit_wise'`` (one 2 x 2 block per
-            channel).
-        diagonalize: Keep only the diagonals of the factors (the
-            original's ``FisherBlock.diagonalize``; see
-            :func:`chainer_kfac.fisher.create_block`).
-        damping_in_running_average: Reproduce the original's in-place
-            damping: the damped factors inverted at a step replace the
-            running averages (all but those the original held as vectors),
-            so with ``cov_ema_decay < 1`` the damping
-            accumulates in them (see :meth:`FisherBlock.invert_damped`).
-            Off by default: the original's own ``copy()`` shows the intent.
-    """
-
-    bn_fisher: str = 'full'
-    diagonalize: bool = False
-    damping_in_running_average: bool = False
-
-    def __post_init__(self):
-        for name in ('diagonalize', 'damping_in_running_average'):
-            object.__setattr__(self, name, bool(getattr(self, name)))
-        try:
-            fisher.check_block_options(self.bn_fisher, self.diagonalize,
-                                       self.damping_in_running_average)
-        except ValueError as e:
-            raise ValueError('KFAC: {}'.format(e))
-
-
-#: The defaults (``_default_hyperparam`` is Chainer's name for them).
-_default_hyperparam = optimizer.Hyperparameter()
-for _field in dataclasses.fields(KFACHyperparameters):
-    setattr(_default_hyperparam, _field.name,
-            getattr(KFACHyperparameters(), _field.name))
+#: The loss function :meth:`KFAC.update` runs forward and backward.
+LossFun = typing.Callable[..., chainer.Variable]
 
 
 class KFACError(FloatingPointError):
@@ -170,30 +87,24 @@ class KFAC(optimizer.GradientMethod):
             and of :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
     """
 
-    def __init__(self, *, loss_scale=None, **options):
+    def __init__(self, *, loss_scale: typing.Optional[float] = None,
+                 **options: typing.Any) -> None:
         super(KFAC, self).__init__()
-        block_names = [f.name for f in dataclasses.fields(KFACBlockOptions)]
-        self.block_options = dataclasses.asdict(KFACBlockOptions(**{
-            k: options.pop(k) for k in block_names if k in options}))
-        try:
-            values = KFACHyperparameters(**options)
-        except TypeError as e:
-            raise TypeError('KFAC: {} (hyperparameters: {}; block options: '
-                            '{})'.format(e, ', '.join(
-                                f.name for f in dataclasses.fields(
-                                    KFACHyperparameters)),
-                                ', '.join(block_names)))
+        block_options, values = parse_options(options)
+        self.block_options = dataclasses.asdict(block_options)
         for field in dataclasses.fields(values):
             setattr(self.hyperparam, field.name,
                     getattr(values, field.name))
         if loss_scale is not None:
             self.set_loss_scale(loss_scale)
-        self.blocks = []
-        self.uncovered_links = []
+        self.blocks: typing.List[FisherBlock] = []
+        self.uncovered_links: typing.List[
+            typing.Tuple[str, chainer.Link]] = []
         self.skipped_steps = 0
         self._acc_count = 0
 
-    def loss_scaling(self, interval=1000, scale=None):
+    def loss_scaling(self, interval: int = 1000,
+                     scale: typing.Optional[float] = None) -> None:
         """Static loss scaling only (``scale`` given), as Chainer_K-FAC."""
         if scale is None:
             raise NotImplementedError(
@@ -203,10 +114,10 @@ class KFAC(optimizer.GradientMethod):
                 'optimizer.set_loss_scale(s)')
         super(KFAC, self).loss_scaling(interval, scale)
 
-    def create_update_rule(self):
+    def create_update_rule(self) -> KFACUpdateRule:
         return KFACUpdateRule(self.hyperparam)
 
-    def setup(self, link):
+    def setup(self, link: chainer.Link) -> 'KFAC':
         super(KFAC, self).setup(link)
         self.blocks, self.uncovered_links = [], []
         # The original's order (sorted by name): it decides which rank owns
@@ -224,7 +135,8 @@ class KFAC(optimizer.GradientMethod):
         return self
 
     # -- one step -----------------------------------------------------------
-    def update(self, lossfun=None, *args, **kwds):
+    def update(self, lossfun: typing.Optional[LossFun] = None,
+               *args: typing.Any, **kwds: typing.Any) -> None:
         """Forward/backward ``lossfun(*args, **kwds)``; update after every
         ``acc_iters`` calls."""
         if lossfun is None:
@@ -254,7 +166,7 @@ class KFAC(optimizer.GradientMethod):
         self.reallocate_cleared_grads()
         self.call_hooks('post')
 
-    def _step(self, step, collect):
+    def _step(self, step: int, collect: bool) -> None:
         """Statistics, preconditioning and the update of every parameter
         (DistributedKFAC overrides this with its reduce-scatter/all-gather
         version)."""
@@ -265,7 +177,7 @@ class KFAC(optimizer.GradientMethod):
             for param in self.target.params():
                 param.update()
 
-    def _backward(self, loss, collect):
+    def _backward(self, loss: chainer.Variable, collect: bool) -> None:
         if not collect:
             loss.backward(loss_scale=self._loss_scale)
             return
@@ -273,7 +185,7 @@ class KFAC(optimizer.GradientMethod):
                                          loss_scale=self._loss_scale):
             loss.backward(loss_scale=self._loss_scale)
 
-    def _average_accumulated_grads(self):
+    def _average_accumulated_grads(self) -> None:
         n = self.hyperparam.acc_iters
         if n == 1:
             return
@@ -281,13 +193,15 @@ class KFAC(optimizer.GradientMethod):
             if param.grad is not None:
                 param.grad /= n
 
-    def _pop_current_factors(self, collect):
+    def _pop_current_factors(self, collect: bool) -> CurrentFactors:
         if not collect:
             return {}
         return {block.name: block.pop_current_factors()
                 for block in self.blocks}
 
-    def _precondition_blocks(self, step, blocks, current):
+    def _precondition_blocks(self, step: int,
+                             blocks: typing.Sequence[FisherBlock],
+                             current: CurrentFactors) -> None:
         """Running averages, inverses and kfgrads of ``blocks``."""
         hp = self.hyperparam
         for block in blocks:
@@ -300,31 +214,32 @@ class KFAC(optimizer.GradientMethod):
                 self._invert(step, block)
             block.precondition()
 
-    def _invert(self, step, block):
+    def _invert(self, step: int, block: FisherBlock) -> None:
         """``block.invert``, retried with 10x damping while a damped factor
-        is not positive definite (the only policy the optimizer keeps)."""
-        hp = self.hyperparam
-        damping = hp.damping
+        is not positive definite."""
+        damping = damping_of(self.hyperparam)
         for attempt in range(MAX_DAMPING_RETRIES + 1):
             try:
-                block.invert(damping, pi_type=hp.pi_type,
-                             use_cholesky=hp.use_cholesky,
-                             stab_coeff=hp.stab_coeff)
+                block.invert(damping)
                 return
-            except preconditioning.NotPositiveDefiniteError as e:
+            except NotPositiveDefiniteError as e:
                 if attempt == MAX_DAMPING_RETRIES:
                     raise KFACError(
                         'KFAC: the damped factors of layer {!r} are not '
                         'positive definite at step {} even with damping {:g} '
                         '({}); raise `damping`'.format(
-                            block.name, step, damping, e))
+                            block.name, step, damping.value, e))
                 warnings.warn(
                     'KFAC: damped factor of layer {!r} is not positive '
                     'definite at step {} ({}); retrying with damping '
-                    '{:g}'.format(block.name, step, e, damping * 10))
-                damping *= 10
+                    '{:g}'.format(block.name, step, e, damping.value * 10))
+                damping = damping.times(10)
 
-    def _check_finite(self, step, blocks, current, named_params=None):
+    def _check_finite(
+            self, step: int, blocks: typing.Sequence[FisherBlock],
+            current: CurrentFactors,
+            named_params: typing.Optional[typing.Iterable[
+                typing.Tuple[str, chainer.Parameter]]] = None) -> bool:
         """True if all is finite; else raise or (``skip``) warn."""
         bad = None
         if named_params is None:
@@ -353,13 +268,13 @@ class KFAC(optimizer.GradientMethod):
         self.skipped_steps += 1
         return False
 
-    def _clear_kfgrads(self):
+    def _clear_kfgrads(self) -> None:
         for param in self.target.params():
             if getattr(param, 'kfgrad', None) is not None:
                 param.kfgrad = None
 
     # -- persistence ----------------------------------------------------------
-    def serialize(self, serializer):
+    def serialize(self, serializer: typing.Any) -> None:
         """Save/load ``t``, momenta and the whole K-FAC state: running
         averages, inverses, pi, what ``acc_iters`` has accumulated, and
         ``lr_pre`` (so that a run resumed right after a learning-rate drop
@@ -380,27 +295,9 @@ class KFAC(optimizer.GradientMethod):
                     param.array).send(loaded)
 
 
-def _declare_hyperparameters(cls):
-    """One proxy attribute per hyperparameter, and a signature listing them
-    (for ``help(KFAC)``)."""
-    params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
-              inspect.Parameter('loss_scale', inspect.Parameter.KEYWORD_ONLY,
-                                default=None)]
-    for field in dataclasses.fields(KFACBlockOptions):
-        params.append(inspect.Parameter(
-            field.name, inspect.Parameter.KEYWORD_ONLY,
-            default=field.default, annotation=field.type))
-    for field in dataclasses.fields(KFACHyperparameters):
-        setattr(cls, field.name, optimizer.HyperparameterProxy(field.name))
-        params.append(inspect.Parameter(
-            field.name, inspect.Parameter.KEYWORD_ONLY,
-            default=field.default, annotation=field.type))
-    cls.__init__.__signature__ = inspect.Signature(params)
+declare_hyperparameters(KFAC)
 
 
-_declare_hyperparameters(KFAC)
-
-
-def _all_finite(array):
+def _all_finite(array: Array) -> bool:
     xp = backend.get_array_module(array)
     return bool(xp.isfinite(array).all())

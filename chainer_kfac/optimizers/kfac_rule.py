@@ -19,13 +19,16 @@ the same to ``kfgrad``. With ``use_fp32_update()`` a float16 parameter is
 updated through its float32 copy, and the kfgrad is handed to that copy in
 float32.
 """
+import typing
+
 import numpy
 
 import chainer
 from chainer import optimizer
 
 
-def adjusted_momentum(momentum, lr, lr_pre, adjust_momentum):
+def adjusted_momentum(momentum: float, lr: float, lr_pre: float,
+                      adjust_momentum: bool) -> float:
     """mu * lr / lr_pre if ``adjust_momentum`` and lr < lr_pre, else mu."""
     if adjust_momentum and lr < lr_pre:
         return momentum * lr / lr_pre
@@ -42,13 +45,15 @@ class KFACUpdateRule(optimizer.UpdateRule):
     """
 
     is_elementwise = True
+    #: Set by Chainer's UpdateRule (the float32 copy of a float16 param).
+    _fp32_param: typing.Optional[chainer.Parameter]
 
-    def init_state(self, param):
+    def init_state(self, param: chainer.Parameter) -> None:
         xp = param.device.xp
         with chainer.using_device(param.device):
             self.state['v'] = xp.zeros_like(param.data)
 
-    def update(self, param):
+    def update(self, param: chainer.Parameter) -> None:
         """Unscale ``param.kfgrad`` (and hand it to the float32 copy of a
         float16 parameter), then Chainer's update (hooks, update_core)."""
         kfgrad = getattr(param, 'kfgrad', None)
@@ -73,7 +78,7 @@ class KFACUpdateRule(optimizer.UpdateRule):
             if holder is not param:
                 holder.kfgrad = None
 
-    def update_core_cpu(self, param):
+    def update_core_cpu(self, param: chainer.Parameter) -> None:
         grad = getattr(param, 'kfgrad', None)
         if grad is None:
             grad = param.grad

@@ -1,12 +1,22 @@
-"""Damping, inversion and preconditioning of the Fisher blocks."""
-from chainer_kfac.preconditioning.damping import compute_pi
+"""The linear algebra of K-FAC: damping, inverses and their forms.
+
+- :mod:`.damping`: the damping value d and how it splits (pi, BatchNorm's
+  ``stab_coeff``);
+- :mod:`.damped_inverse`: F_d^-1 in the form it is applied in (Cholesky
+  factor, explicit matrix, diagonal, unit-wise 2 x 2 blocks);
+- :mod:`.inverse`: the SPD inverse itself; :mod:`.checked_linalg`: CuPy's
+  factorisations made to fail as NumPy's do.
+"""
+from chainer_kfac.preconditioning.damped_inverse import CholeskyInverse
+from chainer_kfac.preconditioning.damped_inverse import DampedInverse
+from chainer_kfac.preconditioning.damped_inverse import DiagonalInverse
+from chainer_kfac.preconditioning.damped_inverse import ExplicitInverse
+from chainer_kfac.preconditioning.damped_inverse import UnitWiseInverse
+from chainer_kfac.preconditioning.damping import Damping
+from chainer_kfac.preconditioning.damping import PI_TYPES
 from chainer_kfac.preconditioning.inverse import inverse_spd
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
-from chainer_kfac.preconditioning.kronecker import damped_kronecker_inverses
-from chainer_kfac.preconditioning.kronecker import precondition_kronecker
-from chainer_kfac.preconditioning.unit_wise import damped_unit_wise_inverses
-from chainer_kfac.preconditioning.unit_wise import precondition_unit_wise
 
-__all__ = ['compute_pi', 'inverse_spd', 'NotPositiveDefiniteError',
-           'damped_kronecker_inverses', 'precondition_kronecker',
-           'damped_unit_wise_inverses', 'precondition_unit_wise']
+__all__ = ['Damping', 'PI_TYPES', 'DampedInverse', 'CholeskyInverse',
+           'ExplicitInverse', 'DiagonalInverse', 'UnitWiseInverse',
+           'inverse_spd', 'NotPositiveDefiniteError']

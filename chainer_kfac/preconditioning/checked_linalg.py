@@ -15,13 +15,14 @@ inside that error state, and the results are checked as well:
 Every failure is a ``numpy.linalg.LinAlgError`` (CuPy's is the same class).
 """
 import contextlib
+import typing
 
 import numpy
 
 LinAlgError = numpy.linalg.LinAlgError
 
 
-def raising_errstate(xp):
+def raising_errstate(xp: typing.Any) -> typing.ContextManager[typing.Any]:
     """Context in which ``xp.linalg`` raises on a failed factorisation."""
     if xp is numpy:
         return contextlib.nullcontext()
@@ -29,7 +30,7 @@ def raising_errstate(xp):
     return cupyx.errstate(linalg='raise')
 
 
-def cholesky(xp, matrix):
+def cholesky(xp: typing.Any, matrix: typing.Any) -> typing.Any:
     """Lower-triangular L with L L^T = ``matrix``; raises LinAlgError."""
     with raising_errstate(xp):
         chol = xp.linalg.cholesky(matrix)
@@ -37,7 +38,7 @@ def cholesky(xp, matrix):
     return chol
 
 
-def inv(xp, matrix):
+def inv(xp: typing.Any, matrix: typing.Any) -> typing.Any:
     """``matrix^-1`` (LU); raises LinAlgError if singular or not finite."""
     with raising_errstate(xp):
         result = xp.linalg.inv(matrix)
@@ -45,12 +46,13 @@ def inv(xp, matrix):
     return result
 
 
-def check_finite(xp, array, what):
+def check_finite(xp: typing.Any, array: typing.Any, what: str) -> None:
     if not bool(xp.isfinite(array).all()):
         raise LinAlgError('{} is not finite'.format(what))
 
 
-def check_positive_diagonal(xp, matrix, what):
+def check_positive_diagonal(xp: typing.Any, matrix: typing.Any,
+                            what: str) -> None:
     """Finite, with every diagonal element > 0 (as for an SPD matrix, its
     Cholesky factor and its inverse)."""
     check_finite(xp, matrix, what)

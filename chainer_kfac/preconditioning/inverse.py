@@ -7,6 +7,8 @@ CuPy raise as NumPy does, so the retry with more damping works the same on
 CPU and GPU. The input is never modified (Chainer_K-FAC's GPU Cholesky
 overwrote its running averages; see docs/faithfulness.md).
 """
+import typing
+
 import numpy
 
 from chainer import backend
@@ -24,7 +26,7 @@ class NotPositiveDefiniteError(ArithmeticError):
     """The damped factor has no Cholesky factorisation."""
 
 
-def inverse_spd(matrix, use_cholesky=True):
+def inverse_spd(matrix: typing.Any, use_cholesky: bool = True) -> typing.Any:
     """Return ``matrix^-1`` for a symmetric positive definite ``matrix``.
 
     Raises:
@@ -42,7 +44,8 @@ def inverse_spd(matrix, use_cholesky=True):
     return inv
 
 
-def checked(func, *args):
+def checked(func: typing.Callable[..., typing.Any],
+            *args: typing.Any) -> typing.Any:
     """``func(*args)``, its LinAlgError raised as NotPositiveDefiniteError."""
     try:
         return func(*args)
@@ -50,7 +53,7 @@ def checked(func, *args):
         raise NotPositiveDefiniteError(str(e))
 
 
-def cholesky_upper(matrix, clean=False):
+def cholesky_upper(matrix: typing.Any, clean: bool = False) -> typing.Any:
     """U with ``matrix = U^T U`` (LAPACK potrf on a copy). Unless ``clean``
     (zeroes it), U's strict lower triangle holds leftovers: read U as upper
     triangular."""
@@ -63,14 +66,14 @@ def cholesky_upper(matrix, clean=False):
     return chol
 
 
-def _cholesky_inverse_lapack(matrix):
+def _cholesky_inverse_lapack(matrix: typing.Any) -> typing.Any:
     # potrf works on a copy (overwrite_a=0): M is left intact. clean
     # zeroes the strict lower triangle, which potri leaves alone.
     inv = inverse_from_upper(cholesky_upper(matrix, clean=True))
     return inv.astype(matrix.dtype, copy=False)
 
 
-def inverse_from_upper(upper):
+def inverse_from_upper(upper: typing.Any) -> typing.Any:
     """``(U^T U)^-1`` (LAPACK potri, on ``upper`` in place), symmetric;
     ``upper``'s strict lower triangle must be zero."""
     potri = _lapack.get_lapack_funcs('potri', (upper,))
@@ -80,7 +83,8 @@ def inverse_from_upper(upper):
     return symmetrize_upper(inv)
 
 
-def _cholesky_inverse_generic(xp, matrix):
+def _cholesky_inverse_generic(xp: typing.Any, matrix: typing.Any
+                              ) -> typing.Any:
     # CuPy: cholesky returns a new array; cuSOLVER does not touch `matrix`.
     chol = checked(checked_linalg.cholesky, xp, matrix)
     eye = xp.eye(matrix.shape[0], dtype=matrix.dtype)
@@ -88,7 +92,8 @@ def _cholesky_inverse_generic(xp, matrix):
     return chol_inv.T @ chol_inv
 
 
-def _solve_lower(xp, lower, rhs):
+def _solve_lower(xp: typing.Any, lower: typing.Any,
+                 rhs: typing.Any) -> typing.Any:
     if xp is numpy:
         from scipy.linalg import solve_triangular
     else:

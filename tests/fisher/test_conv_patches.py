@@ -127,3 +127,23 @@ def test_unpadded_input_is_not_copied_and_padding_is_zeros():
     assert padded.shape == (2, 3, 4 + 2 + 1, 5 + 4)
     np.testing.assert_array_equal(padded[:, :, 1:5, 2:7], x)
     assert padded.sum() == x.sum()
+
+
+@pytest.mark.parametrize('stride, pad, dilate, nobias', [
+    (1, 0, 1, False), (2, 1, 2, True)])
+def test_gpu_whole_batch_path_equals_the_reference(stride, pad, dilate,
+                                                   nobias, monkeypatch):
+    """The GPU path (whole-batch im2col, one GEMM), run on NumPy with
+    Chainer's CPU im2col standing in for im2col_gpu (same layout)."""
+    from chainer_kfac.fisher import conv_patches
+    monkeypatch.setattr(conv_patches.conv_utils, 'im2col_gpu',
+                        conv.im2col_cpu)
+    rng = np.random.RandomState(2)
+    link = L.Convolution2D(3, 4, ksize=3, stride=stride, pad=pad,
+                           dilate=dilate, nobias=nobias)
+    x = rng.randn(5, 3, 9, 8).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    _, _, ho, wo = y.shape
+    A = PatchGram(link)._whole_batch_gpu(x, f, ho, wo, 1.0 / 5)
+    np.testing.assert_allclose(A, reference_a(x, link, f, 1.0 / 5),
+                               rtol=1e-4, atol=1e-4)

@@ -42,7 +42,7 @@ def test_three_kfac_steps_on_cpu_and_gpu_agree():
 
 def test_gpu_inverse_leaves_running_averages_untouched():
     import cupy
-    from chainer_kfac.preconditioning import damped_kronecker_inverses
+    from tests.fisher.test_factors import damped_kronecker_inverses
     A = cupy.asarray(np.diag([1., 2., 3.]).astype(np.float32))
     G = cupy.asarray(np.diag([0.5, 0.5]).astype(np.float32))
     A0, G0 = A.copy(), G.copy()

@@ -42,7 +42,7 @@ def _as_matrix(f):
 
 def _compare(opt, want):
     for block, w in zip(opt.blocks, want):
-        A, G = block.factors
+        A, G = block.running_averages()
         np.testing.assert_allclose(_as_matrix(A), w['stored_A'], **TOL)
         np.testing.assert_allclose(_as_matrix(G), w['stored_G'], **TOL)
         assert block.pi == pytest.approx(w['pi'], rel=1e-9)
@@ -99,8 +99,8 @@ def test_batchnorm_full_block_matches_the_original(mode, shape, r):
             batches, bn_test.reference(batches, c, True, True, (0.1, 0.0),
                                        mode, in_place=True, hp=hp)):
         opt.update(lossfun, x, target)
-        np.testing.assert_allclose(_as_matrix(block.factors[0]), ema,
-                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(_as_matrix(block.running_averages()[0]),
+                                   ema, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(bn.gamma.array, gamma, rtol=1e-9)
         np.testing.assert_allclose(bn.beta.array, beta, rtol=1e-9,
                                    atol=1e-12)
@@ -116,14 +116,15 @@ def test_only_the_damping_of_the_successful_retry_enters_the_average():
     block = opt.blocks[0]
     x, t = _batches((6,), 1)[0]
     opt.update(model, x.astype(np.float64), t)
-    dim_a, dim_g = block.factors[0].shape[0], block.factors[1].shape[0]
-    block.factors = [-0.5 * np.eye(dim_a), np.eye(dim_g)]
+    A, G = block.factors
+    dim_a, dim_g = A.value.shape[0], G.value.shape[0]
+    A.value, G.value = -0.5 * np.eye(dim_a), np.eye(dim_g)
     # sqrt(0.03) = 0.17 < 0.5 fails; sqrt(0.3) = 0.55 works
     with pytest.warns(UserWarning, match='retrying with damping 0.3'):
         opt._invert(1, block)
-    np.testing.assert_allclose(block.factors[0],
+    np.testing.assert_allclose(A.value,
                                (0.3 ** 0.5 - 0.5) * np.eye(dim_a), **TOL)
-    np.testing.assert_allclose(block.factors[1],
+    np.testing.assert_allclose(G.value,
                                (1 + 0.3 ** 0.5) * np.eye(dim_g), **TOL)
 
 

@@ -60,7 +60,7 @@ def test_three_steps_match_numpy_recomputation(make, shape):
         opt.update(model, x, t)
         np.testing.assert_allclose(float(model.loss.array), ref_loss, **tol)
         for block, want in zip(opt.blocks, reference.log[-1]):
-            A, G = block.factors
+            A, G = block.running_averages()
             np.testing.assert_allclose(A, want['ema_A'], **tol)
             np.testing.assert_allclose(G, want['ema_G'], **tol)
             assert block.pi == pytest.approx(want['pi'], rel=2e-3)
@@ -81,7 +81,7 @@ def test_one_example_kronecker_product_is_exact_fisher_block():
     x = np.random.randn(1, 5).astype(np.float32)
     t = np.array([2], dtype=np.int32)
     opt.update(model, x, t)
-    A, G = opt.blocks[0].factors
+    A, G = opt.blocks[0].running_averages()
     M = np.concatenate([link.W.grad, link.b.grad[:, None]], axis=1)
     g = M.reshape(-1, order='F').astype(np.float64)  # vec(M), column-major
     np.testing.assert_allclose(np.kron(A, G), np.outer(g, g), rtol=1e-5,
@@ -187,7 +187,7 @@ def test_cov_and_inv_update_freq_reuse_inverses():
     seen = []
     for x, t in batches:
         opt.update(model, x, t)
-        seen.append((opt.blocks[0].factors[0].copy(),
+        seen.append((opt.blocks[0].factors[0].value.copy(),
                      opt.blocks[0].inverses[0]))
     # factors change at steps 0 and 2 only; inverses only at step 0.
     assert np.array_equal(seen[0][0], seen[1][0])
@@ -249,15 +249,16 @@ def test_not_positive_definite_retries_with_ten_times_damping():
     batches = _batches((6,), 3)
     opt.update(model, *batches[0])
     block = opt.blocks[0]
-    dim_a = block.factors[0].shape[0]
+    dim_a = block.factors[0].value.shape[0]
     # sqrt(0.03) = 0.17 < 0.5 fails; sqrt(0.3) = 0.55 > 0.5 succeeds.
-    block.factors[0] = -0.5 * np.eye(dim_a, dtype=np.float32)
-    block.factors[1] = np.eye(block.factors[1].shape[0], dtype=np.float32)
+    block.factors[0].value = -0.5 * np.eye(dim_a, dtype=np.float32)
+    block.factors[1].value = np.eye(block.factors[1].value.shape[0],
+                                    dtype=np.float32)
     with pytest.warns(UserWarning, match="'/predictor/0'.*retrying with "
                                          "damping 0.3"):
         opt.update(model, *batches[1])
     assert np.isfinite(block.inverses[0]).all()
-    block.factors[0] = -1e6 * np.eye(dim_a, dtype=np.float32)
+    block.factors[0].value = -1e6 * np.eye(dim_a, dtype=np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         with pytest.raises(KFACError, match="'/predictor/0'.*step 2"):
@@ -294,7 +295,7 @@ def test_diagonalize_three_steps_match_numpy_recomputation(make, shape):
         opt.update(model, x, t)
         for block, want in zip(opt.blocks, reference.log[-1]):
             is_conv = isinstance(block.link, L.Convolution2D)
-            A, G = block.factors
+            A, G = block.running_averages()
             assert A.ndim == (2 if is_conv else 1) and G.ndim == 1
             np.testing.assert_allclose(
                 A, want['ema_A'] if is_conv else np.diag(want['ema_A']),
@@ -352,7 +353,7 @@ def test_batchnorm_default_is_the_full_matrix():
     opt.update(model, x, t)
     bn = net[1]
     block = [b for b in opt.blocks if b.link is bn][0]
-    (F_ema,) = block.factors
+    (F_ema,) = block.running_averages()
     assert F_ema.shape == (6, 6)
     inv = np.linalg.inv(F_ema.astype(np.float64) + 16.0 * 0.03 * np.eye(6))
     want = inv @ np.concatenate([bn.gamma.grad, bn.beta.grad])
@@ -384,7 +385,8 @@ def test_cpu_kronecker_inverses_are_cholesky_factors_and_old_snapshots_load(
     '<name>_inv_cholesky' beside the explicit '<name>_inv'. A snapshot
     without the Cholesky keys (written before they existed) loads with
     the explicit inverses, which precondition the same to float rounding."""
-    from chainer_kfac.preconditioning.cholesky_inverse import CholeskyInverse
+    from chainer_kfac.preconditioning import CholeskyInverse
+    from chainer_kfac.preconditioning import ExplicitInverse
     kwargs = dict(HP, inv_update_freq=3)
     batches = _batches((2, 4, 4), 2)
     _, opt = _run(1, kwargs, batches)
@@ -405,7 +407,7 @@ def test_cpu_kronecker_inverses_are_cholesky_factors_and_old_snapshots_load(
         block = opt2.blocks[0]
         kinds = {type(i) for i in block.inverses}
         assert kinds == ({CholeskyInverse} if name == 'new'
-                         else {np.ndarray}), name
+                         else {ExplicitInverse}), name
         resumed[name] = block.apply_inverses(
             np.ones((block.link.W.shape[0], block.factor_shapes()[0][0]),
                     dtype=np.float32))

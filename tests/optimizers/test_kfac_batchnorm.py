@@ -85,7 +85,7 @@ def reference(batches, c, use_gamma, use_beta, l2, mode, in_place=False,
 
 def _package_factor(block, mode, c, k):
     """The block's running average as the reference's full matrix."""
-    (f,) = block.factors
+    (f,) = block.running_averages()
     if mode == 'diagonal':
         return np.diag(f)
     if mode == 'unit_wise':

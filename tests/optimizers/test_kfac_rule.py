@@ -4,7 +4,7 @@ import pytest
 import chainer
 
 from chainer_kfac.optimizers import KFACUpdateRule
-from chainer_kfac.optimizers.kfac import _default_hyperparam
+from chainer_kfac.optimizers.hyperparameters import _default_hyperparam
 
 
 def _param(grad, kfgrad=None, dtype=np.float32):

@@ -64,7 +64,8 @@ def test_float16_model_with_loss_scale_and_fp32_update_tracks_float32():
     half, opt = _train({'loss_scale': 256.0}, dtype=np.float16,
                        fp32_update=True)
     for block in opt.blocks:
-        assert all(f.dtype == np.float32 for f in block.factors), block.name
+        assert all(f.dtype == np.float32
+                   for f in block.running_averages()), block.name
     got = _params(half)
     want = _params(ref)
     for name in want:

@@ -5,11 +5,12 @@ import types
 import numpy as np
 import pytest
 
+from chainer_kfac.fisher import factors
 from chainer_kfac.preconditioning import checked_linalg
-from chainer_kfac.preconditioning import damped_kronecker_inverses
 from chainer_kfac.preconditioning import inverse
 from chainer_kfac.preconditioning import inverse_spd
 from chainer_kfac.preconditioning import NotPositiveDefiniteError
+from tests.fisher.test_factors import damped_kronecker_inverses
 from tests.preconditioning import fake_cupy_linalg
 
 INDEFINITE = np.array([[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
@@ -63,8 +64,9 @@ def test_damping_retry_behaves_as_on_cpu(monkeypatch, use_cholesky):
     G = np.eye(2)
     results = {}
     for name, module in [('cpu', np), ('gpu', xp)]:
-        monkeypatch.setattr(inverse, 'backend', types.SimpleNamespace(
-            get_array_module=lambda a, m=module: m))
+        fake = types.SimpleNamespace(get_array_module=lambda a, m=module: m)
+        monkeypatch.setattr(inverse, 'backend', fake)
+        monkeypatch.setattr(factors, 'backend', fake)
         with pytest.raises(NotPositiveDefiniteError):
             damped_kronecker_inverses(A, G, 0.01, 'tracenorm', use_cholesky)
         results[name] = damped_kronecker_inverses(A, G, 0.1, 'tracenorm',

@@ -1,8 +1,21 @@
+"""Damping: d_p = max(d, l2_coef), the trace-norm pi and the splits."""
+import types
+
 import numpy as np
 import pytest
 
-from chainer_kfac.preconditioning import compute_pi
-from chainer_kfac.preconditioning import damped_kronecker_inverses
+from chainer_kfac.preconditioning import Damping
+
+
+def _mean_diagonal(factor):
+    """tr F / dim F; a 1-D factor is a diagonal."""
+    diagonal = factor if factor.ndim == 1 else np.diag(factor)
+    return diagonal.sum() / factor.shape[0]
+
+
+def compute_pi(A, G, pi_type='tracenorm'):
+    return Damping(0.03, pi_type=pi_type).pi(_mean_diagonal(A),
+                                             _mean_diagonal(G))
 
 
 def test_tracenorm_pi():
@@ -12,35 +25,29 @@ def test_tracenorm_pi():
     assert compute_pi(A, G, None) == 1.0
 
 
-def test_damped_inverses_leave_factors_untouched():
-    A = np.diag([1., 2., 3.]).astype(np.float32)
-    G = np.diag([0.5, 0.5]).astype(np.float32)
-    A0, G0 = A.copy(), G.copy()
-    A_inv, G_inv, pi = damped_kronecker_inverses(A, G, 0.04)
-    assert np.array_equal(A, A0) and np.array_equal(G, G0)
-    np.testing.assert_allclose(np.diag(A_inv), 1 / (np.diag(A) + 2 * 0.2),
-                               rtol=1e-6)
-    np.testing.assert_allclose(np.diag(G_inv), 1 / (0.5 + 0.2 / 2),
-                               rtol=1e-6)
+def test_zero_factor_splits_evenly():
+    assert compute_pi(np.zeros((2, 2)), np.eye(3)) == 1.0
 
 
-def test_diagonal_factors_are_held_by_their_diagonal():
-    A = np.array([1., 2., 3.])
-    G = np.diag([0.5, 0.5])
-    assert compute_pi(A, G) == pytest.approx(2.0)
-    A_inv, G_inv, pi = damped_kronecker_inverses(A, np.array([0.5, 0.5]),
-                                                 0.04)
-    np.testing.assert_allclose(A_inv, 1 / (A + 2 * 0.2))
-    np.testing.assert_allclose(G_inv, 1 / (0.5 + 0.2 / 2) * np.ones(2))
+def test_kronecker_split_and_l2_coef():
+    damping = Damping(0.04)
+    pi, shift_a, shift_g = damping.kronecker(2.0, 0.5, None)
+    assert (pi, shift_a, shift_g) == pytest.approx((2.0, 0.4, 0.1))
+    weight = types.SimpleNamespace(l2_coef=0.09)
+    pi, shift_a, shift_g = damping.kronecker(2.0, 0.5, weight)
+    assert (shift_a, shift_g) == pytest.approx((0.6, 0.15))
 
 
-def test_precondition_with_diagonal_inverses_is_the_matrix_product():
-    from chainer_kfac.preconditioning import precondition_kronecker
-    rng = np.random.RandomState(0)
-    M = rng.randn(3, 4)
-    a, g = rng.rand(4) + 1, rng.rand(3) + 1
-    full_g = rng.randn(3, 3)
-    want = np.diag(g) @ M @ np.diag(a)
-    np.testing.assert_allclose(precondition_kronecker(M, a, g), want)
-    np.testing.assert_allclose(precondition_kronecker(M, a, full_g),
-                               full_g @ M @ np.diag(a))
+def test_batch_normalization_damping_and_retry():
+    damping = Damping(0.03, stab_coeff=16.0)
+    gamma = types.SimpleNamespace(l2_coef=0.1)
+    assert damping.batch_normalization(gamma) == pytest.approx(1.6)
+    assert damping.batch_normalization(object()) == pytest.approx(0.48)
+    again = damping.times(10)
+    assert again.value == pytest.approx(0.3) and damping.value == 0.03
+    assert again.stab_coeff == 16.0 and again.pi_type == 'tracenorm'
+
+
+def test_invalid_pi_type_is_named():
+    with pytest.raises(ValueError, match='pi_type'):
+        Damping(0.03, pi_type='frobenius')

@@ -25,17 +25,3 @@ def test_inverse_and_input_untouched(dtype, use_cholesky):
 def test_not_positive_definite_raises():
     with pytest.raises(NotPositiveDefiniteError):
         inverse_spd(-np.eye(3, dtype=np.float32))
-
-
-def test_damped_inverse_of_full_and_diagonal_factors():
-    from chainer_kfac.preconditioning.damped import damped_inverse
-    m = _spd(4, np.float64)
-    lam = np.array([0.1, 0.2, 0.3, 0.4])
-    before = m.copy()
-    np.testing.assert_allclose(damped_inverse(m, lam),
-                               np.linalg.inv(m + np.diag(lam)))
-    assert np.array_equal(m, before)
-    d = np.array([1., 2., 3., 4.])
-    np.testing.assert_allclose(damped_inverse(d, lam), 1 / (d + lam))
-    with pytest.raises(NotPositiveDefiniteError, match='diagonal'):
-        damped_inverse(-d, lam)
