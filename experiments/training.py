@@ -18,6 +18,9 @@ from experiments import devices
 from experiments import extensions as exp_extensions
 
 rank_suffix = checkpoint.rank_suffix
+#: The config's ``model`` and ``optimizer.name`` choices.
+MODELS = ('lenet5',)
+OPTIMIZERS = ('momentum_sgd', 'kfac')
 #: True when this process is an MPI rank (train.py asks; one helper).
 in_mpi_launch = launch.in_mpi_launch
 
