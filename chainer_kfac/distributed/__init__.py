@@ -13,6 +13,8 @@ Importing this package needs no MPI: ``KFACMpiCommunicator`` (ChainerMN,
 mpi4py) is imported when first used, and :func:`create_communicator`
 imports mpi4py when called.
 """
+from typing import Any
+
 from chainer_kfac.distributed.assignment import assign  # NOQA
 from chainer_kfac.distributed.assignment import inversion_cost  # NOQA
 from chainer_kfac.distributed.communicator import COMMUNICATORS  # NOQA
@@ -22,7 +24,7 @@ from chainer_kfac.distributed.launch import in_mpi_launch  # NOQA
 from chainer_kfac.distributed.plan import BufferPlan  # NOQA
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name == 'KFACMpiCommunicator':
         from chainer_kfac.distributed.mpi_communicator import \
             KFACMpiCommunicator

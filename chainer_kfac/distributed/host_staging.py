@@ -70,30 +70,34 @@ class DeviceArrayGuard(object):
                 'CUDA-aware MPI, or the pure_nccl communicator'.format(
                     type(self).__name__, name, name))
 
-    def alltoall(self, xs):
+    def _chainermn(self) -> Any:
+        """The next class in the MRO: ChainerMN's communicator."""
+        return super(DeviceArrayGuard, self)
+
+    def alltoall(self, xs: Any) -> Any:
         self._refuse_device_arrays('alltoall', xs)
-        return super(DeviceArrayGuard, self).alltoall(xs)
+        return self._chainermn().alltoall(xs)
 
-    def send(self, data, dest, tag):
+    def send(self, data: Any, dest: int, tag: int) -> Any:
         self._refuse_device_arrays('send', data)
-        return super(DeviceArrayGuard, self).send(data, dest, tag)
+        return self._chainermn().send(data, dest, tag)
 
-    def bcast(self, x, root=0):
+    def bcast(self, x: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('bcast', x)
-        return super(DeviceArrayGuard, self).bcast(x, root)
+        return self._chainermn().bcast(x, root)
 
-    def gather(self, x, root=0):
+    def gather(self, x: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('gather', x)
-        return super(DeviceArrayGuard, self).gather(x, root)
+        return self._chainermn().gather(x, root)
 
-    def allgather(self, x):
+    def allgather(self, x: Any) -> Any:
         self._refuse_device_arrays('allgather', x)
-        return super(DeviceArrayGuard, self).allgather(x)
+        return self._chainermn().allgather(x)
 
-    def allreduce(self, x):
+    def allreduce(self, x: Any) -> Any:
         self._refuse_device_arrays('allreduce', x)
-        return super(DeviceArrayGuard, self).allreduce(x)
+        return self._chainermn().allreduce(x)
 
-    def scatter(self, xs, root=0):
+    def scatter(self, xs: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('scatter', xs)
-        return super(DeviceArrayGuard, self).scatter(xs, root)
+        return self._chainermn().scatter(xs, root)

@@ -44,8 +44,9 @@ class Slot(object):
 class BufferPlan(object):
     """The layout of one flat buffer over ``len(segments)`` segments.
 
-    Build it with :meth:`of`; ``counts``, ``displs``, ``width`` and
-    ``total`` are as in the module docstring.
+    Build it with :meth:`of`; ``counts``, ``displs``, ``width`` (the
+    longest segment, at least 1) and ``total`` are as in the module
+    docstring.
     """
 
     def __init__(self, segments: Sequence[Sequence[Slot]], dtype: Any,
@@ -54,7 +55,7 @@ class BufferPlan(object):
         self.dtype = numpy.dtype(dtype)
         self.padded = padded
         self.counts = [sum(slot.size for slot in s) for s in self.segments]
-        self.width = max(self.counts + [1]) if padded else None
+        self.width = max(self.counts + [1])
         if padded:
             self.displs = [r * self.width for r in range(len(self.counts))]
             self.total = len(self.counts) * self.width

@@ -105,7 +105,7 @@ class DistributedKFAC(KFAC):
         self.only_pic_update_weight = own.only_pic_update_weight
         self.groups: List[Any] = []
         self.owners: List[int] = []
-        self.exchange: Optional[OwnerExchange] = None
+        self._exchange: Optional[OwnerExchange] = None
         self._synchronized = False
 
     def setup(self, link: Any) -> 'DistributedKFAC':
@@ -123,7 +123,7 @@ class DistributedKFAC(KFAC):
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
             costs, self.comm.size, self.assignment)
-        self.exchange = OwnerExchange(self.comm, self.groups, self.owners)
+        self._exchange = OwnerExchange(self.comm, self.groups, self.owners)
         if self.only_pic_update_weight:
             # Only owners keep momentum for their parameters; disabling the
             # others' rules also lets a rank's snapshot omit their state.
@@ -131,6 +131,13 @@ class DistributedKFAC(KFAC):
                 for p in group.params():
                     p.update_rule.enabled = owner == self.comm.rank
         return self
+
+    @property
+    def exchange(self) -> OwnerExchange:
+        """Which arrays go to which rank (built by :meth:`setup`)."""
+        if self._exchange is None:
+            raise RuntimeError('DistributedKFAC: call setup(model) first')
+        return self._exchange
 
     def owned(self, rank: Optional[int] = None) -> List[Any]:
         """The groups (layers) ``rank`` owns (default: this rank)."""
@@ -199,7 +206,7 @@ class DistributedKFAC(KFAC):
         return bad_ranks == 0
 
 
-def _declare_options(cls: type) -> None:
+def _declare_options() -> None:
     """A signature listing the options (for ``help(DistributedKFAC)``)."""
     kfac = inspect.signature(KFAC.__init__).parameters.values()
     params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
@@ -211,7 +218,8 @@ def _declare_options(cls: type) -> None:
             field.name, inspect.Parameter.KEYWORD_ONLY,
             default=field.default, annotation=field.type))
     params += [p for p in kfac if p.name != 'self']
-    cls.__init__.__signature__ = inspect.Signature(params)
+    setattr(DistributedKFAC.__init__, '__signature__',
+            inspect.Signature(params))
 
 
-_declare_options(DistributedKFAC)
+_declare_options()
