@@ -20,7 +20,6 @@ from chainer_kfac.distributed.assignment import inversion_cost  # NOQA
 from chainer_kfac.distributed.communicator import COMMUNICATORS  # NOQA
 from chainer_kfac.distributed.communicator import create_communicator  # NOQA
 from chainer_kfac.distributed.interface import KFACCommunicator  # NOQA
-from chainer_kfac.distributed.launch import in_mpi_launch  # NOQA
 from chainer_kfac.distributed.plan import BufferPlan  # NOQA
 
 

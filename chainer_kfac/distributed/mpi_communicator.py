@@ -39,10 +39,12 @@ class MpiProcessGroup(object):
 
     def bcast_obj(self, obj: Any, max_buf_len: int = 256 * 1024 * 1024,
                   root: int = 0) -> Any:
-        """ChainerMN's (chunked) ``bcast_obj``; the other ranks' ``obj``
-        is ignored (ChainerMN's asserts it is None)."""
+        """ChainerMN's (chunked) ``bcast_obj`` for any object, None
+        included: it asserts that the root's object is not None and the
+        others' are, so the root's travels in a 1-tuple."""
+        box = (obj,) if self.rank == root else None
         return super(MpiProcessGroup, self).bcast_obj(  # type: ignore
-            obj if self.rank == root else None, max_buf_len, root)
+            box, max_buf_len, root)[0]
 
     def allgather_obj(self, obj: Any) -> List[Any]:
         return self.mpi_comm.allgather(obj)
