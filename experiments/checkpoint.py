@@ -64,7 +64,7 @@ class ConsistentSnapshot(training.Extension):
         save_atomically(path, lambda tmp: chainer.serializers.save_npz(
             tmp, trainer))
         if self.comm is not None:
-            self.comm.mpi_comm.Barrier()
+            self.comm.barrier()
         if self.comm is None or self.comm.rank == 0:
             info = {'epoch': updater.epoch, 'iteration': updater.iteration,
                     'ranks': 1 if self.comm is None else self.comm.size}

@@ -12,16 +12,25 @@ import dataclasses
 import os
 import re
 import typing
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from chainer_kfac.distributed.assignment import METHODS as ASSIGNMENTS
+from chainer_kfac.distributed.communicator import COMMUNICATORS
+from chainer_kfac.distributed.communicator import DEFAULT_COMMUNICATOR
 from chainer_kfac.fisher import BN_FISHER_TYPES
+from chainer_kfac.optimizers.distributed_kfac import DistributedKFACOptions
 from chainer_kfac.optimizers.kfac import KFACBlockOptions
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
+from chainer_kfac.preconditioning.damping import PI_TYPES
+from experiments import datasets
 from experiments import devices
+from experiments import training
+from experiments.ranges import NUMBER
+from experiments.ranges import Range
 
-NUMBER = (int, float)
 #: Config types of the annotations in KFACHyperparameters.
 _TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
           typing.Optional[str]: (str, type(None))}
@@ -29,15 +38,32 @@ _TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
 #: `momentum` are in `optimizer:` (shared with momentum SGD), `lr_pre` is
 #: the schedule's business.
 _NOT_IN_KFAC_SECTION = ('lr', 'lr_pre', 'momentum')
+#: DistributedKFAC's options that are not in the `distributed:` section
+#: (it accepts only False for this one).
+_NOT_IN_DISTRIBUTED_SECTION = ('communicate_after_forward',)
+
+Spec = Tuple[Tuple[type, ...], Any]
 
 
-def kfac_section():
+def _section(classes: Sequence[type], skip: Sequence[str]
+             ) -> Dict[str, Spec]:
+    """The schema of a section mirroring the fields (names, types and
+    defaults) of the option dataclasses ``classes``."""
+    fields = [f for c in classes for f in dataclasses.fields(c)]
+    return {f.name: (_TYPES[f.type], f.default) for f in fields
+            if f.name not in skip}
+
+
+def kfac_section() -> Dict[str, Spec]:
     """The `kfac:` section's schema: KFAC's own names and defaults (its
     hyperparameters and its block options)."""
-    fields = dataclasses.fields(KFACHyperparameters) + \
-        dataclasses.fields(KFACBlockOptions)
-    return {f.name: (_TYPES[f.type], f.default) for f in fields
-            if f.name not in _NOT_IN_KFAC_SECTION}
+    return _section((KFACHyperparameters, KFACBlockOptions),
+                    _NOT_IN_KFAC_SECTION)
+
+
+def distributed_section() -> Dict[str, Spec]:
+    """The `distributed:` section's schema: DistributedKFAC's options."""
+    return _section((DistributedKFACOptions,), _NOT_IN_DISTRIBUTED_SECTION)
 
 
 #: key -> (allowed types, default); nested dicts are sections.
@@ -48,7 +74,7 @@ SCHEMA = {
     'synthetic_size': ((list,), [512, 256]),
     'model': ((str,), 'lenet5'),
     'device': ((int, str), -1),
-    'communicator': ((str,), 'mpi'),
+    'communicator': ((str,), DEFAULT_COMMUNICATOR),
     'seed': ((int,), 0),
     'epochs': (NUMBER, 1),
     'batch_size': ((int,), 128),
@@ -65,10 +91,7 @@ SCHEMA = {
         'weight_decay': (NUMBER, 0.0),
     },
     'kfac': kfac_section(),
-    'distributed': {
-        'assignment': ((str,), 'contiguous'),
-        'only_pic_update_weight': ((bool,), True),
-    },
+    'distributed': distributed_section(),
     'lr_schedule': {
         'drop_epochs': ((list,), []),
         'factor': (NUMBER, 0.5),
@@ -79,51 +102,17 @@ SCHEMA = {
     },
 }
 
+#: dotted key -> its allowed values, each taken from where it is defined.
 CHOICES = {
-    'dataset': ('cifar10', 'fashion-mnist', 'synthetic'),
-    'model': ('lenet5',),
-    'optimizer.name': ('momentum_sgd', 'kfac'),
-    'distributed.assignment': ('contiguous', 'balanced'),
+    'dataset': datasets.NAMES,
+    'model': training.MODELS,
+    'optimizer.name': training.OPTIMIZERS,
+    'distributed.assignment': ASSIGNMENTS,
     'kfac.on_nonfinite': ON_NONFINITE,
     'kfac.bn_fisher': BN_FISHER_TYPES,
-    'communicator': ('mpi', 'pure_nccl'),
-    'kfac.pi_type': ('tracenorm', None),
+    'communicator': COMMUNICATORS,
+    'kfac.pi_type': PI_TYPES,
 }
-
-
-class Range(object):
-    """``lo <(=) value <(=) hi``; a list value: every item in range (with
-    ``length`` items when given). NaN is never in range."""
-
-    def __init__(self, lo=None, hi=None, lo_open=False, hi_open=False,
-                 length=None):
-        self.lo, self.hi = lo, hi
-        self.lo_open, self.hi_open = lo_open, hi_open
-        self.length = length
-
-    def contains(self, value):
-        if isinstance(value, list):
-            return (self.length is None or len(value) == self.length) and \
-                all(isinstance(v, NUMBER) and not isinstance(v, bool) and
-                    self.contains(v) for v in value)
-        above = self.lo is None or (value > self.lo if self.lo_open
-                                    else value >= self.lo)
-        below = self.hi is None or (value < self.hi if self.hi_open
-                                    else value <= self.hi)
-        return bool(above and below)
-
-    def __str__(self):
-        parts = []
-        if self.lo is not None:
-            parts.append('{} {}'.format('>' if self.lo_open else '>=',
-                                        self.lo))
-        if self.hi is not None:
-            parts.append('{} {}'.format('<' if self.hi_open else '<=',
-                                        self.hi))
-        text = ' and '.join(parts)
-        if self.length is not None:
-            return 'a list of {} numbers, each {}'.format(self.length, text)
-        return text
 
 
 #: dotted key -> the range of its value (lists: of each item).
@@ -247,8 +236,13 @@ def _set_dotted(d, key, value):
     d[parts[-1]] = value
 
 
-def validate(config, origin=None, schema=SCHEMA, prefix=''):
-    """Check keys and types; fill defaults. Returns a new dict."""
+def validate(config: Mapping[str, Any],
+             origin: Optional[Mapping[str, str]] = None,
+             schema: Mapping[str, Any] = SCHEMA, prefix: str = ''
+             ) -> Dict[str, Any]:
+    """Check keys, types and values; fill defaults. Returns a new dict.
+    ``origin`` maps a dotted key to the file (or ``--set``) it came from,
+    named in every error."""
     origin = origin or {}
     out = {}
     for key, value in config.items():
@@ -264,41 +258,49 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
                 raise ConfigError('{}: `{}` must be a section (mapping), '
                                   'not {!r}'.format(where, dotted, value))
             out[key] = validate(value, origin, spec, dotted + '.')
-            continue
-        types, _ = spec
-        ok = isinstance(value, types) and not (
-            isinstance(value, bool) and bool not in types)
-        if not ok:
-            hint = ''
-            if isinstance(value, str) and NUMBER[1] in types and \
-                    re.match(r'^[-+]?[0-9]+[eE][-+]?[0-9]+$', value):
-                fixed = re.sub(r'[eE]', '.0e', value, count=1)
-                hint = ' (YAML reads {} as text: write {})'.format(value,
-                                                                  fixed)
-            raise ConfigError('{}: `{}` must be {}, not {!r}{}'.format(
-                where, dotted, ' or '.join(
-                    'null' if t is type(None) else t.__name__
-                    for t in types), value, hint))
-        if dotted in CHOICES and value not in CHOICES[dotted]:
-            raise ConfigError('{}: `{}` must be one of {}, not {!r}'.format(
-                where, dotted, ', '.join(
-                    'null' if c is None else c for c in CHOICES[dotted]),
-                value))
-        if (dotted in RANGES and value is not None and
-                not RANGES[dotted].contains(value)):
-            raise ConfigError('{}: `{}` must be {}, not {!r}'.format(
-                where, dotted, RANGES[dotted], value))
-        if dotted in CHECKS:
-            try:
-                CHECKS[dotted](value)
-            except ValueError as e:
-                raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
-        out[key] = value
+        else:
+            _check_type(where, dotted, value, spec[0])
+            _check_value(where, dotted, value)
+            out[key] = value
     for key, spec in schema.items():
         if key not in out:
             out[key] = validate({}, origin, spec, prefix + key + '.') \
                 if isinstance(spec, dict) else copy.deepcopy(spec[1])
     return out
+
+
+def _check_type(where: str, dotted: str, value: Any,
+                types: Tuple[type, ...]) -> None:
+    """Raise unless ``value`` is one of ``types`` (a bool is no number)."""
+    if isinstance(value, types) and not (
+            isinstance(value, bool) and bool not in types):
+        return
+    hint = ''
+    if isinstance(value, str) and NUMBER[1] in types and \
+            re.match(r'^[-+]?[0-9]+[eE][-+]?[0-9]+$', value):
+        fixed = re.sub(r'[eE]', '.0e', value, count=1)
+        hint = ' (YAML reads {} as text: write {})'.format(value, fixed)
+    raise ConfigError('{}: `{}` must be {}, not {!r}{}'.format(
+        where, dotted, ' or '.join('null' if t is type(None) else t.__name__
+                                   for t in types), value, hint))
+
+
+def _check_value(where: str, dotted: str, value: Any) -> None:
+    """Raise unless ``value`` is in the key's CHOICES, RANGES and CHECKS."""
+    if dotted in CHOICES and value not in CHOICES[dotted]:
+        raise ConfigError('{}: `{}` must be one of {}, not {!r}'.format(
+            where, dotted, ', '.join(
+                'null' if c is None else c for c in CHOICES[dotted]),
+            value))
+    if (dotted in RANGES and value is not None and
+            not RANGES[dotted].contains(value)):
+        raise ConfigError('{}: `{}` must be {}, not {!r}'.format(
+            where, dotted, RANGES[dotted], value))
+    if dotted in CHECKS:
+        try:
+            CHECKS[dotted](value)
+        except ValueError as e:
+            raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
 
 
 def save_config(config, path):

@@ -34,6 +34,10 @@ class DatasetError(RuntimeError):
     """The dataset is missing or unreadable (the message says how to fix)."""
 
 
+#: The datasets :func:`load` knows (the config's ``dataset`` choices).
+NAMES = ('cifar10', 'fashion-mnist', 'synthetic')
+
+
 def load(name, data_dir=None, synthetic_size=(512, 256)):
     """Return ``(train, test, info)`` for ``name``."""
     if name == 'cifar10':
@@ -42,8 +46,8 @@ def load(name, data_dir=None, synthetic_size=(512, 256)):
         return load_fashion_mnist(data_dir)
     if name == 'synthetic':
         return load_synthetic(*synthetic_size)
-    raise DatasetError("unknown dataset {!r}: use 'cifar10', "
-                       "'fashion-mnist' or 'synthetic'".format(name))
+    raise DatasetError('unknown dataset {!r}: use {}'.format(
+        name, ', '.join(repr(n) for n in NAMES)))
 
 
 # -- CIFAR-10 -------------------------------------------------------------------

@@ -113,7 +113,7 @@ class MeanOverRanks(training.Extension):
         obs = trainer.observation
         values = numpy.array([_to_float(obs[k]) if k in obs else numpy.nan
                               for k in self.keys])
-        total = self.comm.mpi_comm.allreduce(values)
+        total = self.comm.allreduce_obj(values)
         for key, value in zip(self.keys, total / self.comm.size):
             if key in obs:
                 obs[key] = float(value)

@@ -22,12 +22,11 @@ import traceback
 
 from chainer import training
 
+from chainer_kfac.distributed import launch
+
 GRACE_S = 15.0
 #: before MPI is set up, how long the other ranks let rank 0 speak first.
 QUIET_PAUSE_S = 2.0
-
-#: environment variables that hold the rank under mpiexec, before MPI_Init.
-RANK_VARIABLES = ('OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK')
 
 
 class QuietExit(SystemExit):
@@ -44,10 +43,7 @@ class Terminated(Exception):
 
 def launch_rank():
     """This process's rank from mpiexec's environment (0 outside MPI)."""
-    for name in RANK_VARIABLES:
-        if os.environ.get(name, '').isdigit():
-            return int(os.environ[name])
-    return 0
+    return launch.launch_rank() or 0
 
 
 def exit_error(message, comm=None):
@@ -135,4 +131,4 @@ def _say(text):
 
 
 def _abort(comm, code):
-    comm.mpi_comm.Abort(code)
+    comm.abort(code)

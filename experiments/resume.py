@@ -39,7 +39,7 @@ def agreed_epoch(out, comm=None):
     rank = 0 if comm is None else comm.rank
     epochs = sorted(checkpoint.committed_epochs(out)) if rank == 0 else None
     if comm is not None:
-        epochs = comm.mpi_comm.bcast(epochs, root=0)
+        epochs = comm.bcast_obj(epochs, root=0)
     problems = {}
     for epoch in epochs:
         path = os.path.join(out, checkpoint.snapshot_name(epoch, comm))
@@ -48,7 +48,7 @@ def agreed_epoch(out, comm=None):
             problems[epoch] = '{} is {}'.format(path, reason)
     mine = [e for e in epochs if e not in problems]
     everyone = [(mine, problems)] if comm is None else \
-        comm.mpi_comm.allgather((mine, problems))
+        comm.allgather_obj((mine, problems))
     common = set(epochs).intersection(*[set(m) for m, _ in everyone])
     chosen = max(common) if common else None
     if rank == 0:
@@ -128,7 +128,7 @@ def _refuse_if(check, comm, pair=False):
     rank = 0 if comm is None else comm.rank
     result = check() if rank == 0 else None
     if comm is not None:
-        result = comm.mpi_comm.bcast(result, root=0)
+        result = comm.bcast_obj(result, root=0)
     message, note = result if pair else (result, None)
     if message:
         failure.exit_error(message, comm)

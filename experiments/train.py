@@ -101,7 +101,7 @@ def run(args, config, comm):
     if rank == 0:
         os.makedirs(out, exist_ok=True)
     if comm is not None:
-        comm.mpi_comm.Barrier()
+        comm.barrier()
     snapshot = resume.plan(args.resume, out, config, comm)
     removed = checkpoint.remove_stale_temporaries(out, comm)
     if removed:

@@ -8,6 +8,7 @@ from chainer import training
 from chainer.training import extensions
 
 import chainer_kfac
+from chainer_kfac.distributed import launch
 from chainer_kfac.iterators import MixupIterator
 from chainer_kfac.links import MixupClassifier
 from chainer_kfac.models import LeNet5
@@ -17,12 +18,11 @@ from experiments import devices
 from experiments import extensions as exp_extensions
 
 rank_suffix = checkpoint.rank_suffix
-
-
-def in_mpi_launch():
-    """True when started by mpiexec/mpirun (Open MPI, MPICH, PMIx)."""
-    return any(k in os.environ for k in (
-        'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'PMIX_RANK', 'MPI_LOCALNRANKS'))
+#: The config's ``model`` and ``optimizer.name`` choices.
+MODELS = ('lenet5',)
+OPTIMIZERS = ('momentum_sgd', 'kfac')
+#: True when this process is an MPI rank (train.py asks; one helper).
+in_mpi_launch = launch.in_mpi_launch
 
 
 def get_device(spec, comm):

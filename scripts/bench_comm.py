@@ -95,7 +95,7 @@ def time_distributed(comm, x, t, steps):
     times, per_kind = [], {}
     for i in range(steps + 1):
         comm.stats.reset()
-        comm.mpi_comm.Barrier()
+        comm.barrier()
         start = time.perf_counter()
         opt.update(model, x[mine], t[mine])
         elapsed = time.perf_counter() - start
@@ -138,8 +138,8 @@ def summarize(args, size, single, multi, per_kind, opt):
 
 def main():
     args = parse_args()
-    if 'OMPI_COMM_WORLD_SIZE' not in os.environ and \
-            'PMI_SIZE' not in os.environ:
+    from chainer_kfac.distributed.launch import in_mpi_launch
+    if not in_mpi_launch():
         relaunch(args.ranks)
     import numpy
     import chainer_kfac
@@ -149,7 +149,7 @@ def main():
     t = rng.randint(0, 10, args.batch).astype(numpy.int32)
     # 1 rank: rank 0 alone on the whole global batch; then N ranks.
     single = time_single(x, t, args.steps) if comm.rank == 0 else []
-    comm.mpi_comm.Barrier()
+    comm.barrier()
     multi, per_kind, opt = time_distributed(comm, x, t, args.steps)
     if comm.rank != 0:
         return

@@ -16,21 +16,24 @@ inverts its factors, preconditions its gradient and (with
   four ranks are badly balanced by the contiguous split (fc3's 401-dim A
   dominates).
 """
+from typing import Any, List, Sequence
+
 import numpy
 
 METHODS = ('contiguous', 'balanced')
 
 
-def inversion_cost(block):
+def inversion_cost(block: Any) -> float:
     """Flop-proportional cost of inverting ``block``'s factors."""
     return float(block.inversion_cost())
 
 
-def assign(costs, size, method='contiguous'):
+def assign(costs: Sequence[float], size: int,
+           method: str = 'contiguous') -> List[int]:
     """Return the owning rank of each item, given their costs."""
     n = len(costs)
     if method == 'contiguous':
-        owners = []
+        owners: List[int] = []
         for rank, chunk in enumerate(numpy.array_split(numpy.arange(n),
                                                        size)):
             owners.extend([rank] * len(chunk))

@@ -15,9 +15,11 @@ puts on the wire per step are 4 (R-1)/R (S_rs + S_ag) < 4 (S_rs + S_ag),
 bounded as R grows; what grows with R is the latency term (R-1 ring steps,
 or log2 R for recursive halving).
 """
+from typing import Dict, Sequence, Tuple
 
 
-def step_volume(layers, ranks, itemsize=4):
+def step_volume(layers: Sequence[Tuple[int, int]], ranks: int,
+                itemsize: int = 4) -> Dict[str, float]:
     """Bytes per step. ``layers`` is a list of (a_l, g_l)."""
     s_rs = sum(a * g + a * (a + 1) // 2 + g * (g + 1) // 2
                for a, g in layers)

@@ -1,11 +1,24 @@
-"""``create_communicator``: the entry point to the distributed collectives."""
+"""``create_communicator``: the entry point to the distributed collectives.
 
-#: The methods DistributedKFAC needs beyond ChainerMN's interface.
-KFAC_COLLECTIVES = ('reduce_scatter_v_arrays', 'all_gather_v_arrays')
+It returns a :class:`~chainer_kfac.distributed.interface.KFACCommunicator`
+over MPI (``'mpi'``) or NCCL (``'pure_nccl'``); :data:`COMMUNICATORS` is
+the list of names (``experiments/config.py`` takes its choices from here).
+"""
+from typing import Any, Optional
+
+from chainer_kfac.distributed.interface import KFACCommunicator
+
+#: The communicators :func:`create_communicator` builds, by name.
+COMMUNICATORS = ('mpi', 'pure_nccl')
+#: The one it builds by default.
+DEFAULT_COMMUNICATOR = 'mpi'
 
 
-def create_communicator(name='mpi', mpi_comm=None, cuda_aware=None,
-                        abort_on_exception=True):
+def create_communicator(name: str = DEFAULT_COMMUNICATOR,
+                        mpi_comm: Any = None,
+                        cuda_aware: Optional[bool] = None,
+                        abort_on_exception: bool = True
+                        ) -> KFACCommunicator:
     """Create a K-FAC communicator.
 
     Args:
@@ -20,6 +33,12 @@ def create_communicator(name='mpi', mpi_comm=None, cuda_aware=None,
             so an uncaught exception on one rank calls ``MPI_Abort`` and ends
             every rank instead of leaving them waiting in a collective.
     """
+    if name not in COMMUNICATORS:
+        raise ValueError('unknown communicator {!r}; use {}'.format(
+            name, ' or '.join(repr(n) for n in COMMUNICATORS)))
+    if name == 'pure_nccl':
+        from chainer_kfac.distributed.nccl_check import require_nccl
+        require_nccl()
     try:
         import mpi4py.MPI
     except ImportError as e:
@@ -32,15 +51,10 @@ def create_communicator(name='mpi', mpi_comm=None, cuda_aware=None,
     if abort_on_exception and mpi_comm.size > 1:
         from chainermn import global_except_hook
         global_except_hook.add_hook()
-    if name == 'mpi':
-        from chainer_kfac.distributed.mpi_communicator import \
-            KFACMpiCommunicator
-        return KFACMpiCommunicator(mpi_comm, cuda_aware=cuda_aware)
     if name == 'pure_nccl':
-        from chainer_kfac.distributed.nccl_check import require_nccl
-        require_nccl()
         from chainer_kfac.distributed.nccl_communicator import \
             KFACPureNcclCommunicator
         return KFACPureNcclCommunicator(mpi_comm)
-    raise ValueError("unknown communicator {!r}; use 'mpi' or "
-                     "'pure_nccl'".format(name))
+    from chainer_kfac.distributed.mpi_communicator import \
+        KFACMpiCommunicator
+    return KFACMpiCommunicator(mpi_comm, cuda_aware=cuda_aware)

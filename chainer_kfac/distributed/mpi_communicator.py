@@ -1,20 +1,13 @@
-"""A ChainerMN communicator with the two collectives K-FAC needs.
+"""The K-FAC communicator over MPI (NumPy arrays, or CuPy arrays staged).
 
-:class:`KFACMpiCommunicator` extends ChainerMN's ``MpiCommunicatorBase`` (so
-``rank``, ``size``, ``intra_rank``, ``bcast_data``, ``scatter_dataset``, the
-multi-node evaluator and optimizer all work with it) and adds:
-
-- :meth:`reduce_scatter_v_arrays`: arrays grouped by owning rank are packed
-  into one contiguous buffer (symmetric factors as upper triangles), summed
-  with one ``MPI_Reduce_scatter`` with per-rank counts, and divided by the
-  number of ranks: each rank receives the mean, over ranks, of the arrays of
-  the groups it owns -- and nothing else.
-- :meth:`all_gather_v_arrays`: each owner's arrays are packed and gathered
-  with one ``MPI_Allgatherv``; every rank's copies are overwritten in place.
-
-It also overrides ChainerMN's ``bcast_data`` and implements
-``multi_node_mean_grad`` (so ``allreduce_grad``, which calls it, and
-``chainermn.create_multi_node_optimizer`` work on GPUs too).
+:class:`KFACMpiCommunicator` is a ChainerMN ``MpiCommunicatorBase`` (so
+``scatter_dataset``, the multi-node evaluator and optimizer work with it)
+and a :class:`~chainer_kfac.distributed.interface.KFACCommunicator`: its
+transport is one ``MPI_Reduce_scatter`` with per-rank counts and one
+``MPI_Allgatherv`` of the flat buffer, unpadded. It also implements
+``bcast_data`` (one ``Bcast`` per parameter, in name order, as ChainerMN)
+and ``multi_node_mean_grad`` (one ``Allreduce`` of every gradient packed,
+so ``chainermn.create_multi_node_optimizer`` works on GPUs too).
 
 NumPy buffers go to mpi4py directly. CuPy buffers are staged through host
 memory unless the MPI is CUDA-aware (``cuda_aware=True``, or ``None``: ask
@@ -24,29 +17,67 @@ collectives refuse CuPy arrays on a non-CUDA-aware MPI instead of crashing
 in it. The ``*_obj`` collectives pickle, and a pickled CuPy array is a host
 copy (``cupy.ndarray.__reduce__`` calls ``get()``), so they need nothing.
 """
-import numpy
+from typing import Any, List, NoReturn, Optional
 
-from chainer import backend
 from chainermn.communicators import _memory_utility
 from chainermn.communicators import mpi_communicator_base
 
 from chainer_kfac.distributed import cuda_aware as cuda_aware_mpi
 from chainer_kfac.distributed import host_staging
-from chainer_kfac.distributed import packing
+from chainer_kfac.distributed.interface import KFACCommunicator
+from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.distributed.stats import CommStats
 
 
-class KFACMpiCommunicator(host_staging.DeviceArrayGuard,
-                          mpi_communicator_base.MpiCommunicatorBase):
+class MpiProcessGroup(object):
+    """Mix-in: the interface's ``allgather_obj``, ``barrier``, ``abort``
+    and ``bcast_obj`` over ``self.mpi_comm`` (ChainerMN's base has the
+    other ``*_obj`` collectives and the rank facts)."""
 
-    def __init__(self, mpi_comm, cuda_aware=None):
+    mpi_comm: Any
+    rank: int
+
+    def bcast_obj(self, obj: Any, max_buf_len: int = 256 * 1024 * 1024,
+                  root: int = 0) -> Any:
+        """ChainerMN's (chunked) ``bcast_obj`` for any object, None
+        included: it asserts that the root's object is not None and the
+        others' are, so the root's travels in a 1-tuple."""
+        box = (obj,) if self.rank == root else None
+        return super(MpiProcessGroup, self).bcast_obj(  # type: ignore
+            box, max_buf_len, root)[0]
+
+    def allgather_obj(self, obj: Any) -> List[Any]:
+        return self.mpi_comm.allgather(obj)
+
+    def barrier(self) -> None:
+        self.mpi_comm.Barrier()
+
+    def abort(self, code: int) -> NoReturn:
+        self.mpi_comm.Abort(code)
+        raise SystemExit(code)  # not reached: MPI_Abort ends the process
+
+
+class KFACMpiCommunicator(host_staging.DeviceArrayGuard, MpiProcessGroup,
+                          mpi_communicator_base.MpiCommunicatorBase,
+                          KFACCommunicator):
+
+    """K-FAC's collectives over an ``mpi4py`` communicator.
+
+    Args:
+        mpi_comm: The ``mpi4py.MPI.Comm``.
+        cuda_aware (bool or None): Hand CuPy buffers to MPI directly (True),
+            stage them through host memory (False), or ask the MPI (None).
+    """
+
+    def __init__(self, mpi_comm: Any, cuda_aware: Optional[bool] = None):
         super(KFACMpiCommunicator, self).__init__(mpi_comm)
         if cuda_aware is None:
             cuda_aware = cuda_aware_mpi.detect_cuda_aware()
         self.cuda_aware = bool(cuda_aware)
         self.stats = CommStats()
+        self._mean_plan: Optional[BufferPlan] = None
 
-    def bcast_data(self, model):
+    def bcast_data(self, model: Any) -> None:
         """Overwrite every parameter with rank 0's (one Bcast each, in name
         order, as ChainerMN), staging GPU arrays through host memory."""
         for name, param in sorted(model.namedparams()):
@@ -56,12 +87,12 @@ class KFACMpiCommunicator(host_staging.DeviceArrayGuard,
             if not data.flags.c_contiguous:
                 raise ValueError('bcast_data: parameter {} is not C-contiguous'
                                  .format(name))
-            buf = self._to_mpi(data)
+            buf = self._stage(data)
             self.mpi_comm.Bcast([buf, _mpi_byte()], root=0)
-            self._from_mpi(buf, data)
+            self._unstage(buf, data)
 
-    # -- data-parallel SGD (ChainerMN's interface) ---------------------------
-    def multi_node_mean_grad(self, model, zero_fill=False):
+    def multi_node_mean_grad(self, model: Any,
+                             zero_fill: bool = False) -> None:
         """Mean of every gradient over ranks, in one Allreduce."""
         params = _memory_utility.extract_params_set_grad(model, zero_fill)
         grads = []
@@ -72,104 +103,44 @@ class KFACMpiCommunicator(host_staging.DeviceArrayGuard,
                 grads.append(param.grad)
         if not grads:
             return
-        dtype = packing.common_dtype([grads])
-        buf = _empty_like(grads[0], sum(g.size for g in grads), dtype)
-        flags = [False] * len(grads)
-        packing.pack_arrays(buf, 0, grads, flags)
-        host = self._to_mpi(buf)
+        plan = self._mean_plan
+        if plan is None or not plan.fits([grads]):
+            plan = self._mean_plan = BufferPlan.of([grads])
+        buf = plan.new_buffer(grads[0], plan.total)
+        plan.pack(buf, [grads])
+        staged = self._stage(buf)
         with self.stats.timer('mean_grad', buf.nbytes):
-            self.mpi_comm.Allreduce(_mpi_inplace(), host)
-        buf = self._from_mpi(host, buf)
+            self.mpi_comm.Allreduce(_mpi_inplace(), staged)
+        buf = self._unstage(staged, buf)
         buf *= buf.dtype.type(1.0 / self.size)
-        packing.unpack_arrays(buf, 0, grads, flags, in_place=True)
+        plan.unpack(buf, 0, 0, out=grads)
 
-    # -- K-FAC collectives ----------------------------------------------------
-    def reduce_scatter_v_arrays(self, groups, symmetric=None):
-        """Mean over ranks of the arrays of the groups this rank owns.
+    # -- the transport --------------------------------------------------------
+    def _reduce_scatter_sum(self, send: Any, recv: Any,
+                            plan: BufferPlan) -> None:
+        self.mpi_comm.Reduce_scatter(send, recv, recvcounts=plan.counts)
 
-        Args:
-            groups (list): ``groups[r]`` is the list of arrays owned by rank
-                r (every rank passes its local values of all of them, in the
-                same order and shapes).
-            symmetric (list): Same structure of bools; True marks a symmetric
-                matrix, sent as its upper triangle.
+    def _all_gather(self, send: Any, recv: Any, plan: BufferPlan) -> None:
+        self.mpi_comm.Allgatherv(
+            send, [recv, (plan.counts, plan.displs), _mpi_type(plan.dtype)])
 
-        Returns:
-            list: New arrays, the means of ``groups[self.rank]``.
-        """
-        self._check_groups(groups)
-        sym, dtype, counts = packing.layout(groups, symmetric)
-        like = _first_array(groups)
-        send = _empty_like(like, sum(counts), dtype)
-        offset = 0
-        for g, s in zip(groups, sym):
-            offset = packing.pack_arrays(send, offset, g, s)
-        recv = _empty_like(like, counts[self.rank], dtype)
-        send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
-        with self.stats.timer('reduce_scatter_v', send.nbytes):
-            self.mpi_comm.Reduce_scatter(send_h, recv_h, recvcounts=counts)
-        recv = self._from_mpi(recv_h, recv)
-        recv *= recv.dtype.type(1.0 / self.size)
-        return packing.unpack_arrays(recv, 0, groups[self.rank],
-                                     sym[self.rank])[0]
-
-    def all_gather_v_arrays(self, groups, symmetric=None):
-        """Overwrite every rank's ``groups[r]`` with rank r's values."""
-        self._check_groups(groups)
-        sym, dtype, counts = packing.layout(groups, symmetric)
-        displs = [0] + list(numpy.cumsum(counts)[:-1])
-        like = _first_array(groups)
-        send = _empty_like(like, counts[self.rank], dtype)
-        packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
-        recv = _empty_like(like, sum(counts), dtype)
-        send_h, recv_h = self._to_mpi(send), self._to_mpi(recv)
-        with self.stats.timer('all_gather_v', recv.nbytes):
-            self.mpi_comm.Allgatherv(
-                send_h, [recv_h, (counts, displs), _mpi_type(dtype)])
-        recv = self._from_mpi(recv_h, recv)
-        for r, (g, s) in enumerate(zip(groups, sym)):
-            if r != self.rank:
-                packing.unpack_arrays(recv, displs[r], g, s, in_place=True)
-        return groups
-
-    # -- helpers ----------------------------------------------------------------
-    def _check_groups(self, groups):
-        if len(groups) != self.size:
-            raise ValueError(
-                'expected one group of arrays per rank ({}), got {}'.format(
-                    self.size, len(groups)))
-
-    def _to_mpi(self, array):
+    def _stage(self, array: Any) -> Any:
         return host_staging.to_mpi(array, self.cuda_aware)
 
-    def _from_mpi(self, staged, array):
+    def _unstage(self, staged: Any, array: Any) -> Any:
         return host_staging.from_mpi(staged, array)
 
 
-def _first_array(groups):
-    for g in groups:
-        for a in g:
-            return a
-    return numpy.empty(0, numpy.float32)
-
-
-def _empty_like(array, size, dtype):
-    """A new 1-d buffer of ``size`` elements of the array's kind (NumPy or
-    CuPy, on the current device)."""
-    xp = backend.get_array_module(array)
-    return xp.empty_like(array, dtype=dtype, shape=(size,))
-
-
-def _mpi_inplace():
+def _mpi_inplace() -> Any:
     import mpi4py.MPI
     return mpi4py.MPI.IN_PLACE
 
 
-def _mpi_byte():
+def _mpi_byte() -> Any:
     import mpi4py.MPI
     return mpi4py.MPI.BYTE
 
 
-def _mpi_type(dtype):
+def _mpi_type(dtype: Any) -> Any:
     from mpi4py.util import dtlib
     return dtlib.from_numpy_dtype(dtype)

@@ -12,7 +12,7 @@ class NcclUnavailableError(RuntimeError):
     and what to do."""
 
 
-def require_nccl():
+def require_nccl() -> None:
     """Raise :class:`NcclUnavailableError` unless CuPy and NCCL load."""
     try:
         import cupy  # NOQA: F401
@@ -30,12 +30,12 @@ def require_nccl():
             "communicator 'mpi'".format(cupy.__version__))
 
 
-def check_one_rank_per_gpu(intra_size, device_count):
+def check_one_rank_per_gpu(intra_size: int, device_count: int) -> None:
     """NCCL cannot put two ranks of one communicator on the same GPU."""
     if intra_size > device_count:
         raise NcclUnavailableError(
             "communicator 'pure_nccl': {} ranks on this node but {} visible "
             "GPU(s); NCCL cannot put two ranks on one GPU. Start at most {} "
             "rank(s) per node, or use communicator 'mpi' (GPUs shared "
-            "through host-staged MPI)".format(intra_size, device_count,
-                                               device_count))
+            "through host-staged MPI)".format(
+                intra_size, device_count, device_count))

@@ -1,57 +1,70 @@
-"""The original's NCCL path: K-FAC collectives on CuPy arrays over NCCL.
+"""The original's NCCL path: K-FAC's collectives on CuPy arrays over NCCL.
 
-NCCL has no "v" collectives, so each owner's segment is padded to the
-largest segment: one ``ncclReduceScatter`` / ``ncclAllGather`` of
-``size * max_count`` elements. Importable only where CuPy is (this module is
-loaded lazily by ``create_communicator('pure_nccl')``).
+NCCL has no "v" collectives, so the buffer plan pads each owner's segment
+to the largest (``pads_segments``): one ``ncclReduceScatter`` /
+``ncclAllGather`` of ``size * width`` elements. Packing, the plan and the
+scaling are :class:`~chainer_kfac.distributed.interface.KFACCommunicator`'s;
+this class adds only the two NCCL calls (device pointers from the CUDA
+array interface, on the null stream, waited for). ``bcast_data`` and
+``multi_node_mean_grad`` are ChainerMN's ``PureNcclCommunicator``'s.
+
+Importable without CuPy (CuPy is imported by the calls themselves);
+:func:`~chainer_kfac.distributed.communicator.create_communicator` checks
+that CuPy and NCCL load before building one.
 """
-import cupy
+from typing import Any
+
 from chainermn.communicators import _communication_utility
 from chainermn.communicators import pure_nccl_communicator
 
-from chainer_kfac.distributed import packing
+from chainer_kfac.distributed.interface import KFACCommunicator
+from chainer_kfac.distributed.mpi_communicator import MpiProcessGroup
+from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.distributed.stats import CommStats
 
+#: ``ncclRedOp_t``'s ``ncclSum``.
+NCCL_SUM = 0
 
-class KFACPureNcclCommunicator(pure_nccl_communicator.PureNcclCommunicator):
 
-    def __init__(self, mpi_comm):
+class KFACPureNcclCommunicator(MpiProcessGroup,
+                               pure_nccl_communicator.PureNcclCommunicator,
+                               KFACCommunicator):
+
+    """K-FAC's collectives over NCCL (one rank per GPU; needs CuPy)."""
+
+    pads_segments = True
+
+    def __init__(self, mpi_comm: Any):
         super(KFACPureNcclCommunicator, self).__init__(mpi_comm)
         self.stats = CommStats()
 
-    def reduce_scatter_v_arrays(self, groups, symmetric=None):
+    def _reduce_scatter_sum(self, send: Any, recv: Any,
+                            plan: BufferPlan) -> None:
         self._init_comms()
-        sym, dtype, counts = packing.layout(groups, symmetric)
-        width = max(counts + [1])  # every segment padded to the largest
-        send = cupy.zeros(self.size * width, dtype=dtype)
-        for r, (g, s) in enumerate(zip(groups, sym)):
-            packing.pack_arrays(send, r * width, g, s)
-        recv = cupy.empty(width, dtype=dtype)
-        stream = cupy.cuda.Stream.null
-        with self.stats.timer('reduce_scatter_v', send.nbytes):
-            self.nccl_comm.reduceScatter(
-                send.data.ptr, recv.data.ptr, width,
-                _communication_utility._get_nccl_type_id(dtype),
-                0, stream.ptr)  # 0 = ncclSum
-            stream.synchronize()
-        recv *= recv.dtype.type(1.0 / self.size)
-        return packing.unpack_arrays(recv, 0, groups[self.rank],
-                                     sym[self.rank])[0]
+        stream = self._stream()
+        self.nccl_comm.reduceScatter(
+            _pointer(send), _pointer(recv), plan.width,
+            self._nccl_type(plan.dtype), NCCL_SUM, stream.ptr)
+        stream.synchronize()
 
-    def all_gather_v_arrays(self, groups, symmetric=None):
+    def _all_gather(self, send: Any, recv: Any, plan: BufferPlan) -> None:
         self._init_comms()
-        sym, dtype, counts = packing.layout(groups, symmetric)
-        width = max(counts + [1])  # every segment padded to the largest
-        send = cupy.zeros(width, dtype=dtype)
-        packing.pack_arrays(send, 0, groups[self.rank], sym[self.rank])
-        recv = cupy.empty(self.size * width, dtype=dtype)
-        stream = cupy.cuda.Stream.null
-        with self.stats.timer('all_gather_v', recv.nbytes):
-            self.nccl_comm.allGather(
-                send.data.ptr, recv.data.ptr, width,
-                _communication_utility._get_nccl_type_id(dtype), stream.ptr)
-            stream.synchronize()
-        for r, (g, s) in enumerate(zip(groups, sym)):
-            if r != self.rank:
-                packing.unpack_arrays(recv, r * width, g, s, in_place=True)
-        return groups
+        stream = self._stream()
+        self.nccl_comm.allGather(
+            _pointer(send), _pointer(recv), plan.width,
+            self._nccl_type(plan.dtype), stream.ptr)
+        stream.synchronize()
+
+    @staticmethod
+    def _stream() -> Any:
+        import cupy
+        return cupy.cuda.Stream.null
+
+    @staticmethod
+    def _nccl_type(dtype: Any) -> int:
+        return _communication_utility._get_nccl_type_id(dtype)
+
+
+def _pointer(array: Any) -> int:
+    """The device address of a GPU array (CUDA array interface)."""
+    return array.__cuda_array_interface__['data'][0]

@@ -14,18 +14,66 @@ forward/backward on its slice of the global mini-batch, then one step is:
    applies the momentum update to every parameter.
 
 Which rank owns which layer is :mod:`chainer_kfac.distributed.assignment`'s
-business; how arrays move is the communicator's. The global mini-batch is
-the sum of the ranks' batches: the study's batch sizes (128, 2048) are
-global, so each of N ranks takes batch/N examples. Ranks must use equal
-per-rank batch sizes for the result to equal single-process K-FAC on the
-global batch (means of per-rank means).
+business; which arrays travel in which buffer,
+:class:`~chainer_kfac.distributed.exchange.OwnerExchange`'s; how they move,
+the :class:`~chainer_kfac.distributed.interface.KFACCommunicator`'s. The
+global mini-batch is the sum of the ranks' batches: the study's batch sizes
+(128, 2048) are global, so each of N ranks takes batch/N examples. Ranks
+must use equal per-rank batch sizes for the result to equal single-process
+K-FAC on the global batch (means of per-rank means). The options are
+declared once, in :class:`DistributedKFACOptions`.
 """
+import dataclasses
+import inspect
 import warnings
+from typing import Any, Dict, List, Optional, Sequence
 
 from chainer_kfac.distributed import assignment as assignment_module
-from chainer_kfac.distributed.communicator import KFAC_COLLECTIVES
+from chainer_kfac.distributed.exchange import OwnerExchange
+from chainer_kfac.distributed.interface import KFACCommunicator
 from chainer_kfac.fisher import UncoveredLinkBlock
 from chainer_kfac.optimizers.kfac import KFAC
+
+
+@dataclasses.dataclass(frozen=True)
+class DistributedKFACOptions(object):
+    """DistributedKFAC's own options and their defaults, declared once
+    (``experiments/config.py``'s ``distributed:`` section takes them from
+    here).
+
+    Attributes:
+        assignment: ``'contiguous'`` (the original's split of the layer
+            list) or ``'balanced'`` (greedy by inversion cost); see
+            :data:`chainer_kfac.distributed.assignment.METHODS`.
+        only_pic_update_weight: Owners update their layers' parameters and
+            the parameters are all-gathered (True), or the preconditioned
+            gradients are all-gathered and every rank updates everything
+            (False).
+        communicate_after_forward: Chainer_K-FAC's option to send the A
+            factors on a second CUDA stream while the backward runs. Only
+            ``False`` is accepted: here A is computed during the backward
+            (by the statistics hook) and every array of a step travels in
+            one buffer, so there is nothing to send earlier; the values are
+            the same either way.
+    """
+
+    assignment: str = 'contiguous'
+    only_pic_update_weight: bool = True
+    communicate_after_forward: bool = False
+
+    def __post_init__(self) -> None:
+        if self.communicate_after_forward:
+            raise ValueError(
+                'DistributedKFAC: communicate_after_forward=True is not '
+                'supported (it only overlaps the A factors\' reduction with '
+                'the backward on GPUs; the result is the same without it): '
+                'drop the option')
+        if self.assignment not in assignment_module.METHODS:
+            raise ValueError('DistributedKFAC: assignment must be one of {}, '
+                             'not {!r}'.format(assignment_module.METHODS,
+                                               self.assignment))
+        object.__setattr__(self, 'only_pic_update_weight',
+                           bool(self.only_pic_update_weight))
 
 
 class DistributedKFAC(KFAC):
@@ -33,52 +81,34 @@ class DistributedKFAC(KFAC):
     """K-FAC over MPI ranks.
 
     Args:
-        comm: A communicator from :func:`chainer_kfac.create_communicator`.
-        assignment (str): ``'contiguous'`` (the original's split of the
-            layer list) or ``'balanced'`` (greedy by inversion cost).
-        only_pic_update_weight (bool): Owners update their layers'
-            parameters and the parameters are all-gathered (True), or the
-            preconditioned gradients are all-gathered and every rank updates
-            everything (False).
-        communicate_after_forward (bool): Chainer_K-FAC's option to send
-            the A factors on a second CUDA stream while the backward runs.
-            Only ``False`` is accepted: here A is computed during the
-            backward (by the statistics hook) and every array of a step
-            travels in one buffer, so there is nothing to send earlier; the
-            values are the same either way.
-        **kwargs: :class:`~chainer_kfac.KFAC`'s hyperparameters.
+        comm: A communicator from :func:`chainer_kfac.create_communicator`
+            (a :class:`~chainer_kfac.distributed.KFACCommunicator`).
+        **options: Keyword-only, the fields of
+            :class:`DistributedKFACOptions` (``assignment``,
+            ``only_pic_update_weight``, ``communicate_after_forward``) and
+            :class:`~chainer_kfac.KFAC`'s (``lr``, ``damping``, ...).
     """
 
-    def __init__(self, comm, *, assignment='contiguous',
-                 only_pic_update_weight=True, communicate_after_forward=False,
-                 **kwargs):
-        if communicate_after_forward:
-            raise ValueError(
-                'DistributedKFAC: communicate_after_forward=True is not '
-                'supported (it only overlaps the A factors\' reduction with '
-                'the backward on GPUs; the result is the same without it): '
-                'drop the option')
-        missing = [m for m in KFAC_COLLECTIVES if not hasattr(comm, m)]
-        if missing:
+    def __init__(self, comm: KFACCommunicator, **options: Any):
+        if not isinstance(comm, KFACCommunicator):
             raise TypeError(
-                'DistributedKFAC needs a communicator with the K-FAC '
-                'collectives ({}); {} lacks them. Create one with '
-                "chainer_kfac.create_communicator('mpi')".format(
-                    ', '.join(missing), type(comm).__name__))
-        if assignment not in assignment_module.METHODS:
-            raise ValueError('DistributedKFAC: assignment must be one of {}, '
-                             'not {!r}'.format(assignment_module.METHODS,
-                                               assignment))
-        super(DistributedKFAC, self).__init__(**kwargs)
+                'DistributedKFAC needs a K-FAC communicator (a '
+                'chainer_kfac.distributed.KFACCommunicator), not {}. Create '
+                "one with chainer_kfac.create_communicator('mpi')".format(
+                    type(comm).__name__))
+        names = [f.name for f in dataclasses.fields(DistributedKFACOptions)]
+        own = DistributedKFACOptions(**{
+            k: options.pop(k) for k in names if k in options})
+        super(DistributedKFAC, self).__init__(**options)
         self.comm = comm
-        self.assignment = assignment
-        self.only_pic_update_weight = only_pic_update_weight
-        self.groups = []
-        self.owners = []
-        self._owned = []
+        self.assignment = own.assignment
+        self.only_pic_update_weight = own.only_pic_update_weight
+        self.groups: List[Any] = []
+        self.owners: List[int] = []
+        self._exchange: Optional[OwnerExchange] = None
         self._synchronized = False
 
-    def setup(self, link):
+    def setup(self, link: Any) -> 'DistributedKFAC':
         for name, p in sorted(link.namedparams()):
             if p.array is None:
                 raise ValueError(
@@ -93,8 +123,7 @@ class DistributedKFAC(KFAC):
         costs = [assignment_module.inversion_cost(g) for g in self.groups]
         self.owners = assignment_module.assign(
             costs, self.comm.size, self.assignment)
-        self._owned = [[g for g, r in zip(self.groups, self.owners)
-                        if r == rank] for rank in range(self.comm.size)]
+        self._exchange = OwnerExchange(self.comm, self.groups, self.owners)
         if self.only_pic_update_weight:
             # Only owners keep momentum for their parameters; disabling the
             # others' rules also lets a rank's snapshot omit their state.
@@ -103,12 +132,19 @@ class DistributedKFAC(KFAC):
                     p.update_rule.enabled = owner == self.comm.rank
         return self
 
-    def owned(self, rank=None):
+    @property
+    def exchange(self) -> OwnerExchange:
+        """Which arrays go to which rank (built by :meth:`setup`)."""
+        if self._exchange is None:
+            raise RuntimeError('DistributedKFAC: call setup(model) first')
+        return self._exchange
+
+    def owned(self, rank: Optional[int] = None) -> List[Any]:
         """The groups (layers) ``rank`` owns (default: this rank)."""
-        return self._owned[self.comm.rank if rank is None else rank]
+        return self.exchange.owned(rank)
 
     # -- one step -----------------------------------------------------------
-    def update(self, lossfun=None, *args, **kwds):
+    def update(self, lossfun: Any = None, *args: Any, **kwds: Any) -> None:
         if not self._synchronized:
             self._synchronize_parameters()
         if args and hasattr(args[0], '__len__') and len(args[0]) == 0:
@@ -118,12 +154,12 @@ class DistributedKFAC(KFAC):
                 'example per rank'.format(self.comm.rank, self.comm.size))
         super(DistributedKFAC, self).update(lossfun, *args, **kwds)
 
-    def _synchronize_parameters(self):
+    def _synchronize_parameters(self) -> None:
         """Check the model is the same everywhere; broadcast rank 0's."""
         shapes = []
         for name, p in sorted(self.target.namedparams()):
             shapes.append((name, tuple(p.shape), str(p.dtype)))
-        every = self.comm.mpi_comm.allgather(shapes)
+        every = self.comm.allgather_obj(shapes)
         for rank, theirs in enumerate(every):
             if theirs != shapes:
                 diff = sorted(set(theirs) ^ set(shapes))
@@ -134,28 +170,12 @@ class DistributedKFAC(KFAC):
         self.comm.bcast_data(self.target)
         self._synchronized = True
 
-    def _step(self, step, collect):
-        comm, rank = self.comm, self.comm.rank
+    def _step(self, step: int, collect: bool) -> None:
+        """Reduce-scatter, the owner's K-FAC work, all-gather (see the
+        module docstring)."""
         current = self._pop_current_factors(collect)
-        send = [[] for _ in range(comm.size)]
-        sym = [[] for _ in range(comm.size)]
-        for group, owner in zip(self.groups, self.owners):
-            arrays = [p.grad for p in group.params()]
-            flags = [False] * len(arrays)
-            factors = current.get(group.name)
-            if factors is not None:
-                arrays += factors
-                flags += group.symmetric_factors()
-            send[owner] += arrays
-            sym[owner] += flags
-        reduced = iter(comm.reduce_scatter_v_arrays(send, sym))
+        mine = self.exchange.reduce(current)
         owned = self.owned()
-        mine = {}
-        for group in owned:
-            for p in group.params():
-                p.grad[...] = next(reduced)
-            if current.get(group.name) is not None:
-                mine[group.name] = [next(reduced) for _ in group.factor_names]
         owned_params = [(g.name + '/' + p.name, p) for g in owned
                         for p in g.params()]
         if not self._all_finite(step, owned, mine, owned_params):
@@ -163,30 +183,17 @@ class DistributedKFAC(KFAC):
         self._precondition_blocks(step, owned, mine)
         self.t += 1
         if self.only_pic_update_weight:
-            for group in owned:
-                for p in group.params():
-                    p.update()
-            comm.all_gather_v_arrays(
-                [[p.array for g in self.owned(r) for p in g.params()]
-                 for r in range(comm.size)])
-            return
-        directions = []
-        for r in range(comm.size):
-            arrays = []
-            for g in self.owned(r):
-                for p in g.params():
-                    kfgrad = getattr(p, 'kfgrad', None)
-                    if r == rank and kfgrad is not None:
-                        arrays.append(kfgrad)
-                    else:
-                        p.kfgrad = None
-                        arrays.append(p.grad)
-            directions.append(arrays)
-        comm.all_gather_v_arrays(directions)
-        for p in self.target.params():
-            p.update()
+            for _, param in owned_params:
+                param.update()
+            self.exchange.gather_params()
+        else:
+            self.exchange.gather_directions()
+            for param in self.target.params():
+                param.update()
 
-    def _all_finite(self, step, blocks, current, named_params):
+    def _all_finite(self, step: int, blocks: Sequence[Any],
+                    current: Dict[str, List[Any]],
+                    named_params: Sequence[Any]) -> bool:
         ok = self._check_finite(step, blocks, current, named_params)
         if self.on_nonfinite != 'skip':
             return ok
@@ -197,3 +204,22 @@ class DistributedKFAC(KFAC):
                               step))
             self.skipped_steps += 1
         return bad_ranks == 0
+
+
+def _declare_options() -> None:
+    """A signature listing the options (for ``help(DistributedKFAC)``)."""
+    kfac = inspect.signature(KFAC.__init__).parameters.values()
+    params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_ONLY),
+              inspect.Parameter('comm',
+                                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=KFACCommunicator)]
+    for field in dataclasses.fields(DistributedKFACOptions):
+        params.append(inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY,
+            default=field.default, annotation=field.type))
+    params += [p for p in kfac if p.name != 'self']
+    setattr(DistributedKFAC.__init__, '__signature__',
+            inspect.Signature(params))
+
+
+_declare_options()

@@ -25,8 +25,10 @@ class FakeDeviceArray(np.ndarray):
 
     @property
     def __cuda_array_interface__(self):
+        # The host address: tests/distributed/local_world.py's FakeNccl
+        # reads and writes through it as NCCL would on the device.
         return {'shape': self.shape, 'typestr': self.dtype.str,
-                'data': (0, False), 'version': 3}
+                'data': (self.ctypes.data, False), 'version': 3}
 
     @property
     def device(self):

@@ -130,3 +130,46 @@ def test_kfac_block_options_reach_the_optimizer(tmp_path):
         c, None).block_options['damping_in_running_average'] is True
     with pytest.raises(ConfigError, match='kfac.bn_fisher'):
         load_config(path, ['kfac.bn_fisher=per_channel'])
+
+
+def test_distributed_section_and_choices_come_from_their_homes():
+    """The `distributed:` defaults are DistributedKFACOptions' and every
+    choice list is the tuple its module declares (one home each)."""
+    import dataclasses
+
+    from chainer_kfac.distributed import assignment, communicator
+    from chainer_kfac.optimizers.distributed_kfac import \
+        DistributedKFACOptions
+    from chainer_kfac.preconditioning import damping
+    from experiments import config, datasets, training
+    defaults = DistributedKFACOptions()
+    section = config.SCHEMA['distributed']
+    assert set(section) == {f.name for f in dataclasses.fields(
+        DistributedKFACOptions)} - {'communicate_after_forward'}
+    for name, (_, default) in section.items():
+        assert default == getattr(defaults, name), name
+    assert config.SCHEMA['communicator'][1] == \
+        communicator.DEFAULT_COMMUNICATOR == 'mpi'
+    homes = {'distributed.assignment': assignment.METHODS,
+             'communicator': communicator.COMMUNICATORS,
+             'kfac.pi_type': damping.PI_TYPES, 'dataset': datasets.NAMES,
+             'optimizer.name': training.OPTIMIZERS,
+             'model': training.MODELS}
+    for key, home in homes.items():
+        assert config.CHOICES[key] is home, key
+
+
+def test_distributed_options_reach_the_optimizer(tmp_path):
+    from experiments import training
+    from tests.distributed.local_world import LocalComm
+    path = _write(tmp_path, 'a.yaml', 'optimizer: {name: kfac}\n')
+    c = load_config(path, ['distributed.assignment=balanced',
+                           'distributed.only_pic_update_weight=false'])
+    opt = training.make_optimizer(c, LocalComm())
+    assert opt.assignment == 'balanced'
+    assert opt.only_pic_update_weight is False
+    with pytest.raises(ConfigError, match=r'distributed\.assignment.*'
+                                          'contiguous, balanced'):
+        load_config(path, ['distributed.assignment=greedy'])
+    with pytest.raises(ConfigError, match='communicator.*mpi, pure_nccl'):
+        load_config(path, ['communicator=gloo'])

@@ -41,6 +41,6 @@ opt = chainer_kfac.DistributedKFAC(comm).setup(model)
 opt._synchronized = True
 expect(ValueError, 'empty batch',
        lambda: opt.update(model, x[:0], t[:0]))
-comm.mpi_comm.Barrier()
+comm.barrier()
 if comm.rank == 0:
     print('bad use OK')

@@ -66,5 +66,14 @@ if rank == 0:
     np.testing.assert_allclose(out[0], np.full(3, (size - 1) / 2.0))
 else:
     assert out == []
+
+# The object collectives of the interface (None travels too).
+for value in (None, 3, {'a': [1, None]}):
+    assert comm.bcast_obj(value if rank == 0 else 'ignored') == value
+assert comm.bcast_obj('last' if rank == size - 1 else None,
+                      root=size - 1) == 'last'
+assert comm.allgather_obj(rank * 10) == [r * 10 for r in range(size)]
+assert comm.allreduce_obj(rank + 1) == size * (size + 1) // 2
+comm.barrier()
 if rank == 0:
     print('collectives OK on {} ranks'.format(size))

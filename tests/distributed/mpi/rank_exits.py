@@ -12,5 +12,5 @@ with failure.end_all_ranks_on_failure(comm):
         time.sleep(0.5)
         print('EXIT_AT {:.3f}'.format(time.time()), flush=True)
         sys.exit('deliberate clean error on rank 1')
-    comm.mpi_comm.Barrier()
+    comm.barrier()
     time.sleep(120)

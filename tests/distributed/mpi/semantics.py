@@ -38,7 +38,7 @@ def data(n_global, seed):
 
 
 def all_equal_over_ranks(array):
-    every = comm.mpi_comm.allgather(np.asarray(array))
+    every = comm.allgather_obj(np.asarray(array))
     return all(np.array_equal(every[0], a) for a in every)
 
 
@@ -50,7 +50,7 @@ with warnings.catch_warnings():
             comm, only_pic_update_weight=only_pic, **HP).setup(model)
         ref = make_model() if comm.rank == 0 else None
         bias = model.predictor[1].b
-        bias_init_rank0 = comm.mpi_comm.bcast(bias.array.copy())
+        bias_init_rank0 = comm.bcast_obj(bias.array.copy())
         x, t = data(4 * comm.size, seed=1)
         mine = np.array_split(np.arange(len(x)), comm.size)[comm.rank]
         opt.update(model, x[mine], t[mine])
