@@ -9,6 +9,7 @@ against :data:`SCHEMA`: an unknown key, a wrong type, a value outside
 """
 import copy
 import dataclasses
+import math
 import os
 import re
 import typing
@@ -93,7 +94,8 @@ CHOICES = {
 
 class Range(object):
     """``lo <(=) value <(=) hi``; a list value: every item in range (with
-    ``length`` items when given). NaN is never in range."""
+    ``length`` items when given). NaN and infinities are never in range
+    (``lr: .inf`` is YAML for an infinite rate)."""
 
     def __init__(self, lo=None, hi=None, lo_open=False, hi_open=False,
                  length=None):
@@ -106,6 +108,8 @@ class Range(object):
             return (self.length is None or len(value) == self.length) and \
                 all(isinstance(v, NUMBER) and not isinstance(v, bool) and
                     self.contains(v) for v in value)
+        if not math.isfinite(value):
+            return False
         above = self.lo is None or (value > self.lo if self.lo_open
                                     else value >= self.lo)
         below = self.hi is None or (value < self.hi if self.hi_open
@@ -120,7 +124,7 @@ class Range(object):
         if self.hi is not None:
             parts.append('{} {}'.format('<' if self.hi_open else '<=',
                                         self.hi))
-        text = ' and '.join(parts)
+        text = ' and '.join(['finite'] + parts)
         if self.length is not None:
             return 'a list of {} numbers, each {}'.format(self.length, text)
         return text
@@ -155,8 +159,9 @@ RESUME_SAFE = {
     'epochs': 'the schedule is longer or shorter; the steps done are the '
               'same',
     'description': 'text only',
-    'data_dir': 'where the same dataset is read from (its name and contents '
-                'are checked by the loader)',
+    'data_dir': 'where the same dataset is read from (its contents are '
+                'compared with the fingerprint the run recorded in '
+                'env.json)',
     'snapshot_every': 'how often checkpoints are written',
 }
 
@@ -188,14 +193,7 @@ def _load_into(path, merged, origin, stack):
         where = 'named by ' + stack[-1] if stack else 'given'
         raise ConfigError('config file {} ({}) does not exist'.format(
             path, where))
-    with open(path) as f:
-        try:
-            data = yaml.safe_load(f) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError('{}: not valid YAML: {}'.format(path, e))
-    if not isinstance(data, dict):
-        raise ConfigError('{}: the top level must be a mapping of keys, not '
-                          '{}'.format(path, type(data).__name__))
+    data = read_yaml(path)
     bases = data.pop('base', None)
     if bases is not None:
         if isinstance(bases, str):
@@ -207,6 +205,46 @@ def _load_into(path, merged, origin, stack):
             _load_into(os.path.join(os.path.dirname(path), base), merged,
                        origin, stack + (path,))
     _merge(merged, data, origin, path, prefix='')
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping
+    (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise ConfigError(
+                    '{}: line {}: key `{}` is given twice (first on line '
+                    '{}); YAML would keep the last one silently: delete '
+                    'one'.format(self.name, key_node.start_mark.line + 1,
+                                 key, seen[key]))
+            seen[key] = key_node.start_mark.line + 1
+        return super(_StrictLoader, self).construct_mapping(node, deep)
+
+
+def read_yaml(path):
+    """The mapping in the YAML file ``path``; an empty file, a duplicate
+    key, invalid YAML or another top level raises :class:`ConfigError`."""
+    with open(path) as f:
+        loader = _StrictLoader(f)
+        loader.name = path
+        try:
+            data = loader.get_single_data()
+        except yaml.YAMLError as e:
+            raise ConfigError('{}: not valid YAML: {}'.format(path, e))
+        finally:
+            loader.dispose()
+    if data is None:
+        raise ConfigError('{}: the file is empty (no keys): an empty config '
+                          'would train with every default; write the keys, '
+                          'or `base: FILE` to use another file'.format(path))
+    if not isinstance(data, dict):
+        raise ConfigError('{}: the top level must be a mapping of keys, not '
+                          '{}'.format(path, type(data).__name__))
+    return data
 
 
 def _merge(dst, src, origin, path, prefix):
@@ -302,5 +340,11 @@ def validate(config, origin=None, schema=SCHEMA, prefix=''):
 
 
 def save_config(config, path):
-    with open(path, 'w') as f:
-        yaml.safe_dump(config, f, default_flow_style=False, sort_keys=True)
+    """Write the resolved config atomically (never an empty file)."""
+    from experiments import checkpoint
+
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            yaml.safe_dump(config, f, default_flow_style=False,
+                           sort_keys=True)
+    checkpoint.save_atomically(path, write)
