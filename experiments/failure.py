@@ -202,6 +202,8 @@ def end_all_ranks_on_failure(comm):
     try:
         yield agreement
     except QuietExit:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, signal.SIG_DFL)   # mpiexec ends us: quiet
         time.sleep(GRACE_S)
         _abort(comm, 1)
     except Terminated as e:
