@@ -79,7 +79,7 @@ def rank_pids(proc):
 def _is_train(pid):
     try:
         with open('/proc/{}/cmdline'.format(pid), 'rb') as f:
-            return b'train.py' in f.read()
+            return b'train_faults.py' in f.read()
     except OSError:
         return False
 
