@@ -175,7 +175,8 @@ def inject_sigterm(out, ranks, rng, window_s, hang_s):
                 else 'no epoch committed'
         time.sleep(0.01)
     time.sleep(rng.uniform(0, 0.2))
-    targets = [proc.pid] if ranks == 1 or rng.random() < 0.5 else \
+    SIGTERMS.append(proc.pid)       # alternately mpiexec and the ranks
+    targets = [proc.pid] if ranks == 1 or len(SIGTERMS) % 2 else \
         rank_pids(proc)
     for pid in targets:
         os.kill(pid, signal.SIGTERM)
@@ -189,6 +190,10 @@ def inject_sigterm(out, ranks, rng, window_s, hang_s):
         return result
     return 'explicit resume ' + ('refused' if result == 'refused'
                                  else 'continued')
+
+
+#: the jobs that a ``sigterm`` fault signalled so far.
+SIGTERMS = []
 
 
 def newest_error_snapshot(out):
