@@ -18,12 +18,15 @@ load the same epoch. A missing or truncated file makes every rank fall back
 to the previous checkpoint, with a warning that names the file.
 """
 import errno
+import gc
 import glob
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+import traceback
 
 import chainer
 from chainer import training
@@ -72,9 +75,38 @@ class ConsistentSnapshot(training.Extension):
                             lambda tmp: _write_json(tmp, info))
 
 
-def _write_json(path, data):
+class ErrorSnapshot(training.Extension):
+    """On an error, save the Trainer to ``snapshot_error_iter_N[.rankR]``
+    (for inspection or an explicit ``--resume``). A stop on a signal comes
+    at the same iteration on every rank, after all of that iteration's
+    extensions (experiments/failure.py), so these files continue exactly.
+    A failed write (full disk) is reported in one line and does not hide
+    the error that stopped the run."""
+
+    def __init__(self, comm=None):
+        self.comm = comm
+
+    def __call__(self, trainer):
+        pass
+
+    def on_error(self, trainer, exc, tb):
+        path = os.path.join(trainer.out, 'snapshot_error_iter_{}{}'.format(
+            trainer.updater.iteration, rank_suffix(self.comm)))
+        try:
+            save_atomically(path, lambda tmp: chainer.serializers.save_npz(
+                tmp, trainer))
+        except Exception as e:
+            sys.stderr.write('warning: no snapshot on error: {}\n'.format(e))
+
+
+def save_json(path, data, **kwargs):
+    """Write ``data`` as JSON atomically (a full disk: CheckpointError)."""
+    save_atomically(path, lambda tmp: _write_json(tmp, data, **kwargs))
+
+
+def _write_json(path, data, **kwargs):
     with open(path, 'w') as f:
-        json.dump(data, f)
+        json.dump(data, f, **kwargs)
         f.flush()
         os.fsync(f.fileno())
 
@@ -84,6 +116,7 @@ def save_atomically(path, save):
     out, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(prefix='tmp' + name, dir=out or '.')
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())      # as open() would, not 0600
     try:
         save(tmp)
         os.replace(tmp, path)
@@ -91,11 +124,33 @@ def save_atomically(path, save):
         if os.path.exists(tmp):
             os.remove(tmp)
         if _disk_full(e, out):
+            _release(e)
             raise CheckpointError(
                 'the disk holding {} is full: {} could not be written. Free '
                 'some space, then continue with --resume auto (from the last '
-                'complete checkpoint).'.format(out, path)) from e
+                'complete checkpoint).'.format(out or '.', path)) from e
         raise
+
+
+def _release(exc):
+    """Free what a failed write left in ``exc``'s frames now: numpy's
+    ZipFile, whose file the error closed, would report "seek of closed
+    file" when collected later (the noise after ENOSPC)."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        while exc is not None:
+            traceback.clear_frames(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _disk_full(exc, folder):

@@ -30,6 +30,8 @@ from experiments import devices
 from experiments import training
 from experiments.ranges import NUMBER
 from experiments.ranges import Range
+from experiments.config_file import ConfigError
+from experiments.config_file import read_yaml
 
 #: Config types of the annotations in KFACHyperparameters.
 _TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
@@ -144,18 +146,15 @@ RESUME_SAFE = {
     'epochs': 'the schedule is longer or shorter; the steps done are the '
               'same',
     'description': 'text only',
-    'data_dir': 'where the same dataset is read from (its name and contents '
-                'are checked by the loader)',
+    'data_dir': 'where the same dataset is read from (its contents are '
+                'compared with the fingerprint the run recorded in '
+                'env.json)',
     'snapshot_every': 'how often checkpoints are written',
 }
 
 #: key -> function that raises ValueError on a bad value (its message is
 #: prefixed with the file and key).
 CHECKS = {'device': devices.parse}
-
-
-class ConfigError(ValueError):
-    """A config file or key is wrong; the message names both."""
 
 
 def load_config(path, overrides=()):
@@ -177,14 +176,7 @@ def _load_into(path, merged, origin, stack):
         where = 'named by ' + stack[-1] if stack else 'given'
         raise ConfigError('config file {} ({}) does not exist'.format(
             path, where))
-    with open(path) as f:
-        try:
-            data = yaml.safe_load(f) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError('{}: not valid YAML: {}'.format(path, e))
-    if not isinstance(data, dict):
-        raise ConfigError('{}: the top level must be a mapping of keys, not '
-                          '{}'.format(path, type(data).__name__))
+    data = read_yaml(path)
     bases = data.pop('base', None)
     if bases is not None:
         if isinstance(bases, str):
@@ -304,5 +296,11 @@ def _check_value(where: str, dotted: str, value: Any) -> None:
 
 
 def save_config(config, path):
-    with open(path, 'w') as f:
-        yaml.safe_dump(config, f, default_flow_style=False, sort_keys=True)
+    """Write the resolved config atomically (never an empty file)."""
+    from experiments import checkpoint
+
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            yaml.safe_dump(config, f, default_flow_style=False,
+                           sort_keys=True)
+    checkpoint.save_atomically(path, write)

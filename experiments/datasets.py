@@ -4,11 +4,14 @@ Every loader returns ``(train, test, info)`` where train/test are
 :class:`chainer.datasets.TupleDataset` of (float32 image in [0, 1], int32
 label), pixels scaled by 1/255 as Chainer's own loaders do, with no other
 augmentation, and ``info`` says what was read from where (it goes to
-``env.json``). A missing, truncated or corrupt dataset raises
+``env.json``, with a sha256 fingerprint of the arrays that a resume
+compares). A missing, truncated or corrupt dataset, or one without images
+or with train and test images of other shapes, raises
 :class:`DatasetError` saying where we looked and how to provide the files;
 nothing ever falls back to synthetic data.
 """
 import gzip
+import hashlib
 import os
 import pickle
 import struct
@@ -39,15 +42,57 @@ NAMES = ('cifar10', 'fashion-mnist', 'synthetic')
 
 
 def load(name, data_dir=None, synthetic_size=(512, 256)):
-    """Return ``(train, test, info)`` for ``name``."""
+    """Return ``(train, test, info)`` for ``name``, checked (images in both
+    splits, of one shape) and with ``info['fingerprint']``."""
     if name == 'cifar10':
-        return load_cifar10(data_dir)
-    if name == 'fashion-mnist':
-        return load_fashion_mnist(data_dir)
-    if name == 'synthetic':
-        return load_synthetic(*synthetic_size)
-    raise DatasetError('unknown dataset {!r}: use {}'.format(
-        name, ', '.join(repr(n) for n in NAMES)))
+        train, test, info = load_cifar10(data_dir)
+    elif name == 'fashion-mnist':
+        train, test, info = load_fashion_mnist(data_dir)
+    elif name == 'synthetic':
+        train, test, info = load_synthetic(*synthetic_size)
+    else:
+        raise DatasetError('unknown dataset {!r}: use {}'.format(
+            name, ', '.join(repr(n) for n in NAMES)))
+    check_images(train, test, info)
+    info['fingerprint'] = fingerprint(train, test)
+    return train, test, info
+
+
+def check_images(train, test, info):
+    """Both splits hold images, all of one (channels, height, width)
+    shape: a wrong file fails here, not after an epoch of training."""
+    where = '{} ({})'.format(info['dataset'], info.get('path') or
+                             info.get('source'))
+    shapes = {}
+    for split, data in (('train', train), ('test', test)):
+        images = data._datasets[0]
+        if len(images) == 0:
+            raise DatasetError('{}: the {} set has no images; the file is '
+                               'empty or of another dataset'.format(where,
+                                                                    split))
+        shapes[split] = tuple(images.shape[1:])
+        if len(shapes[split]) != 3:
+            raise DatasetError('{}: {} images have shape {}, expected '
+                               '(channels, height, width)'.format(
+                                   where, split, shapes[split]))
+    if shapes['train'] != shapes['test']:
+        raise DatasetError('{}: train images are {} but test images are {} '
+                           '(channels, height, width); one of the files is '
+                           'of another dataset'.format(where, shapes['train'],
+                                                       shapes['test']))
+
+
+def fingerprint(train, test):
+    """sha256 of both splits' arrays (shapes, dtypes, bytes): what the
+    data was, recorded in env.json and compared on resume."""
+    digest = hashlib.sha256()
+    for data in (train, test):
+        for array in data._datasets:
+            array = numpy.ascontiguousarray(array)
+            digest.update('{}{}'.format(array.shape,
+                                        array.dtype.str).encode())
+            digest.update(array.view(numpy.uint8).reshape(-1).data)
+    return digest.hexdigest()
 
 
 # -- CIFAR-10 -------------------------------------------------------------------

@@ -200,8 +200,8 @@ def write_env(path, comm, device, data_info, config_path, argv):
     env['git'] = provenance.git_state()
     env['runtime'] = runtime_fields()
     env['starts'] = previous_starts(path) + [dict(env)]
-    with open(path, 'w') as f:
-        json.dump(env, f, indent=1)
+    from experiments import checkpoint
+    checkpoint.save_json(path, env, indent=1)
 
 
 def previous_starts(path):

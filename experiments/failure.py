@@ -1,4 +1,5 @@
-"""End every rank when one rank ends abnormally, showing the message once.
+"""End every rank when one rank ends early or abnormally; stop on a signal
+at the same step on every rank.
 
 ChainerMN's except hook calls ``MPI_Abort`` on an uncaught exception, but
 ``sys.exit(message)`` (``SystemExit``) bypasses it: that rank then waits in
@@ -6,7 +7,20 @@ ChainerMN's except hook calls ``MPI_Abort`` on an uncaught exception, but
 :func:`end_all_ranks_on_failure` catches every abnormal ending (an
 exception, or ``SystemExit`` with a non-zero code), prints the message on
 the rank where it happened, and calls ``MPI_Abort``, which makes
-``mpiexec`` end all ranks with a non-zero status.
+``mpiexec`` end all ranks with a non-zero status. A rank that ends
+normally (status 0, or ``main`` returning) first waits, at most
+:data:`FINISH_GRACE_S` seconds, until every rank has ended too (a
+non-blocking barrier on a communicator of its own); a rank that ends while
+the others still train ends the job with ``MPI_Abort`` instead of leaving
+them in a collective forever.
+
+SIGTERM/SIGINT during training only set a flag: :class:`StopOnSignal`,
+the last extension of every iteration, agrees on it with one small
+allreduce (any rank signalled: all stop), so every rank raises
+:class:`Terminated` after the same iteration, whose extensions all ran;
+the snapshots on error then stand for one step on every rank and continue
+exactly. Outside the training loop a signal raises at once; a second
+signal ends the process at once.
 
 A decision that every rank takes together (a refused resume) is shown by
 rank 0 only: the other ranks raise :class:`QuietExit`, wait for rank 0's
@@ -25,6 +39,8 @@ from chainer import training
 from chainer_kfac.distributed import launch
 
 GRACE_S = 15.0
+#: how long a rank that ended normally waits for the others to end too.
+FINISH_GRACE_S = 60.0
 #: before MPI is set up, how long the other ranks let rank 0 speak first.
 QUIET_PAUSE_S = 2.0
 
@@ -38,7 +54,47 @@ class QuietExit(SystemExit):
 
 class Terminated(Exception):
     """SIGTERM or SIGINT: an Exception, so that the Trainer's on_error
-    handlers (the snapshot on error) run on the way out."""
+    handlers (the snapshot on error) run on the way out. ``agreed``: every
+    rank raised it after the same iteration."""
+
+    def __init__(self, message, agreed=False):
+        super(Terminated, self).__init__(message)
+        self.agreed = agreed
+
+
+class Agreement(object):
+    """Decisions of all ranks together, on duplicates of the run's
+    communicator (so they never meet a training collective). Without MPI
+    (``comm`` None or one rank) every decision is this process's own."""
+
+    def __init__(self, comm=None):
+        self.comm = comm if comm is not None and comm.size > 1 else None
+        if self.comm is not None:
+            self._stop = comm.mpi_comm.Dup()
+            self._finish = comm.mpi_comm.Dup()
+
+    def any(self, flag):
+        """True on every rank if ``flag`` is true on any rank."""
+        if self.comm is None:
+            return bool(flag)
+        return bool(self._stop.allreduce(int(bool(flag)), op=_max()))
+
+    def all_ended(self, timeout_s):
+        """Whether every rank reached this call within ``timeout_s``."""
+        if self.comm is None:
+            return True
+        request = self._finish.Ibarrier()
+        deadline = time.time() + timeout_s
+        while not request.Test():
+            if time.time() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+
+def _max():
+    from mpi4py import MPI
+    return MPI.MAX
 
 
 def launch_rank():
@@ -56,42 +112,70 @@ def exit_error(message, comm=None):
     raise QuietExit()
 
 
-#: the signal received, if any: library code that catches Exception
-#: (matplotlib's style loader does) can swallow :class:`Terminated`, so
-#: :class:`StopOnSignal` raises it again at the next iteration.
+#: the signals received, if any (the first one is acted on).
 received = []
+#: True inside the training loop: a signal is acted on by StopOnSignal.
+_in_training = [False]
 
 
-def check_stop():
-    """Raise :class:`Terminated` if SIGTERM/SIGINT arrived."""
+def _terminated(agreed=False):
     if received:
-        raise Terminated('stopped by {} (the snapshot on error keeps the '
-                         'state; --resume auto continues from the last '
-                         'complete checkpoint)'.format(
-                             signal.Signals(received[0]).name))
+        what = signal.Signals(received[0]).name
+    else:
+        what = 'a signal to another rank'
+    return Terminated('stopped by {} (the snapshot on error keeps the state '
+                      'of the last step; --resume auto continues from the '
+                      'last complete checkpoint)'.format(what), agreed)
+
+
+def check_stop(agreement=None):
+    """Raise :class:`Terminated` if SIGTERM/SIGINT arrived (with an
+    ``agreement``: on any rank; then every rank raises)."""
+    if agreement is None:
+        if received:
+            raise _terminated()
+    elif agreement.any(received):
+        raise _terminated(agreed=True)
 
 
 class StopOnSignal(training.Extension):
-    """Re-raise a received SIGTERM/SIGINT at the next iteration."""
+    """After every iteration, all ranks together: stop if any rank got
+    SIGTERM/SIGINT. The last extension, so the step is complete."""
 
     trigger = 1, 'iteration'
-    priority = training.PRIORITY_WRITER + 1
+    priority = -1000     # after every other extension, snapshots included
+
+    def __init__(self, agreement=None):
+        self.agreement = agreement or Agreement()
 
     def __call__(self, trainer):
-        check_stop()
+        check_stop(self.agreement)
+
+
+@contextlib.contextmanager
+def signals_at_iteration_ends():
+    """Within (the training loop), a signal only sets the flag that
+    :class:`StopOnSignal` acts on."""
+    _in_training[0] = True
+    try:
+        yield
+    finally:
+        _in_training[0] = False
 
 
 @contextlib.contextmanager
 def raise_on_signals():
-    """Within: SIGTERM/SIGINT raise :class:`Terminated` (so a snapshot is
-    written); a second one ends the process at once. The previous handlers
-    are restored after."""
+    """Within: SIGTERM/SIGINT raise :class:`Terminated` (inside
+    :func:`signals_at_iteration_ends`: at the iteration's end), so that a
+    snapshot is written; a second one ends the process at once. The
+    previous handlers are restored after."""
     def handler(signum, frame):
         if received:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
         received.append(signum)
-        check_stop()
+        if not _in_training[0]:
+            check_stop()
     del received[:]
     previous = {s: signal.signal(s, handler)
                 for s in (signal.SIGTERM, signal.SIGINT)}
@@ -104,25 +188,56 @@ def raise_on_signals():
 
 @contextlib.contextmanager
 def end_all_ranks_on_failure(comm):
-    """Under MPI with more than one rank, any abnormal end aborts all."""
-    if comm is None or comm.size == 1:
-        yield
+    """Under MPI with more than one rank, any abnormal end aborts all, and
+    so does a normal end of one rank while others go on. Yields the
+    :class:`Agreement` of the run."""
+    agreement = Agreement(comm)
+    if agreement.comm is None:
+        yield agreement
         return
     try:
-        yield
+        yield agreement
     except QuietExit:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, signal.SIG_DFL)   # mpiexec ends us: quiet
         time.sleep(GRACE_S)
         _abort(comm, 1)
+    except Terminated as e:
+        if not e.agreed:
+            _fail(comm)
+        if comm.rank == 0:
+            _say(str(e))
+        _end_together(agreement, comm, 1)
     except SystemExit as e:
         if e.code is None or e.code == 0:
+            _end_together(agreement, comm, 0)
             raise
         if not isinstance(e.code, int):
             _say('{} (rank {} of {})'.format(e.code, comm.rank, comm.size))
         _abort(comm, e.code if isinstance(e.code, int) else 1)
     except BaseException:
-        _say('rank {} of {} failed:\n{}'.format(comm.rank, comm.size,
-                                                 traceback.format_exc()))
+        _fail(comm)
+    else:
+        _end_together(agreement, comm, 0)
+
+
+def _end_together(agreement, comm, code):
+    """Return (code 0) or exit with ``code`` once every rank has ended;
+    abort the job if the others do not end within FINISH_GRACE_S."""
+    if not agreement.all_ended(FINISH_GRACE_S):
+        _say('rank {} of {} ended (exit status {}) while the other ranks '
+             'had not ended {:.0f} s later: ending the job, non-zero (every '
+             'rank must run to the end)'.format(comm.rank, comm.size, code,
+                                                FINISH_GRACE_S))
         _abort(comm, 1)
+    if code:
+        raise QuietExit()
+
+
+def _fail(comm):
+    _say('rank {} of {} failed:\n{}'.format(comm.rank, comm.size,
+                                            traceback.format_exc()))
+    _abort(comm, 1)
 
 
 def _say(text):

@@ -11,8 +11,11 @@ Skipped epochs are reported by rank 0 with the file and the reason.
 import glob
 import os
 import re
+import shutil
 import sys
 import zipfile
+
+import numpy
 
 import chainer
 
@@ -97,33 +100,88 @@ def explicit_path(path, comm=None):
     return path
 
 
-def plan(resume_arg, out, config, comm=None):
+def plan(resume_arg, out, config, comm=None, overwrite=False):
     """The snapshot path this rank loads (None: start from the beginning),
-    after refusing (on every rank together) a change of rank count or of
-    config. ``resume_arg``: None, ``'auto'`` or a snapshot path."""
+    after refusing (on every rank together) a folder of another
+    experiment, a change of rank count or of config, or per-rank files of
+    different steps. ``resume_arg``: None, ``'auto'`` or a snapshot path;
+    ``overwrite``: delete the run files in ``out`` and start afresh."""
+    rank = 0 if comm is None else comm.rank
+    if overwrite:
+        refuse_if(lambda: _clear(out) if rank == 0 else None, comm)
+        return None
+    folder = out if resume_arg in (None, 'auto') else os.path.dirname(
+        resume_arg)
+    if not resume_arg or os.path.realpath(folder) != os.path.realpath(out):
+        refuse_if(lambda: resume_check.folder_refusal(out, config), comm)
     if not resume_arg:
         return None
     size = 1 if comm is None else comm.size
-    _refuse_if(lambda: resume_check.rank_refusal(out, size), comm)
+    refuse_if(lambda: resume_check.rank_refusal(out, size), comm)
+    saved = os.path.join(folder, 'config.yaml')
+    note = refuse_if(lambda: resume_check.config_refusal(
+        saved, config, required=resume_arg != 'auto' or bool(
+            checkpoint.committed_epochs(out))), comm, pair=True)
     if resume_arg == 'auto':
         epoch = agreed_epoch(out, comm)
         if epoch is None:
             _say_fresh_start(out, comm)
             return None
         path = os.path.join(out, checkpoint.snapshot_name(epoch, comm))
-        folder = out
     else:
         path = explicit_path(resume_arg, comm)
-        folder = os.path.dirname(os.path.abspath(resume_arg))
-    saved = os.path.join(folder, 'config.yaml')
-    note = _refuse_if(lambda: resume_check.config_refusal(saved, config),
-                      comm, pair=True)
-    if note and (comm is None or comm.rank == 0):
+        _check_same_step(path, comm)
+    if note and rank == 0:
         print('resuming with changed settings (allowed): ' + note)
     return path
 
 
-def _refuse_if(check, comm, pair=False):
+def _clear(out):
+    names = resume_check.run_files(out)
+    for name in names:
+        path = os.path.join(out, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    if names:
+        print('--overwrite: deleted {} file(s) of the previous run in '
+              '{}'.format(len(names), out))
+
+
+def _check_same_step(path, comm):
+    """Every rank's file of an explicit ``--resume`` is readable and all
+    stand for the same iteration; else a refusal naming each file."""
+    reason = unreadable_reason(path)
+    step = None if reason else snapshot_iteration(path)
+    everyone = [(path, reason, step)] if comm is None else \
+        comm.allgather_obj((path, reason, step))
+    if all(r is None for _, r, _ in everyone) and \
+            len({s for _, _, s in everyone}) == 1:
+        return
+    lines = ['  {} is {}'.format(p, r) if r else
+             '  {} stands for iteration {}'.format(p, s)
+             for p, r, s in everyone]
+    failure.exit_error(
+        'cannot resume from {}: the ranks\' files do not stand for one '
+        'step:\n{}\nResume from files that all ranks wrote at the same '
+        'step, or with --resume auto (the last complete '
+        'checkpoint).'.format(explicit_path(path, None), '\n'.join(lines)),
+        comm)
+
+
+def snapshot_iteration(path):
+    """The iteration a Trainer snapshot stands for."""
+    with numpy.load(path) as data:
+        return int(data['updater/iteration'])
+
+
+def check_data(folder, info, comm=None):
+    """Refuse (every rank) a resume on data other than the run's."""
+    refuse_if(lambda: resume_check.data_refusal(folder, info), comm)
+
+
+def refuse_if(check, comm, pair=False):
     """Rank 0 runs ``check``; a message refuses the start on every rank."""
     rank = 0 if comm is None else comm.rank
     result = check() if rank == 0 else None

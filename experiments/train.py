@@ -9,8 +9,11 @@ Under mpiexec: the chainer_kfac MPI communicator, scatter_dataset, the
 multi-node evaluator, DistributedKFAC or multi-node momentum SGD; only rank 0
 prints and writes the logs (every rank writes its own snapshot file; rank 0
 commits the checkpoint, experiments/checkpoint.py). An error on any rank
-ends all ranks (experiments/failure.py); a resume with another config or
-rank count is refused (experiments/resume_check.py).
+ends all ranks (experiments/failure.py), and so does a rank that ends
+before the others; a resume with another config, rank count or data, and a
+start in a folder of another experiment (without --overwrite), are refused
+(experiments/resume_check.py); an unusable --out is named
+(experiments/output_folder.py).
 Outputs in OUT: config.yaml (the resolved config), env.json, log (Chainer's
 JSON log), loss.png/accuracy.png, snapshot_epoch_N[.rankR] and
 snapshot_epoch_N.complete.
@@ -40,6 +43,7 @@ from experiments import devices  # NOQA: E402
 from experiments import gpu_info  # NOQA: E402
 from experiments import extensions as exp_extensions  # NOQA: E402
 from experiments import failure  # NOQA: E402
+from experiments import output_folder  # NOQA: E402
 from experiments import resume  # NOQA: E402
 from experiments import training  # NOQA: E402
 
@@ -64,6 +68,10 @@ def parse_args(argv):
                         'results/<config name>)')
     parser.add_argument('--resume', help='a snapshot_epoch_N file of this '
                         "run, or 'auto' for the latest one in --out")
+    parser.add_argument('--overwrite', action='store_true',
+                        help='start afresh in an --out that holds another '
+                        "run: delete that run's files first (without it, "
+                        'such a folder is refused)')
     parser.add_argument('--quiet', action='store_true',
                         help='no progress bar and no per-epoch table')
     parser.add_argument('--blas-threads', type=_thread_count, default=None,
@@ -72,7 +80,11 @@ def parse_args(argv):
     parser.add_argument('--no-malloc-tuning', action='store_true',
                         help="keep glibc's default malloc settings instead "
                         'of keeping freed memory in the process')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.overwrite and args.resume:
+        parser.error('--overwrite starts afresh; it cannot be combined with '
+                     '--resume')
+    return args
 
 
 def main(argv=None):
@@ -88,52 +100,62 @@ def main(argv=None):
     try:
         comm = comm_setup.make_communicator(config, training.in_mpi_launch())
         devices.check_available(config['device'], comm)
-    except (devices.DeviceError, NcclUnavailableError) as e:
+        training.per_rank_batch(config, comm)
+    except (devices.DeviceError, NcclUnavailableError,
+            config_module.ConfigError) as e:
         failure.exit_error(e)
-    with failure.raise_on_signals(), failure.end_all_ranks_on_failure(comm):
-        run(args, config, comm)
+    with failure.raise_on_signals(), \
+            failure.end_all_ranks_on_failure(comm) as agreement:
+        try:
+            run(args, config, comm, agreement)
+        except (datasets.DatasetError, checkpoint.CheckpointError) as e:
+            sys.exit('error: {}'.format(e))
 
 
-def run(args, config, comm):
+def run(args, config, comm, agreement=None):
     rank = 0 if comm is None else comm.rank
     out = args.out or os.path.join(
         'results', os.path.splitext(os.path.basename(args.config))[0])
-    if rank == 0:
-        os.makedirs(out, exist_ok=True)
-    if comm is not None:
-        comm.barrier()
-    snapshot = resume.plan(args.resume, out, config, comm)
+    resume.refuse_if(lambda: output_folder.prepare(out), comm)
+    snapshot = resume.plan(args.resume, out, config, comm, args.overwrite)
     removed = checkpoint.remove_stale_temporaries(out, comm)
     if removed:
         sys.stderr.write('removed temporary files of a stopped run: '
                          '{}\n'.format(', '.join(removed)))
+    trainer, info, device = training.build_trainer(
+        config, out, comm, progress=not args.quiet)
+    if snapshot:
+        resume.check_data(os.path.dirname(os.path.abspath(snapshot)), info,
+                          comm)
     if rank == 0:
-        config_module.save_config(config, os.path.join(out, 'config.yaml'))
-    try:
-        trainer, info, device = training.build_trainer(
-            config, out, comm, progress=not args.quiet)
-    except datasets.DatasetError as e:
-        sys.exit('error: {}'.format(e))
-    if rank == 0:
-        print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
-            info['dataset'], info['source'],
-            ', ' + info['path'] if info.get('path') else '',
-            1 if comm is None else comm.size, gpu_info.describe(device),
-            out))
-        exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
-                                 info, args.config, args.command)
+        _record_start(args, config, out, comm, device, info)
     if snapshot:
         resume.load(trainer, snapshot)
         if rank == 0:
             print('resumed from {} (epoch {}, iteration {})'.format(
                 snapshot, trainer.updater.epoch, trainer.updater.iteration))
-    trainer.extend(failure.StopOnSignal())
-    trainer.run()
-    failure.check_stop()
+    trainer.extend(failure.StopOnSignal(agreement))
+    with failure.signals_at_iteration_ends():
+        trainer.run()
+    failure.check_stop(agreement)
     if rank == 0:
         with open(os.path.join(out, 'DONE'), 'w') as f:
             f.write('finished at iteration {}\n'.format(
                 trainer.updater.iteration))
+
+
+def _record_start(args, config, out, comm, device, info):
+    """Rank 0: config.yaml, the start line, env.json (atomic writes); a
+    DONE of an earlier start goes until this one finishes."""
+    config_module.save_config(config, os.path.join(out, 'config.yaml'))
+    if os.path.exists(os.path.join(out, 'DONE')):
+        os.remove(os.path.join(out, 'DONE'))
+    print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
+        info['dataset'], info['source'],
+        ', ' + info['path'] if info.get('path') else '',
+        1 if comm is None else comm.size, gpu_info.describe(device), out))
+    exp_extensions.write_env(os.path.join(out, 'env.json'), comm, device,
+                             info, args.config, args.command)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ from chainer_kfac.iterators import MixupIterator
 from chainer_kfac.links import MixupClassifier
 from chainer_kfac.models import LeNet5
 from experiments import checkpoint
+from experiments.config import ConfigError
 from experiments import datasets
 from experiments import devices
 from experiments import extensions as exp_extensions
@@ -37,6 +38,7 @@ def load_data(config, comm):
             config['dataset'], config['data_dir'],
             tuple(config['synthetic_size']))
         check_labels(train, test, info)
+        check_one_batch(train, info, config['batch_size'])
     else:
         train = test = info = None
     if comm is not None:
@@ -60,6 +62,18 @@ def check_labels(train, test, info, n_classes=10):
                 '{}; the label file is corrupt or of another dataset'.format(
                     info.get('dataset'), split, info.get('path', 'generated'),
                     bad.size, n_classes - 1, labels[bad[0]], bad[0]))
+
+
+def check_one_batch(train, info, batch_size):
+    """The training set holds at least one global batch (else every epoch
+    would be one short step)."""
+    if len(train) < batch_size:
+        raise datasets.DatasetError(
+            '{} ({}) has {} training examples, fewer than one global batch '
+            '(batch_size {}): every epoch would be a single short step. '
+            'Lower batch_size to at most {}, or use more data'.format(
+                info.get('dataset'), info.get('path') or info.get('source'),
+                len(train), batch_size, len(train)))
 
 
 def make_model(config, sample_x):
@@ -89,11 +103,18 @@ def make_optimizer(config, comm):
 
 
 def per_rank_batch(config, comm):
+    """This rank's share of the global ``batch_size``; a ConfigError if
+    the ranks cannot share it evenly."""
     size = 1 if comm is None else comm.size
     batch = config['batch_size']
     if batch % size:
-        raise ValueError('batch_size {} (global) is not divisible by the {} '
-                         'ranks'.format(batch, size))
+        lower, upper = batch - batch % size, batch - batch % size + size
+        raise ConfigError(
+            'batch_size {} (the global batch, shared by all ranks) is not '
+            'divisible by the {} ranks: set batch_size to a multiple of {} '
+            '(e.g. {}{}), or run on a number of ranks that divides '
+            '{}'.format(batch, size, size, upper, ' or {}'.format(lower)
+                        if lower else '', batch))
     return batch // size
 
 
@@ -150,10 +171,8 @@ def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
                    trigger=(config['snapshot_every'], 'epoch'))
     # A run that dies leaves its state in a separate file, so that it can
     # never overwrite (or be mistaken for) an end-of-epoch snapshot.
-    trainer.extend(extensions.snapshot(
-        filename='snapshot_error_iter_{.updater.iteration}' +
-        rank_suffix(comm), snapshot_on_error=True),
-        trigger=(10 ** 9, 'epoch'), name='snapshot_on_error')
+    trainer.extend(checkpoint.ErrorSnapshot(comm),
+                   trigger=(10 ** 9, 'epoch'), name='snapshot_on_error')
 
     def save_now(tr):
         name = 'snapshot_nonfinite_iter_{}{}'.format(

@@ -1,21 +1,38 @@
 #!/usr/bin/env python
-"""Kill training at random moments, resume, and check that nothing is lost.
+"""Hurt training as a cluster would, restart it, and check that nothing is
+lost, nothing hangs and nothing changes silently.
 
     python scripts/fault_injection.py --faults 20 [--ranks 2] [--seed 0]
+        [--kinds kill,exit0,sigterm,foreign]
 
-One uninterrupted reference run, then one run that is killed with SIGKILL
-at a random moment (under ``--ranks N``: one random rank, by PID), resumed
-with ``--resume auto``, killed again, ... until ``--faults`` kills were
-injected; then it is resumed to the end. Every restart must come up (a
-hang past ``--hang-s`` or a refused resume is a failure) and the final log
-must equal the reference run's (otherwise: data lost). Prints faults
-injected / survived / data lost. Stops by itself (bounded by --faults and
---hang-s); not part of the test suite.
+One uninterrupted reference run, then one run that is hurt again and again
+(each fault's kind drawn from ``--kinds``) and restarted after each, until
+``--faults`` faults were injected; then it is resumed to the end:
+
+- ``kill``: SIGKILL at a random moment (under ``--ranks N``: one random
+  rank, by PID), then ``--resume auto``;
+- ``exit0``: one random rank ends with ``sys.exit(0)`` at a random step
+  (scripts/train_faults.py; needs ``--ranks`` >= 2): the job must end by
+  itself, non-zero;
+- ``sigterm``: SIGTERM just after an epoch's checkpoint is committed (to
+  ``mpiexec``, or to every rank as a batch scheduler does), then an
+  explicit ``--resume OUT/snapshot_error_iter_N``, which must continue or
+  be refused with a message (``cannot resume``), never hang;
+- ``foreign``: a fresh start and a ``--resume auto`` of another config
+  (``seed``) in the run's folder must be refused, the folder unchanged.
+
+A hang past ``--hang-s`` is a failure; so is a final log that differs from
+the reference run's (data lost or changed). Prints the count of each
+outcome. Stops by itself; not part of the test suite.
 """
 import argparse
+import collections
+import glob
+import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -27,14 +44,17 @@ sys.path.insert(0, ROOT)
 SETTINGS = ['--set', 'dataset=synthetic', '--set', 'synthetic_size=[256,64]',
             '--set', 'batch_size=32', '--set', 'snapshot_every=1',
             '--set', 'test_batch_size=64', '--set', 'epochs=6', '--quiet']
+FOREIGN = ['--set', 'seed=7']
 KEYS = ('epoch', 'iteration', 'main/loss', 'validation/main/loss')
+KINDS = ('kill', 'exit0', 'sigterm', 'foreign')
 
 
-def command(out, ranks, resume):
-    cmd = [sys.executable, os.path.join(ROOT, 'experiments', 'train.py'),
+def command(out, ranks, resume, extra=()):
+    """The command of one start; ``resume``: None, 'auto' or a path."""
+    cmd = [sys.executable, os.path.join(ROOT, 'scripts', 'train_faults.py'),
            '--config', os.path.join(ROOT, 'configs', 'hpml2019',
                                     'sb_kfac_mixup.yaml'), '--out', out]
-    cmd += SETTINGS + (['--resume', 'auto'] if resume else [])
+    cmd += SETTINGS + list(extra) + (['--resume', resume] if resume else [])
     if ranks > 1:
         from chainer_kfac.distributed.launch import mpiexec_argv
         cmd = mpiexec_argv(ranks) + cmd
@@ -59,15 +79,19 @@ def rank_pids(proc):
 def _is_train(pid):
     try:
         with open('/proc/{}/cmdline'.format(pid), 'rb') as f:
-            return b'train.py' in f.read()
+            return b'train_faults.py' in f.read()
     except OSError:
         return False
 
 
-def start(out, ranks, resume):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+def start(out, ranks, resume, extra=(), faults=''):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT,
+               FAULTS=faults)
     log = open(os.path.join(out, 'train.log'), 'a')
-    return subprocess.Popen(command(out, ranks, resume), stdout=log,
+    log.write('\n=== {} faults={!r}\n'.format(' '.join(command(
+        out, ranks, resume, extra)), faults))
+    log.flush()
+    return subprocess.Popen(command(out, ranks, resume, extra), stdout=log,
                             stderr=subprocess.STDOUT, env=env,
                             start_new_session=True), log
 
@@ -99,32 +123,154 @@ def run_to_end(out, ranks, resume, hang_s):
     return proc.returncode if wait_or_kill(proc, log, hang_s) else 'hang'
 
 
-def inject(out, ranks, rng, window_s, hang_s):
+def inject_kill(out, ranks, rng, window_s, hang_s, resume='auto'):
     """Start (resuming), kill one rank at a random moment; returns
-    'killed', 'finished' or a failure string."""
-    proc, log = start(out, ranks, resume=True)
-    delay = rng.uniform(0.5, window_s)
+    'killed', 'finished', 'refused' or a failure string."""
+    proc, log = start(out, ranks, resume)
     try:
-        proc.wait(timeout=delay)
+        proc.wait(timeout=rng.uniform(0.5, window_s))
         log.close()
-        return 'finished' if proc.returncode == 0 else 'exit {}'.format(
-            proc.returncode)
+        return ended(out, proc.returncode)
     except subprocess.TimeoutExpired:
         pass
     os.kill(rng.choice(rank_pids(proc)), signal.SIGKILL)
     return 'killed' if wait_or_kill(proc, log, hang_s) else 'hang after kill'
 
 
-def main():
+def ended(out, code):
+    """What a start that ended by itself means."""
+    if code == 0:
+        return 'finished'
+    with open(os.path.join(out, 'train.log')) as f:
+        tail = f.read()[-20000:]
+    last = tail[tail.rfind('\n=== '):]
+    if 'cannot resume' in last or 'cannot start' in last:
+        return 'refused'
+    return 'exit {}'.format(code)
+
+
+def inject_exit0(out, ranks, rng, window_s, hang_s):
+    """One rank exits with status 0 at a random step: the job must end by
+    itself, non-zero."""
+    faults = 'exit0:{}:{}'.format(rng.randrange(ranks), rng.randint(1, 40))
+    proc, log = start(out, ranks, 'auto', faults=faults)
+    if not wait_or_kill(proc, log, hang_s):
+        return 'hang after exit 0'
+    if proc.returncode == 0:
+        return 'finished' if os.path.exists(os.path.join(out, 'DONE')) \
+            else 'job ended 0 after a rank exited 0'
+    return 'ended non-zero'
+
+
+def inject_sigterm(out, ranks, rng, window_s, hang_s):
+    """SIGTERM just after an epoch's commit, then an explicit resume from
+    the newest error snapshot (refused with a message, or killed later)."""
+    proc, log = start(out, ranks, 'auto')
+    before = set(glob.glob(os.path.join(out, '*.complete')))
+    deadline = time.time() + hang_s
+    while not set(glob.glob(os.path.join(out, '*.complete'))) - before:
+        if proc.poll() is not None or time.time() > deadline:
+            log.close()
+            return ended(out, proc.returncode) if proc.poll() is not None \
+                else 'no epoch committed'
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0, 0.2))
+    SIGTERMS.append(proc.pid)       # alternately mpiexec and the ranks
+    targets = [proc.pid] if ranks == 1 or len(SIGTERMS) % 2 else \
+        rank_pids(proc)
+    for pid in targets:
+        os.kill(pid, signal.SIGTERM)
+    if not wait_or_kill(proc, log, hang_s):
+        return 'hang after SIGTERM'
+    latest = newest_error_snapshot(out)
+    if latest is None:      # mpiexec kills its ranks ~0.25 s after SIGTERM
+        return 'stopped before an error snapshot was written'
+    result = inject_kill(out, ranks, rng, window_s, hang_s, resume=latest)
+    if result.startswith('hang'):
+        return result
+    return 'explicit resume ' + ('refused' if result == 'refused'
+                                 else 'continued')
+
+
+#: the jobs that a ``sigterm`` fault signalled so far.
+SIGTERMS = []
+
+
+def newest_error_snapshot(out):
+    """OUT/snapshot_error_iter_N of the newest such file (of any rank; a
+    resume from it may be refused, when another rank's file is missing or
+    of another step), or None."""
+    found = [(os.path.getmtime(os.path.join(out, n)), m.group(1))
+             for n, m in ((n, re.match(r'(snapshot_error_iter_\d+)'
+                                       r'(\.rank\d+)?$', n))
+                          for n in os.listdir(out)) if m]
+    return os.path.join(out, max(found)[1]) if found else None
+
+
+def folder_state(out):
+    """Hashes of the run's files (the temporary train.log aside)."""
+    state = {}
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if name != 'train.log' and os.path.isfile(path):
+            with open(path, 'rb') as f:
+                state[name] = hashlib.sha256(f.read()).hexdigest()
+    return state
+
+
+def inject_foreign(out, ranks, rng, window_s, hang_s):
+    """A start of another config in the folder: refused, nothing changed
+    (a fresh start or --resume auto, drawn at random)."""
+    before = folder_state(out)
+    if 'config.yaml' not in before:
+        return 'skipped'                # no experiment there yet
+    resume = rng.choice([None, 'auto'])
+    proc, log = start(out, ranks, resume, extra=FOREIGN)
+    if not wait_or_kill(proc, log, hang_s):
+        return 'hang on a foreign start'
+    if proc.returncode == 0 or ended(out, proc.returncode) != 'refused':
+        return 'foreign start accepted (exit {})'.format(proc.returncode)
+    return 'refused, unchanged' if folder_state(out) == before else \
+        'refused, folder changed'
+
+
+INJECT = {'kill': inject_kill, 'exit0': inject_exit0,
+          'sigterm': inject_sigterm, 'foreign': inject_foreign}
+#: outcomes that are no failure.
+CLEAN = ('killed', 'ended non-zero', 'explicit resume continued',
+         'explicit resume refused', 'refused, unchanged',
+         'stopped before an error snapshot was written')
+
+
+def restart_from_scratch(out):
+    """After a run finished: drop DONE and its checkpoints, run again."""
+    for name in os.listdir(out):
+        if name == 'DONE' or name.startswith('snapshot_'):
+            os.remove(os.path.join(out, name))
+
+
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--faults', type=int, default=10)
     parser.add_argument('--ranks', type=int, default=1)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--kinds', default='kill',
+                        help='comma-separated, from ' + ','.join(KINDS))
     parser.add_argument('--window-s', type=float, default=25.0,
                         help='kill within this many seconds of a start')
     parser.add_argument('--hang-s', type=float, default=300.0)
     parser.add_argument('--work', default=None)
     args = parser.parse_args()
+    args.kinds = args.kinds.split(',')
+    unknown = set(args.kinds) - set(KINDS)
+    if unknown or (args.ranks < 2 and 'exit0' in args.kinds):
+        parser.error('--kinds: {} (exit0 needs --ranks 2 or more)'.format(
+            ', '.join(unknown) or 'exit0'))
+    return args
+
+
+def main():
+    args = parse_args()
     rng = random.Random(args.seed)
     work = args.work or tempfile.mkdtemp(prefix='fault_injection_')
     ref, out = os.path.join(work, 'reference'), os.path.join(work, 'faulty')
@@ -133,27 +279,25 @@ def main():
     t0 = time.time()
     if run_to_end(ref, args.ranks, False, args.hang_s * 3) != 0:
         sys.exit('error: the reference run failed; see ' + ref)
-    injected, failures = 0, []
-    while injected < args.faults:
-        result = inject(out, args.ranks, rng, args.window_s, args.hang_s)
-        if result == 'killed':
-            injected += 1
-        elif result == 'finished':
-            os.remove(os.path.join(out, 'DONE'))      # run it again
-            for name in os.listdir(out):
-                if name.startswith('snapshot_epoch_'):
-                    os.remove(os.path.join(out, name))  # from the start
-        else:
-            failures.append(result)
-            injected += 1
-    final = run_to_end(out, args.ranks, True, args.hang_s * 3)
+    outcomes = collections.Counter()
+    while sum(outcomes.values()) < args.faults:
+        kind = rng.choice(args.kinds)
+        result = INJECT[kind](out, args.ranks, rng, args.window_s,
+                              args.hang_s)
+        if result == 'finished':
+            restart_from_scratch(out)
+        elif result != 'skipped':
+            outcomes[(kind, result)] += 1
+    final = run_to_end(out, args.ranks, 'auto', args.hang_s * 3)
     lost = read_log(out) != read_log(ref) or final != 0
-    print('faults injected: {}; survived: {}; failed restarts: {}; data '
-          'lost: {} (final run exit {}); {} rank(s); {:.0f} s; work {}'.format(
-              injected, injected - len(failures), len(failures),
-              'yes' if lost else 'no', final, args.ranks, time.time() - t0,
-              work))
-    if failures or lost:
+    failed = sum(n for (_, r), n in outcomes.items() if r not in CLEAN)
+    print(json.dumps({'faults': sum(outcomes.values()), 'failed': failed,
+                      'outcomes': {'{}: {}'.format(*k): n for k, n in
+                                   sorted(outcomes.items())},
+                      'data lost or changed': lost, 'final exit': final,
+                      'ranks': args.ranks, 'wall_s': round(time.time() - t0),
+                      'work': work}, indent=1))
+    if failed or lost:
         sys.exit(1)
 
 
