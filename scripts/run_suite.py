@@ -11,8 +11,8 @@ from its latest complete checkpoint (``--resume auto``). One runner per
 output folder (a lock naming its PID, host and batch job, with a heartbeat,
 that a re-submitted job on another node can judge: scripts/suite_lock.py);
 the training children die with the runner and stop within seconds of a
-SIGTERM (scripts/suite_children.py). With
-``--ranks N > 1`` each run is started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+SIGTERM (scripts/suite_children.py). With ``--ranks N > 1`` each run is
+started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
 the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
 ``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
 _suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table

@@ -163,8 +163,8 @@ SLURM_ENV = {'SLURM_JOB_ID': '9', 'SLURM_SUBMIT_DIR': ROOT,
 def check_srun_call(record, config_name):
     assert record['prog'].endswith('/bin/srun')
     argv = record['argv']
-    assert sorted(argv[:3]) == ['--mpi=pmix', '--ntasks-per-node=4',
-                               '--ntasks=8']
+    assert sorted(argv[:3]) == [
+        '--mpi=pmix', '--ntasks-per-node=4', '--ntasks=8']
     assert argv[3].endswith('venv/bin/python')
     assert argv[4] == 'experiments/train.py' or argv[4].endswith(
         'experiments/train.py')

@@ -116,4 +116,3 @@ def test_stale_lock_is_replaced(tmp_path):
         with open(os.path.join(folder, suite_lock.NAME)) as f:
             assert json.load(f)['pid'] == os.getpid()
     assert not os.path.exists(os.path.join(folder, suite_lock.NAME))
-
