@@ -18,8 +18,9 @@
 #PBS -k oe
 #PBS -N kfac_suite
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
-MODULES="${MODULES:-python/3.12/3.12.9 cuda/12.6/12.6.1 hpcx/2.20}"
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
+MODULES="${MODULES-python/3.12/3.12.9 cuda/12.6/12.6.1 hpcx/2.20}"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-${PBS_O_WORKDIR:-$PWD}}"
 VENV="${VENV:-$REPO/.venv}"

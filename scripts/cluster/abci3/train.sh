@@ -28,10 +28,11 @@
 #PBS -k oe
 #PBS -N kfac_train
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
 # Module names from environment-modules.md ("List of modules"); hpcx is the
 # MPI of mpi.md, the one mpi4py must be built against (README).
-MODULES="${MODULES:-python/3.12/3.12.9 cuda/12.6/12.6.1 hpcx/2.20}"
+MODULES="${MODULES-python/3.12/3.12.9 cuda/12.6/12.6.1 hpcx/2.20}"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-${PBS_O_WORKDIR:-$PWD}}"  # this repository (qsub from there)
 VENV="${VENV:-$REPO/.venv}"             # venv with chainer_kfac, mpi4py, CuPy

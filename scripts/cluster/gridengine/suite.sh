@@ -12,8 +12,9 @@
 #$ -j y
 #$ -N kfac_suite
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
-MODULES="${MODULES:-cuda/12.3.2 openmpi/5.0.2-gcc}"   # see train.sh
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
+MODULES="${MODULES-cuda/12.3.2 openmpi/5.0.2-gcc}"   # see train.sh
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-$PWD}"
 VENV="${VENV:-$REPO/.venv}"

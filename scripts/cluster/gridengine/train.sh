@@ -21,11 +21,12 @@
 #$ -j y
 #$ -N kfac_train
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
 # TSUBAME 4.0's own module list could not be read for this script; these
 # versions are the ones public TSUBAME 4.0 job scripts load (`module avail`
 # shows the current ones; mpi4py must be built against this openmpi).
-MODULES="${MODULES:-cuda/12.3.2 openmpi/5.0.2-gcc}"
+MODULES="${MODULES-cuda/12.3.2 openmpi/5.0.2-gcc}"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-$PWD}"                    # -cwd: the submission folder
 VENV="${VENV:-$REPO/.venv}"             # venv with chainer_kfac, mpi4py, CuPy
