@@ -182,10 +182,12 @@ class SuiteLock(object):
             print('removing the stale lock {} of PID {} on {} ({})'.format(
                 self.path, holder.get('pid'), holder.get('host'), reason),
                 flush=True)
-            try:
-                os.remove(self.path)
-            except FileNotFoundError:
-                pass
+            # Another runner may have replaced it while this one judged.
+            if (_read(self.path) or {}) == holder:
+                try:
+                    os.remove(self.path)
+                except FileNotFoundError:
+                    pass
             return
         job = holder.get('job') or {}
         raise LockHeld(
