@@ -134,6 +134,12 @@ class GridEngineCell:
             raise GridEngineUnavailable('sge_execd must run as root to '
                                         'start jobs')
         try:
+            socket.gethostbyname(self.host)
+        except OSError:
+            raise GridEngineUnavailable(
+                'the host name {0!r} does not resolve: add "127.0.0.1 {0}" '
+                'to /etc/hosts'.format(self.host))
+        try:
             self._make_cell()
             self._start('sge_qmaster')
             self._wait(lambda: self.run('qconf', '-sh', check=False
