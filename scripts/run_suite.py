@@ -8,9 +8,11 @@
 Each run goes to OUT/SUITE/RUN (config.yaml, env.json, log, train.log,
 snapshots). A run with a DONE file is skipped; one with snapshots is resumed
 from its latest complete checkpoint (``--resume auto``). One runner per
-output folder (a lock naming its PID and host, scripts/suite_lock.py); the
-training children die with the runner (scripts/suite_children.py). With
-``--ranks N > 1`` each run is started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
+output folder (a lock naming its PID, host and batch job, with a heartbeat,
+that a re-submitted job on another node can judge: scripts/suite_lock.py);
+the training children die with the runner and stop within seconds of a
+SIGTERM (scripts/suite_children.py). With ``--ranks N > 1`` each run is
+started under ``mpiexec -n N`` (chainer_kfac.distributed.launch picks which:
 the site's ``mpirun`` inside a PBS/Slurm/Grid Engine job, where
 ``--ranks-per-node`` and ``--hostfile`` place one rank per GPU). The suite's
 _suite.yaml is copied to OUT/SUITE/suite.yaml; at the end the table

@@ -4,8 +4,11 @@ Each child starts in its own process group (``mpiexec`` and its ranks
 included) and, on Linux, with ``PR_SET_PDEATHSIG = SIGTERM``, so that even
 a runner killed with -9 takes its children along. On SIGTERM, SIGINT or
 SIGHUP, and on any exit, the runner sends SIGTERM to every child's group
-(training writes its snapshot on error), waits up to :data:`GRACE_S` and
-then sends SIGKILL.
+(training writes its snapshot on error), waits and then sends SIGKILL: up
+to :data:`GRACE_S` on an ordinary exit, :data:`SIGNAL_GRACE_S` after a
+signal, so that the runner has released its lock (scripts/suite_lock.py)
+before a scheduler's kill delay ends (PBS Professional's default is 10 s
+from SIGTERM to SIGKILL) and a re-submitted job can continue.
 """
 import ctypes
 import os
@@ -15,6 +18,7 @@ import sys
 import time
 
 GRACE_S = 30.0
+SIGNAL_GRACE_S = 5.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -54,13 +58,15 @@ class ChildGroups(object):
             proc.wait()
 
     def install_signal_handlers(self):
-        """SIGTERM/SIGINT/SIGHUP: stop the children, then exit 128+N."""
+        """SIGTERM/SIGINT/SIGHUP: stop the children within
+        :data:`SIGNAL_GRACE_S`, then exit 128+N (the caller's ``finally``
+        releases the lock)."""
         def handler(signum, frame):
             print('run_suite: {} received, stopping {} running '
                   'child(ren)'.format(signal.Signals(signum).name,
                                       sum(p.poll() is None
                                           for p in self.procs)), flush=True)
-            self.stop_all()
+            self.stop_all(SIGNAL_GRACE_S)
             sys.exit(128 + signum)
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(s, handler)

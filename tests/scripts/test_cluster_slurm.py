@@ -3,8 +3,10 @@
 The daemons start in the foreground under a temporary folder
 (tests/scripts/slurm_cluster.py); the job runs 2 ranks of a 1-epoch
 synthetic config with the environment's mpirun, as the script would on a
-cluster with the site's. Skipped, with the reason, where Slurm is not
-installed or its daemons cannot start.
+cluster with the site's (given as ``MPIEXEC``, the override launch.py
+honours: this environment's). Skipped, with the reason, where Slurm is not
+installed or its daemons cannot start; under CI that fails instead
+(tests/scripts/scheduler_required.py).
 """
 import json
 import os
@@ -12,6 +14,7 @@ import sys
 
 import pytest
 
+from tests.scripts.scheduler_required import unavailable
 from tests.scripts.slurm_cluster import SlurmCluster, SlurmUnavailable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -34,13 +37,16 @@ def slurm(tmp_path):
         with SlurmCluster(tmp_path / 'slurm', cpus=2) as cluster:
             yield cluster
     except SlurmUnavailable as e:
-        pytest.skip('no Slurm cluster for the job test: {}'.format(e))
+        unavailable('Slurm cluster', e)
 
 
 def job_env(config, out):
     """The job's settings, passed as sbatch --export=ALL would: this
-    environment's venv, CPU, and Open MPI allowed to run as root."""
+    environment's venv and its Open MPI as the site's, CPU, and Open MPI
+    allowed to run as root."""
     return {'VENV': os.path.dirname(os.path.dirname(sys.executable)),
+            'MPIEXEC': os.path.join(os.path.dirname(sys.executable),
+                                    'mpiexec'),
             'CONFIG': config, 'OUT': out, 'DEVICE': '-1',
             'OMPI_ALLOW_RUN_AS_ROOT': '1',
             'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM': '1',

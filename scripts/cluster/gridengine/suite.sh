@@ -1,17 +1,20 @@
 #!/bin/bash
 # Grid Engine (TSUBAME 4.0): the whole study, run after run on the job's
 # nodes, one rank per GPU; finished runs are skipped and interrupted ones
-# resumed, so the same command continues after h_rt ends.
+# resumed, so submitting it again after h_rt ends continues where it
+# stopped, on any node (scripts/suite_lock.py).
 #   qsub -g YOUR_GROUP scripts/cluster/gridengine/suite.sh
 # Directives: see train.sh beside this file (TSUBAME 4.0's documentation).
 #$ -cwd
+#$ -S /bin/bash
 #$ -l node_f=1
 #$ -l h_rt=24:00:00
 #$ -j y
 #$ -N kfac_suite
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
-MODULES="${MODULES:-cuda openmpi}"
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
+MODULES="${MODULES-cuda/12.3.2 openmpi/5.0.2-gcc}"   # see train.sh
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-$PWD}"
 VENV="${VENV:-$REPO/.venv}"
@@ -23,18 +26,12 @@ DATA_DIR="${DATA_DIR:-}"
 # ---------------------------------------------------------------------------
 
 set -eo pipefail
-cd "$REPO"
-source "$MODULES_INIT"
-module load $MODULES
-source "$VENV/bin/activate"
+source "$REPO/scripts/cluster/common.sh"   # the shared preamble
+kfac_setup
 set -u
-HOSTFILE="${TMPDIR:-/tmp}/kfac_hosts.${JOB_ID}"
-awk -v r="$GPUS_PER_NODE" '{print $1 " slots=" r}' "$PE_HOSTFILE" \
-    > "$HOSTFILE"
-NODES=$(wc -l < "$HOSTFILE")
-export OMP_NUM_THREADS=1
+kfac_hostfile "$PE_HOSTFILE"
 
-"$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+exec "$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
     --device "$DEVICE" \
     --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
     --hostfile "$HOSTFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -10,14 +10,23 @@
 # -g GROUP a job is a 10-minute trial run, so give qsub -g YOUR_GROUP.
 #   -l node_f=N    resource type: N whole nodes (4 GPUs each)
 #   -cwd           run in the submission folder (this repository)
+#   -S /bin/bash   the shell of this script (Grid Engine's default may be
+#                  csh or sh, which cannot read it)
+#   -j y           output and errors in one file, kfac_train.oJOBID in the
+#                  submission folder, written while the job runs
 #$ -cwd
+#$ -S /bin/bash
 #$ -l node_f=1
-#$ -l h_rt=24:00:00
+#$ -l h_rt=12:00:00
 #$ -j y
 #$ -N kfac_train
 
-# --- site settings (each can also be given with qsub -v NAME=value) --------
-MODULES="${MODULES:-cuda openmpi}"     # pin versions from `module avail`
+# --- site settings (each can also be given with qsub -v NAME=value; -v
+# MODULES= loads none) ----------------------------------------------------
+# TSUBAME 4.0's own module list could not be read for this script; these
+# versions are the ones public TSUBAME 4.0 job scripts load (`module avail`
+# shows the current ones; mpi4py must be built against this openmpi).
+MODULES="${MODULES-cuda/12.3.2 openmpi/5.0.2-gcc}"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-$PWD}"                    # -cwd: the submission folder
 VENV="${VENV:-$REPO/.venv}"             # venv with chainer_kfac, mpi4py, CuPy
@@ -29,22 +38,16 @@ DATA_DIR="${DATA_DIR:-}"
 # ---------------------------------------------------------------------------
 
 set -eo pipefail
-cd "$REPO"
-source "$MODULES_INIT"
-module load $MODULES
-source "$VENV/bin/activate"
+# venv, modules, host file and the site's mpirun: scripts/cluster/common.sh
+source "$REPO/scripts/cluster/common.sh"
+kfac_setup
 set -u
-# $PE_HOSTFILE: one line per host ("host slots queue processors"); Open MPI
-# gets one slot per GPU on each.
-HOSTFILE="${TMPDIR:-/tmp}/kfac_hosts.${JOB_ID}"
-awk -v r="$GPUS_PER_NODE" '{print $1 " slots=" r}' "$PE_HOSTFILE" \
-    > "$HOSTFILE"
-NODES=$(wc -l < "$HOSTFILE")
-export OMP_NUM_THREADS=1
-echo "job $JOB_ID: $NODES node(s) x $GPUS_PER_NODE ranks; $(command -v mpirun)"
+# $PE_HOSTFILE: "host slots queue processors", a host possibly on several
+# lines (one per queue); Open MPI gets each host once, one slot per GPU.
+kfac_hostfile "$PE_HOSTFILE"
+kfac_launcher $(( NODES * GPUS_PER_NODE )) "$GPUS_PER_NODE" "$HOSTFILE"
+echo "job $JOB_ID: $NODES node(s) x $GPUS_PER_NODE ranks; ${LAUNCH[0]}"
 
-mpirun -np $(( NODES * GPUS_PER_NODE )) --map-by "ppr:$GPUS_PER_NODE:node" \
-    --hostfile "$HOSTFILE" -x PATH -x LD_LIBRARY_PATH -x OMP_NUM_THREADS \
-    "$VENV/bin/python" experiments/train.py --config "$CONFIG" --out "$OUT" \
-    --resume auto --quiet --set "device=$DEVICE" \
-    ${DATA_DIR:+--set "data_dir=$DATA_DIR"}
+"${LAUNCH[@]}" "$VENV/bin/python" experiments/train.py \
+    --config "$CONFIG" --out "$OUT" --resume auto --quiet \
+    --set "device=$DEVICE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -5,12 +5,17 @@
 #       scripts/cluster/slurm/train.sh
 # Directives (Slurm's sbatch(1)): ranks per node = GPUs per node; a
 # partition/account where the site requires one (uncomment and edit).
+# A site without GPU GRES (sbatch: "Invalid generic resource (gres)
+# specification"): delete the --gpus-per-node line, pick GPU nodes by
+# partition or --constraint, and set GPUS_PER_NODE below to the node's GPUs;
+# Slurm then sets no CUDA_VISIBLE_DEVICES and each rank takes GPU
+# intra_rank of all the node's GPUs.
 #SBATCH --job-name=kfac_train
 #SBATCH --nodes=1
 #SBATCH --ntasks-per-node=4
 #SBATCH --gpus-per-node=4
 #SBATCH --cpus-per-task=4
-#SBATCH --time=24:00:00
+#SBATCH --time=12:00:00
 #SBATCH --output=%x-%j.out
 ##SBATCH --partition=gpu
 ##SBATCH --account=YOUR_ACCOUNT
@@ -20,6 +25,7 @@ MODULES="${MODULES:-}"                  # e.g. "cuda/12.6 openmpi/4.1.6"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-${SLURM_SUBMIT_DIR:-$PWD}}"  # this repository
 VENV="${VENV:-$REPO/.venv}"             # venv with chainer_kfac, mpi4py, CuPy
+GPUS_PER_NODE="${GPUS_PER_NODE:-${SLURM_NTASKS_PER_NODE:-4}}"
 LAUNCHER="${LAUNCHER:-mpirun}"          # mpirun (the MPI module's) or srun
 CONFIG="${CONFIG:-configs/hpml2019/lb_kfac_mixup.yaml}"
 OUT="${OUT:-results/hpml2019/$(basename "$CONFIG" .yaml)}"
@@ -28,27 +34,16 @@ DATA_DIR="${DATA_DIR:-}"
 # ---------------------------------------------------------------------------
 
 set -eo pipefail
-cd "$REPO"
-if [ -n "$MODULES" ]; then
-    source "$MODULES_INIT"
-    module load $MODULES
-fi
-source "$VENV/bin/activate"
+# venv, modules, LAUNCHER, the site's mpirun: scripts/cluster/common.sh
+source "$REPO/scripts/cluster/common.sh"
+kfac_setup
+kfac_slurm_launcher
 set -u
-export OMP_NUM_THREADS=1
-RANKS_PER_NODE="$SLURM_NTASKS_PER_NODE"
-case "$LAUNCHER" in
-    # Open MPI reads the allocation (nodes, tasks) from Slurm itself.
-    mpirun) launch=(mpirun -np "$SLURM_NTASKS"
-                    --map-by "ppr:$RANKS_PER_NODE:node") ;;
-    # srun needs a Slurm built with the PMIx the MPI was built for.
-    srun) launch=(srun --mpi=pmix) ;;
-    *) echo "LAUNCHER=$LAUNCHER: use mpirun or srun" >&2; exit 2 ;;
-esac
+# Open MPI reads the nodes from the Slurm allocation (no host file).
+kfac_launcher "$SLURM_NTASKS" "$GPUS_PER_NODE"
 echo "job $SLURM_JOB_ID: $SLURM_NTASKS rank(s) on $SLURM_JOB_NUM_NODES" \
-     "node(s); launcher: $(command -v "${launch[0]}")"
+     "node(s); launcher: ${LAUNCH[0]}"
 
-"${launch[@]}" "$VENV/bin/python" experiments/train.py \
-    --config "$CONFIG" --out "$OUT" \
-    --resume auto --quiet --set "device=$DEVICE" \
-    ${DATA_DIR:+--set "data_dir=$DATA_DIR"}
+"${LAUNCH[@]}" "$VENV/bin/python" experiments/train.py \
+    --config "$CONFIG" --out "$OUT" --resume auto --quiet \
+    --set "device=$DEVICE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}
