@@ -5,12 +5,12 @@ LeNet-5 on 3x32x32 inputs, on the CPU or ``--device @cupy:N``. The three
 optimizers (SGD, K-FAC with factors and inverses every step, K-FAC with
 cov_update_freq=10 and inv_update_freq=100) are timed side by side in one
 process (interleaved steps, the order rotated every round), each step on a
-fresh random batch (the same for all three), so the ratios are robust to the machine's drift
-and nothing can overfit one batch and diverge. Peak resident memory
-(``ru_maxrss``) is measured for each optimizer in a fresh process of its own
-(CPU only). On a GPU each batch is sent before the clock starts and the
-device is synchronised before and after each timed step, so a step's time is
-its whole GPU work, not only its launches.
+fresh random batch (the same for all three), so the ratios are robust to
+the machine's drift and nothing can overfit one batch and diverge. Peak
+resident memory (``ru_maxrss``) is measured for each optimizer in a fresh
+process of its own (CPU only). On a GPU each batch is sent before the clock
+starts and the device is synchronised before and after each timed step, so
+a step's time is its whole GPU work, not only its launches.
 
 The process starts with the runtime defaults of the experiments' entry point
 (:func:`chainer_kfac.runtime.apply_process_defaults`: one BLAS thread,
