@@ -104,7 +104,7 @@ step() {
     rc=$?
     status=$(outcome "$rc" "$LOGS/$name.log")
     record "$name" "$status" "$(elapsed "$t0")" \
-        "$(grep -av '^\s*$' "$LOGS/$name.log" | tail -n 1 | cut -c1-100)" \
+        "$(last_line "$LOGS/$name.log" | cut -c1-100)" \
         "$(awk '{printf "%.1f", $1 + $2}' "$LOGS/$name.cpu" 2>/dev/null)"
     if [ "$status" = fail ] || [ "$status" = timeout ]; then
         sed 's/^/    | /' "$LOGS/$name.log" | tail -n 15
@@ -114,7 +114,7 @@ step() {
 
 outcome() {  # outcome RC LOG: pass, skipped (pytest ran nothing), fail...
     local last
-    last=$(grep -av '^\s*$' "$2" | tail -n 1)
+    last=$(last_line "$2")
     case $1 in
         0) if [[ $last == *skipped* && $last != *passed* ]]; then
                echo skipped; else echo pass; fi ;;
@@ -122,6 +122,8 @@ outcome() {  # outcome RC LOG: pass, skipped (pytest ran nothing), fail...
         *) echo fail ;;
     esac
 }
+
+last_line() { tr -d '\000' <"$1" | grep -av '^\s*$' | tail -n 1; }
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
