@@ -223,6 +223,9 @@ pack_suite
 [ "$MODE" = rehearse ] && [ -n "${SUITE_PID:-}" ] &&
     step continue 90 continue_suite
 pack
+# The rehearsal's big scratch folders (the GPU machine is discarded anyway).
+[ "$MODE" = rehearse ] && rm -rf "$WORK/prefix" "$WORK/fallback" \
+    "$WORK/suite" "$WORK/continued"
 echo "---- summary ($DEST, $(ls "$DEST" | wc -l) files)"
 cat "$DEST/summary.txt"
 ls -l "$DEST"

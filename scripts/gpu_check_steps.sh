@@ -50,7 +50,8 @@ print("mpi4py", M.Get_library_version().splitlines()[0])'
 
 write_env() {  # the environment every later step runs in
     local prefix=$1 site libmpi
-    site=$(find "$prefix" -type d -name site-packages | head -n 1)
+    # lib/ and, on some Pythons, lib64/ (platlib): every one on the path
+    site=$(find "$prefix" -type d -name site-packages | paste -sd :)
     libmpi=$(find "$prefix" -name 'libmpi.so.40' | head -n 1)
     [ -n "$site" ] && [ -n "$libmpi" ] && [ -x "$prefix/bin/mpiexec" ] || {
         echo "error: no site-packages, libmpi.so.40 or bin/mpiexec under" \

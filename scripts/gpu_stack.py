@@ -47,7 +47,8 @@ def cuda_record():
     import cupy
     runtime = cupy.cuda.runtime
     props = runtime.getDeviceProperties(cupy.cuda.Device().id)
-    info = {'gpu': props['name'].decode(),
+    name = props['name']
+    info = {'gpu': name.decode() if isinstance(name, bytes) else name,
             'gpu_memory_gib': round(props['totalGlobalMem'] / 2 ** 30, 1),
             'compute_capability': '{}.{}'.format(props['major'],
                                                  props['minor']),
