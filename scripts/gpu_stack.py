@@ -87,7 +87,8 @@ def main():
     record['imported_from'] = origins()
     try:
         from mpi4py import MPI
-        record['mpi_library'] = MPI.Get_library_version().splitlines()[0]
+        record['mpi_library'] = MPI.Get_library_version().strip(
+            '\x00').splitlines()[0]
     except Exception as e:  # no MPI library: said, not hidden
         record['mpi_library'] = 'unavailable: {!r}'.format(e)
     for key in ('device', 'versions', 'gpu_stack', 'cuda', 'mpi_library',
