@@ -98,3 +98,28 @@ bench-comm: venv
 
 clean:
 	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info
+
+# The GPU check of a lent window (docs/gpu.md). `make gpu-carry` builds the
+# ignored folder .gpu-carry/ (wheels for the GPU machine's Python 3.12,
+# Fashion-MNIST) and prints the device call; `make gpu-check` is that call's
+# command (on the GPU machine); `make gpu-rehearse` runs the same steps here
+# on the CPU with tiny sizes; `make gpu-continue FROM=DIR` puts the runs a
+# window returned (DIR/suite-*.tar.gz) into .gpu-carry/suite for the next.
+GPU_REHEARSE_PY = $(if $(PYTHON312),$(PY312_VENV)/bin/python,$(BIN)/python)
+.PHONY: gpu-carry gpu-check gpu-rehearse gpu-continue
+gpu-carry: venv fashion-mnist
+	PYTHON=$(BIN)/python bash scripts/gpu_carry.sh
+
+gpu-check:
+	PYTHONUNBUFFERED=1 bash scripts/gpu_check.sh
+
+gpu-rehearse: gpu-carry $(if $(PYTHON312),venv-py312)
+	REHEARSE_PYTHON=$(GPU_REHEARSE_PY) bash scripts/gpu_check.sh --rehearse \
+	  $(if $(GPU_REHEARSE_OUT),--out $(GPU_REHEARSE_OUT))
+
+gpu-continue:
+	@test -n "$(FROM)" || { echo "usage: make gpu-continue FROM=DIR" \
+	  "(DIR holds a window's suite-*.tar.gz)"; exit 2; }
+	mkdir -p .gpu-carry/suite
+	for t in $(FROM)/suite-*.tar.gz; do tar -xzf $$t -C .gpu-carry/suite; done
+	$(BIN)/python scripts/gpu_suite.py status .gpu-carry/suite/fmnist_e150

@@ -2,13 +2,17 @@
 """Median time per training step and peak memory: momentum SGD vs K-FAC.
 
 LeNet-5 on 3x32x32 inputs (CIFAR-10's; ``--input-shape 1 28 28`` for
-Fashion-MNIST's, as scripts/time_to_accuracy.py uses), CPU. The three optimizers (SGD, K-FAC with
-factors and inverses every step, K-FAC with cov_update_freq=10 and
-inv_update_freq=100) are timed side by side in one process (interleaved
-steps, the order rotated every round), each step on a fresh random batch
-(the same for all three), so the ratios are robust to the machine's drift
-and nothing can overfit one batch and diverge. Peak resident memory
-(``ru_maxrss``) is measured for each optimizer in a fresh process of its own.
+Fashion-MNIST's, as scripts/time_to_accuracy.py uses), on the CPU or
+``--device @cupy:N``. The three optimizers (SGD, K-FAC with factors and
+inverses every step, K-FAC with cov_update_freq=10 and inv_update_freq=100)
+are timed side by side in one process (interleaved steps, the order rotated
+every round), each step on a fresh random batch (the same for all three),
+so the ratios are robust to the machine's drift and nothing can overfit one
+batch and diverge. Peak resident memory (``ru_maxrss``) is measured for
+each optimizer in a fresh process of its own (CPU only). On a GPU each
+batch is sent before the clock starts and the device is synchronised
+before and after each timed step, so a step's time is its whole GPU work,
+not only its launches.
 
 The process starts with the runtime defaults of the experiments' entry point
 (:func:`chainer_kfac.runtime.apply_process_defaults`: one BLAS thread,
@@ -17,6 +21,7 @@ what was in force::
 
     python scripts/bench_step_time.py [--batches 128 2048] [--json OUT]
         [--blas-threads N] [--no-malloc-tuning] [--no-memory] [--quick]
+        [--device @numpy|@cupy:N]
 
 Besides the medians it prints, per K-FAC variant, its total time over SGD's
 on the same rounds (the amortised cost, periodic factor/inverse steps
@@ -45,6 +50,7 @@ import numpy  # NOQA: E402
 
 from chainer_kfac import runtime  # NOQA: E402
 from chainer_kfac.models import LeNet5  # NOQA: E402
+from experiments import gpu_info  # NOQA: E402
 
 import study_stats  # NOQA: E402  (scripts/: the bootstrap's seed and size)
 
@@ -57,10 +63,13 @@ LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
 DEFAULT_SHAPE = (3, 32, 32)
 
 
-def make(kind, shape=DEFAULT_SHAPE):
-    """A LeNet-5 classifier and its optimizer (same initial weights)."""
+def make(kind, shape=DEFAULT_SHAPE, device=None):
+    """A LeNet-5 classifier and its optimizer (same initial weights), on
+    ``device`` (default: the CPU)."""
     numpy.random.seed(0)
     model = L.Classifier(LeNet5(in_channels=shape[0], in_size=shape[-1]))
+    if device is not None:
+        model.to_device(device)
     if kind == 'sgd':
         opt = chainer.optimizers.MomentumSGD(lr=0.01, momentum=0.9)
     elif kind == 'kfac':
@@ -81,9 +90,17 @@ def fresh_batch(rng, batch, shape=DEFAULT_SHAPE):
     return x, rng.randint(0, 10, batch).astype(numpy.int32)
 
 
-def timed_step(model, opt, x, t):
+def synchronize(device):
+    """Wait for the GPU's queued work (nothing on the CPU)."""
+    if device is not None and device.xp is not numpy:
+        device.xp.cuda.runtime.deviceSynchronize()
+
+
+def timed_step(model, opt, x, t, device=None):
+    synchronize(device)
     start = time.perf_counter()
     opt.update(model, x, t)
+    synchronize(device)
     elapsed = time.perf_counter() - start
     loss = float(model.loss.array)
     if not numpy.isfinite(loss):
@@ -92,17 +109,19 @@ def timed_step(model, opt, x, t):
     return elapsed
 
 
-def bench(batch, steps, warmup, shape=DEFAULT_SHAPE):
+def bench(batch, steps, warmup, shape=DEFAULT_SHAPE, device=None):
     """{kind: seconds of each of the ``steps`` timed rounds}."""
     rng = numpy.random.RandomState(0)
-    runs = {k: make(k, shape) for k in KINDS}
+    runs = {k: make(k, shape, device) for k in KINDS}
     times = {k: [] for k in KINDS}
     for i in range(warmup + steps):
         x, t = fresh_batch(rng, batch, shape)
+        if device is not None:
+            x, t = device.send(x), device.send(t)
         # Rotate the order so no optimizer always runs right after another
         # one's large allocations.
         for k in KINDS[i % 3:] + KINDS[:i % 3]:
-            elapsed = timed_step(*runs[k], x, t)
+            elapsed = timed_step(*runs[k], x, t, device=device)
             if i >= warmup:
                 times[k].append(elapsed)
     return times
@@ -147,8 +166,9 @@ def peak_rss(kind, batch, steps, args):
     return int(out.strip().splitlines()[-1])
 
 
-def environment(settings):
-    """What this run ran under: machine, versions, threads, malloc."""
+def environment(settings, device):
+    """What this run ran under: machine, versions, threads, malloc, and
+    the device (with its GPU stack, experiments/gpu_info.py)."""
     exported = {k: v for k, v in os.environ.items()
                 if k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
                 or k.startswith('MALLOC_')}
@@ -156,13 +176,15 @@ def environment(settings):
             'cores': runtime.blas.usable_cores(),
             'python': platform.python_version(), 'numpy': numpy.__version__,
             'chainer': chainer.__version__, 'exported': exported,
-            'blas': settings['blas'], 'malloc': settings['malloc']}
+            'blas': settings['blas'], 'malloc': settings['malloc'],
+            'device': gpu_info.describe(device)}
 
 
 def print_environment(env):
     print('machine: {} ({} usable cores), python {}, numpy {}, chainer {}'
           .format(env['machine'], env['cores'], env['python'], env['numpy'],
                   env['chainer']))
+    print('device: {}'.format(env['device']))
     print('exported variables: {}'.format(env['exported'] or 'none'))
     print('BLAS threads: {} [{}]; K-FAC\'s own work: {}'.format(
         env['blas']['threads'], env['blas']['source'],
@@ -199,7 +221,7 @@ def measure_memory(batch, steps, args):
     print('peak RSS at batch {} ({} steps, each optimizer in its own '
           'process): {}'.format(batch, steps, ' | '.join(
               '{} {:.0f} MB ({:.2f}x)'.format(LABELS[k], rss[k] / 2 ** 20,
-                                             rss[k] / rss['sgd'])
+                                              rss[k] / rss['sgd'])
               for k in KINDS)), flush=True)
     return rss
 
@@ -227,6 +249,9 @@ def parse_args(argv):
                         help='input shape (default 3 32 32; Fashion-MNIST: '
                         '1 28 28)')
     parser.add_argument('--json', help='also write the results here')
+    parser.add_argument('--device', default='@numpy',
+                        help="'@numpy' (default) or '@cupy:N'; on a GPU "
+                        'the peak-RSS measurement is skipped')
     parser.add_argument('--rss-child', choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.blas_threads != 'auto':
@@ -249,14 +274,16 @@ def main(argv=None):
         print(peak_rss_child(args.rss_child, args.batches[0], args.steps,
                              tuple(args.input_shape)))
         return
-    env = environment(settings)
+    device = chainer.get_device(args.device)
+    device.use()
+    env = environment(settings, device)
     print_environment(env)
     results = {'environment': env, 'step_seconds': {},
                'input_shape': list(args.input_shape)}
     for batch in args.batches:
         steps = args.steps or (30 if batch <= 256 else 10)
         times = bench(batch, steps, warmup=3 if batch <= 256 else 2,
-                      shape=tuple(args.input_shape))
+                      shape=tuple(args.input_shape), device=device)
         med, ratios = summarize_times(times)
         results['step_seconds'][batch] = med
         results.setdefault('paired_ratio', {})[batch] = {
@@ -264,7 +291,7 @@ def main(argv=None):
             for k, (r, ci) in ratios.items()}
         results.setdefault('round_seconds', {})[batch] = times
         print_times(batch, med, ratios, steps)
-    if not args.no_memory:
+    if not args.no_memory and device.xp is numpy:
         results['peak_rss_bytes'] = {args.memory_batch: measure_memory(
             args.memory_batch, args.memory_steps, args)}
     if args.json:
