@@ -34,8 +34,23 @@ class DatasetError(RuntimeError):
     """The dataset is missing or unreadable (the message says how to fix)."""
 
 
-def load(name, data_dir=None, synthetic_size=(512, 256)):
-    """Return ``(train, test, info)`` for ``name``."""
+#: Classes of each dataset that does not have 10.
+N_CLASSES = {'imagenet': 1000}
+
+
+def n_classes(name):
+    return N_CLASSES.get(name, 10)
+
+
+def load(name, data_dir=None, synthetic_size=(512, 256), imagenet=None):
+    """Return ``(train, test, info)`` for ``name`` (``imagenet``: the
+    config's ``imagenet`` section)."""
+    if name == 'imagenet':
+        from experiments import imagenet_data
+        return imagenet_data.load(imagenet or {})
+    if name == 'mnist':
+        from experiments import mnist_data
+        return mnist_data.load_mnist(data_dir)
     if name == 'cifar10':
         return load_cifar10(data_dir)
     if name == 'fashion-mnist':
@@ -43,7 +58,8 @@ def load(name, data_dir=None, synthetic_size=(512, 256)):
     if name == 'synthetic':
         return load_synthetic(*synthetic_size)
     raise DatasetError("unknown dataset {!r}: use 'cifar10', "
-                       "'fashion-mnist' or 'synthetic'".format(name))
+                       "'fashion-mnist', 'mnist', 'imagenet' or "
+                       "'synthetic'".format(name))
 
 
 # -- CIFAR-10 -------------------------------------------------------------------
