@@ -93,7 +93,7 @@ class CroppingImageDataset(object):
         self.crop = crop
         self.train = bool(train)
         self.list_path = list_path
-        self.rng = random if rng is None else rng
+        self.rng = rng      # None: the module (picklable for workers)
 
     @property
     def labels(self):
@@ -131,9 +131,10 @@ class CroppingImageDataset(object):
         crop = self.crop
         _, h, w = image.shape
         if self.train:
-            top = self.rng.randint(0, max(h - crop - 1, 0))
-            left = self.rng.randint(0, max(w - crop - 1, 0))
-            if self.rng.randint(0, 1):
+            rng = random if self.rng is None else self.rng
+            top = rng.randint(0, max(h - crop - 1, 0))
+            left = rng.randint(0, max(w - crop - 1, 0))
+            if rng.randint(0, 1):
                 image = image[:, :, ::-1]
         else:
             top, left = (h - crop) // 2, (w - crop) // 2

@@ -19,16 +19,11 @@ START_METHOD = 'forkserver'
 
 
 def use_fork_safe_start():
-    """Make multiprocessing start workers with forkserver (once)."""
-    current = multiprocessing.get_start_method(allow_none=True)
-    if current is None:
-        multiprocessing.set_start_method(START_METHOD)
-    elif current != START_METHOD:
-        raise RuntimeError(
-            'loader.iterator: process: multiprocessing already uses the {!r} '
-            'start method; the process iterator needs {!r} (fork-safe under '
-            'MPI). Use loader.iterator: thread instead'.format(
-                current, START_METHOD))
+    """Make multiprocessing start workers with forkserver. Chainer's
+    MultiprocessIterator uses the global start method, so it is set (with
+    force: a library may already have fixed the platform default)."""
+    if multiprocessing.get_start_method(allow_none=True) != START_METHOD:
+        multiprocessing.set_start_method(START_METHOD, force=True)
 
 
 def make_iterator(dataset, batch_size, kind, workers, repeat=True,
