@@ -98,3 +98,10 @@ bench-comm: venv
 
 clean:
 	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info
+
+# The heavy tests (marker `heavy`: ResNet-50-D at 224x224, full width, one
+# K-FAC step against float64; a few minutes each), deselected by `make test`
+# (tests/models/conftest.py).
+.PHONY: test-heavy
+test-heavy: venv
+	KFAC_HEAVY=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m heavy tests
