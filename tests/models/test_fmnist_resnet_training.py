@@ -2,8 +2,9 @@
 one bottleneck per stage, channels / 16) trained on Fashion-MNIST for
 STEPS steps of batch 32, K-FAC (BatchNorm's full Fisher block) beside
 momentum SGD. Both must learn: the test loss falls below half its initial
-value and the test accuracy ends above ACCURACY. Slow: about 1-3 minutes
-on one core (more on a loaded machine)."""
+value and below 1 and the test accuracy ends above ACCURACY (measured:
+K-FAC 11.08 -> 0.58, accuracy 0.793; SGD 11.08 -> 0.59, 0.779). Slow:
+84 s (K-FAC) and 38 s (SGD) on one core of this project's machine."""
 import numpy
 import pytest
 
@@ -75,5 +76,5 @@ def test_small_resnet_with_batchnorm_trains(name):
         kinds = {type(b).__name__ for b in optimizer.blocks}
         assert 'BatchNormalizationFisherBlock' in kinds
         assert optimizer.uncovered_links == []
-    assert loss1 < 0.5 * loss0
+    assert loss1 < 0.5 * loss0 and loss1 < 1.0
     assert accuracy > ACCURACY
