@@ -1,7 +1,7 @@
 """ResNet-50-D (channels / 16, 224 x 224, 111 blocks) under mpiexec -n 2
 and -n 3: DistributedKFAC equals single-process KFAC
-(tests/distributed/mpi/resnet50_d.py). Slow: a few minutes per rank count
-on the 2-core machine."""
+(tests/distributed/mpi/resnet50_d.py), two steps, both assignments.
+Slow: 26 s (2 ranks) and 47 s (3 ranks) on the 2-core machine."""
 import pytest
 
 from tests.distributed.mpi_helper import run_mpi
