@@ -117,3 +117,24 @@ def test_unknown_model_is_refused_by_the_config():
     with pytest.raises(config_module.ConfigError,
                        match='model.*resnet50_d.*resnet18'):
         config_module.load_config(base, ['model=resnet18'])
+
+
+def test_header_names_links_kfac_does_not_cover():
+    import warnings
+
+    import chainer
+    import chainer.links as L
+
+    import chainer_kfac
+    from experiments import training
+    model = chainer.Sequential(L.Linear(3, 4), L.Bias(shape=(4,)))
+    opt = chainer_kfac.KFAC()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        opt.setup(model)
+    line = training.kfac_coverage(opt, 'demo')
+    assert line == ('model demo: K-FAC blocks 1 LinearFisherBlock; not '
+                    'covered by K-FAC: /1 (Bias)')
+    sgd = chainer.optimizers.MomentumSGD().setup(model)
+    assert training.kfac_coverage(sgd, 'demo') == \
+        'model demo: MomentumSGD (no K-FAC)'
