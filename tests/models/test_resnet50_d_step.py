@@ -1,9 +1,9 @@
 """ResNet-50-D at its real shape (224 x 224, full width, 1000 classes): one
 K-FAC step at batch 2 in one process, against the same step in float64.
 
-Heavy (``make test-heavy``): measured 17 minutes on this project's 2-core
-machine shared with ~10 other processes (gradients 116 s, float32 step
-451 s, float64 step 475 s); a few minutes on an idle core.
+Heavy (``make test-heavy``): 310 s on this project's 2-core machine at a
+load of ~2 (`pytest --durations`); 17 minutes when ~10 other processes
+shared it (gradients 116 s, float32 step 451 s, float64 step 475 s).
 
 The float32 step is compared with the float64 one parameter by parameter.
 At batch 2 the gradient itself is float32-sensitive: the backward through
