@@ -34,6 +34,7 @@ test: venv venv-np2
 	$(MAKE) test-np2
 	@if [ -n "$(PYTHON312)" ]; then $(MAKE) test-py312; else \
 	  echo "python3.12 not found: skipping the Python 3.12 compatibility run"; fi
+	$(MAKE) gpu-rehearse
 
 test-np2: venv-np2
 	OMP_NUM_THREADS=1 $(NP2_BIN)/python -m pytest -q -m "not mpi" tests
@@ -123,3 +124,10 @@ gpu-continue:
 	mkdir -p .gpu-carry/suite
 	for t in $(FROM)/suite-*.tar.gz; do tar -xzf $$t -C .gpu-carry/suite; done
 	$(BIN)/python scripts/gpu_suite.py status .gpu-carry/suite/fmnist_e150
+
+# The heavy tests (marker `heavy`: ResNet-50-D at 224x224, full width, one
+# K-FAC step against float64; a few minutes each), deselected by `make test`
+# (tests/models/conftest.py).
+.PHONY: test-heavy
+test-heavy: venv
+	KFAC_HEAVY=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m heavy tests

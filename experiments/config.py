@@ -32,6 +32,7 @@ from experiments.ranges import NUMBER
 from experiments.ranges import Range
 from experiments.config_file import ConfigError
 from experiments.config_file import read_yaml
+from experiments.loaders import KINDS
 
 #: Config types of the annotations in KFACHyperparameters.
 _TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
@@ -102,6 +103,39 @@ SCHEMA = {
         'enabled': ((bool,), False),
         'alpha': (NUMBER, 0.0),
     },
+    # -- issue 24: the original's examples (ImageNet recipe, CIFAR, MNIST) --
+    'imagenet': {             # dataset: imagenet (experiments/imagenet_data)
+        'train_list': ((str, type(None)), None),
+        'val_list': ((str, type(None)), None),
+        'train_root': ((str,), '.'),
+        'val_root': ((str,), '.'),
+        'mean': ((str, type(None)), None),
+    },
+    'loader': {               # experiments/loaders.py
+        'iterator': ((str,), 'serial'),
+        'workers': ((int,), 4),
+    },
+    'polynomial_lr': {        # chainer_kfac/extensions/polynomial_decay.py
+        'enabled': ((bool,), False),
+        'start_epoch': (NUMBER, 1),
+        'end_epoch': (NUMBER, 53),
+        'power': (NUMBER, 11),
+    },
+    'running_mixup': {        # chainer_kfac/links/running_mixup.py
+        'enabled': ((bool,), False),
+        'alpha': (NUMBER, 0.4),
+        'running': ((bool,), True),
+    },
+    'random_erasing': {       # chainer_kfac/links/random_erasing.py
+        'rate': (NUMBER, 0.0),
+        'area_min': (NUMBER, 0.02),
+        'area_max': (NUMBER, 0.25),
+        'aspect_min': (NUMBER, 0.3),
+    },
+    'normalize_weight': {     # chainer_kfac/hooks/normalize_weight.py
+        'enabled': ((bool,), False),
+        'skip_scale_comp': ((bool,), False),
+    },
 }
 
 #: dotted key -> its allowed values, each taken from where it is defined.
@@ -109,6 +143,7 @@ CHOICES = {
     'dataset': datasets.NAMES,
     'model': training.MODELS,
     'optimizer.name': training.OPTIMIZERS,
+    'loader.iterator': KINDS,
     'distributed.assignment': ASSIGNMENTS,
     'kfac.on_nonfinite': ON_NONFINITE,
     'kfac.bn_fisher': BN_FISHER_TYPES,
@@ -139,6 +174,15 @@ RANGES = {
     'lr_schedule.drop_epochs': Range(0, lo_open=True),
     'lr_schedule.factor': Range(0, lo_open=True),
     'mixup.alpha': Range(0),
+    'loader.workers': Range(1),
+    'polynomial_lr.start_epoch': Range(0),
+    'polynomial_lr.end_epoch': Range(0, lo_open=True),
+    'polynomial_lr.power': Range(0),
+    'running_mixup.alpha': Range(0, lo_open=True),
+    'random_erasing.rate': Range(0, 1),
+    'random_erasing.area_min': Range(0, 1, lo_open=True),
+    'random_erasing.area_max': Range(0, 1, lo_open=True),
+    'random_erasing.aspect_min': Range(0, 1, lo_open=True),
 }
 
 #: keys that may change when a run is resumed, and why that is safe.

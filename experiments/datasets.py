@@ -38,13 +38,30 @@ class DatasetError(RuntimeError):
 
 
 #: The datasets :func:`load` knows (the config's ``dataset`` choices).
-NAMES = ('cifar10', 'fashion-mnist', 'synthetic')
+NAMES = ('cifar10', 'fashion-mnist', 'synthetic', 'mnist', 'imagenet')
+
+#: Classes of each dataset that does not have 10.
+N_CLASSES = {'imagenet': 1000}
 
 
-def load(name, data_dir=None, synthetic_size=(512, 256)):
+def n_classes(name):
+    return N_CLASSES.get(name, 10)
+
+
+def load(name, data_dir=None, synthetic_size=(512, 256), imagenet=None):
     """Return ``(train, test, info)`` for ``name``, checked (images in both
-    splits, of one shape) and with ``info['fingerprint']``."""
-    if name == 'cifar10':
+    splits, of one shape) and with ``info['fingerprint']`` (``imagenet``:
+    the config's ``imagenet`` section; its list files are checked line by
+    line by experiments/imagenet_data.py and it has no fingerprint)."""
+    if name == 'imagenet':
+        from experiments import imagenet_data
+        train, test, info = imagenet_data.load(imagenet or {})
+        info['fingerprint'] = None
+        return train, test, info
+    if name == 'mnist':
+        from experiments import mnist_data
+        train, test, info = mnist_data.load_mnist(data_dir)
+    elif name == 'cifar10':
         train, test, info = load_cifar10(data_dir)
     elif name == 'fashion-mnist':
         train, test, info = load_fashion_mnist(data_dir)

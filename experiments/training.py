@@ -9,19 +9,19 @@ from chainer.training import extensions
 
 import chainer_kfac
 from chainer_kfac.distributed import launch
-from chainer_kfac.iterators import MixupIterator
-from chainer_kfac.links import MixupClassifier
-from chainer_kfac.models import LeNet5
+from chainer_kfac import models
 from experiments import checkpoint
-from experiments.config import ConfigError
+from experiments.config_file import ConfigError
 from experiments import datasets
 from experiments import devices
 from experiments import extensions as exp_extensions
+from experiments import imagenet_data
+from experiments import recipe
 
 rank_suffix = checkpoint.rank_suffix
 #: The config's ``model`` and ``optimizer.name`` choices.
-MODELS = ('lenet5',)
-OPTIMIZERS = ('momentum_sgd', 'kfac')
+MODELS = tuple(sorted(models.MODELS))
+OPTIMIZERS = ('momentum_sgd', 'kfac', 'adam')
 #: True when this process is an MPI rank (train.py asks; one helper).
 in_mpi_launch = launch.in_mpi_launch
 
@@ -36,8 +36,9 @@ def load_data(config, comm):
     if comm is None or comm.rank == 0:
         train, test, info = datasets.load(
             config['dataset'], config['data_dir'],
-            tuple(config['synthetic_size']))
-        check_labels(train, test, info)
+            tuple(config['synthetic_size']), config['imagenet'])
+        check_labels(train, test, info, datasets.n_classes(
+            config['dataset']))
         check_one_batch(train, info, config['batch_size'])
     else:
         train = test = info = None
@@ -51,10 +52,9 @@ def load_data(config, comm):
 
 
 def check_labels(train, test, info, n_classes=10):
-    """Every label is a class of LeNet-5 (10 outputs): 0 <= t < n_classes."""
+    """Every label is a class of the model: 0 <= t < n_classes."""
     for split, data in (('train', train), ('test', test)):
-        labels = numpy.asarray(data._datasets[1]) if hasattr(
-            data, '_datasets') else numpy.asarray([t for _, t in data])
+        labels = _labels(data)
         bad = numpy.flatnonzero((labels < 0) | (labels >= n_classes))
         if bad.size:
             raise datasets.DatasetError(
@@ -76,10 +76,26 @@ def check_one_batch(train, info, batch_size):
                 len(train), batch_size, len(train)))
 
 
-def make_model(config, sample_x):
+def _labels(data):
+    if isinstance(data, imagenet_data.CroppingImageDataset):
+        return data.labels      # without reading the images
+    return numpy.asarray(data._datasets[1]) if hasattr(
+        data, '_datasets') else numpy.asarray([t for _, t in data])
+
+
+def make_model(config, sample_x, rank=0):
+    """The registered ``model:`` in its classifier (experiments/recipe.py).
+    """
     channels, size = sample_x.shape[0], sample_x.shape[-1]
     numpy.random.seed(config['seed'])
-    return MixupClassifier(LeNet5(in_channels=channels, in_size=size))
+    n_classes = datasets.n_classes(config['dataset'])
+    try:
+        predictor = models.build(config['model'], channels, size, n_classes)
+    except ValueError as e:
+        raise datasets.DatasetError('`model: {}`: {}'.format(
+            config['model'], e))
+    return recipe.make_classifier(config, predictor, n_classes,
+                                  stream_seed=config['seed'] * 1009 + rank)
 
 
 def make_optimizer(config, comm):
@@ -93,8 +109,11 @@ def make_optimizer(config, comm):
             optimizer = chainer_kfac.DistributedKFAC(
                 comm, **dict(kwargs, **config['distributed']))
     else:
-        optimizer = chainer.optimizers.MomentumSGD(
-            lr=opt_cfg['lr'], momentum=opt_cfg['momentum'])
+        if opt_cfg['name'] == 'adam':   # examples/mnist's baseline
+            optimizer = chainer.optimizers.Adam(alpha=opt_cfg['lr'])
+        else:
+            optimizer = chainer.optimizers.MomentumSGD(
+                lr=opt_cfg['lr'], momentum=opt_cfg['momentum'])
         if comm is not None:
             import chainermn
             optimizer = chainermn.create_multi_node_optimizer(optimizer,
@@ -122,17 +141,21 @@ def build_trainer(config, out, comm=None, progress=True):
     """Return ``(trainer, info, device)`` for the resolved ``config``."""
     rank = 0 if comm is None else comm.rank
     device = get_device(config['device'], comm)
+    recipe.check(config)
     train, test, info = load_data(config, comm)
-    model = make_model(config, train[0][0])
+    model = make_model(config, train[0][0], rank)
     model.to_device(device)
     optimizer = make_optimizer(config, comm)
     optimizer.setup(model)
+    recipe.add_update_hooks(optimizer, config)
+    if rank == 0:
+        print(kfac_coverage(optimizer, config['model']))
     if config['optimizer']['weight_decay']:
         optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
             config['optimizer']['weight_decay']))
-    alpha = config['mixup']['alpha'] if config['mixup']['enabled'] else 0.0
-    train_iter = MixupIterator(train, per_rank_batch(config, comm), alpha,
-                               seed=config['seed'] * 1009 + rank)
+    train_iter = recipe.make_train_iterator(
+        config, train, per_rank_batch(config, comm),
+        stream_seed=config['seed'] * 1009 + rank)
     updater = training.updaters.StandardUpdater(train_iter, optimizer,
                                                 device=device)
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
@@ -149,9 +172,9 @@ def build_trainer(config, out, comm=None, progress=True):
 def _extend_evaluation(trainer, config, test, model, device, comm,
                        eval_trigger):
     """Test-set evaluation (every rank's share, averaged) and the schedule."""
-    test_iter = chainer.iterators.SerialIterator(
-        test, max(1, config['test_batch_size'] // (
-            1 if comm is None else comm.size)), repeat=False, shuffle=False)
+    test_iter = recipe.make_test_iterator(
+        config, test, max(1, config['test_batch_size'] // (
+            1 if comm is None else comm.size)))
     evaluator = extensions.Evaluator(test_iter, model, device=device)
     if comm is not None:
         import chainermn
@@ -160,9 +183,7 @@ def _extend_evaluation(trainer, config, test, model, device, comm,
         trainer.extend(exp_extensions.MeanOverRanks(
             comm, ['main/loss', 'main/accuracy']))
     trainer.extend(evaluator, trigger=eval_trigger)
-    trainer.extend(exp_extensions.StepLRSchedule(
-        config['optimizer']['lr'], config['lr_schedule']['drop_epochs'],
-        config['lr_schedule']['factor']))
+    recipe.extend_lr_schedule(trainer, config)
 
 
 def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
@@ -205,3 +226,20 @@ def _extend_reports(trainer, eval_trigger, progress):
                 trigger=exp_extensions.FractionOfEpochTrigger(1),
                 filename=kind + '.png'))
 
+
+# -- the run's header: what K-FAC covers (issue 24) ---------------------------
+def kfac_coverage(optimizer, model_name):
+    """One line for the run's first lines: the model, K-FAC's blocks by
+    type, and every link K-FAC does NOT cover (plain momentum update)."""
+    if not isinstance(optimizer, chainer_kfac.KFAC):
+        return 'model {}: {} (no K-FAC)'.format(
+            model_name, type(optimizer).__name__)
+    kinds = {}
+    for block in optimizer.blocks:
+        kinds[type(block).__name__] = kinds.get(type(block).__name__, 0) + 1
+    uncovered = ', '.join('{} ({})'.format(name, type(link).__name__)
+                          for name, link in optimizer.uncovered_links)
+    return 'model {}: K-FAC blocks {}; not covered by K-FAC: {}'.format(
+        model_name, ', '.join('{} {}'.format(n, k)
+                              for k, n in sorted(kinds.items())),
+        uncovered or 'none')

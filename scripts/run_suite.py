@@ -34,7 +34,11 @@ import suite_children  # NOQA: E402
 import suite_lock  # NOQA: E402
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
           'fmnist_e20': 'configs/fmnist_e20',
-          'fmnist_e150': 'configs/fmnist_e150'}
+          'fmnist_e150': 'configs/fmnist_e150',
+          # the original's examples (issue 24)
+          'imagenet': 'configs/imagenet',
+          'cifar10_examples': 'configs/cifar10_examples',
+          'mnist_examples': 'configs/mnist_examples'}
 
 
 def suite_configs(suite):

@@ -90,8 +90,8 @@ def test_set_overrides_and_choices(tmp_path):
                            'dataset=synthetic'])
     assert (c['epochs'], c['optimizer']['lr'], c['dataset']) == \
         (2, 0.5, 'synthetic')
-    with pytest.raises(ConfigError, match=r'--set dataset=mnist.*dataset'):
-        load_config(path, ['dataset=mnist'])
+    with pytest.raises(ConfigError, match=r'--set dataset=svhn.*dataset'):
+        load_config(path, ['dataset=svhn'])
     with pytest.raises(ConfigError, match='key=value'):
         load_config(path, ['epochs'])
 

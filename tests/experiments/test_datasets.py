@@ -125,4 +125,4 @@ def test_synthetic_is_named_and_unknown_is_an_error():
     train, test, info = datasets.load('synthetic', None, (20, 10))
     assert info['dataset'] == 'synthetic' and len(train) == 20
     with pytest.raises(datasets.DatasetError, match='unknown dataset'):
-        datasets.load('mnist')
+        datasets.load('svhn')

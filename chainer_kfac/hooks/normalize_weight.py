@@ -1,0 +1,115 @@
+"""Weight-norm rescaling after each update (Chainer_K-FAC's
+``NormalizeWeightUR``, examples/imagenet/train.py).
+
+After the update of a weight W with C_out = W.shape[0] outputs::
+
+    target = sqrt(2 C_out)
+    s      = target / (||W||_F + 1e-9)
+    W     <- s W        only if s < 1 (the norm is capped, never raised)
+
+With ``skip_scale_comp`` the norm is computed only now and then, and the
+steps between reuse the last per-step scale s~ (the hook keeps, per
+parameter, t_last, t_next and s~). Steps t < 2 (rule.t counts from 1)
+compute s and set the interval to 1. At a step t >= t_next, with
+p = t_next - t_last the interval that just ended::
+
+    s~_new = (s * s~^(p - 1)) ** (1 / p)     (the per-step scale that the
+                                               p - 1 skipped steps and
+                                               this one amount to)
+    e      = s~ / s~_new, inverted if > 1    (how wrong s~ was, <= 1)
+    n_max  = min(10, log(0.98) / log(e) + 1) (e ** (n - 1) >= 0.98)
+    interval = int(min(n_max, p + 1))        (grows by at most 1)
+
+and s~ <- s~_new, t_last <- t, t_next <- t + interval. Where e == 1
+(s~ was exact) the original divided by log(1) = 0; here n_max is then 10
+(docs/faithfulness.md). The state lives in the hook, one hook per
+parameter (as the original adds one per parameter); it is not saved in
+snapshots, so a resumed run starts the warm-up again.
+"""
+import math
+
+import chainer.links as L
+from chainer import backend
+
+WARMUP_LEN = 2
+MAX_SKIP = 10
+TOLERANCE = 0.98
+EPS = 1e-9
+
+
+def next_interval(scale, last_scale, pre_interval):
+    """(the new per-step scale, the next interval): the formulas above."""
+    right = math.pow(scale * last_scale ** (pre_interval - 1),
+                     1.0 / pre_interval)
+    error = last_scale / right
+    if error > 1:
+        error = 1.0 / error
+    if error >= 1:
+        max_interval = MAX_SKIP
+    else:
+        max_interval = min(MAX_SKIP, math.log(TOLERANCE) / math.log(error)
+                           + 1)
+    return right, int(min(max_interval, pre_interval + 1))
+
+
+class NormalizeWeight(object):
+    """UpdateRule hook (``timing='post'``) capping ||W|| at sqrt(2 C_out).
+    """
+
+    name = 'NormalizeWeightUR'
+    timing = 'post'
+
+    def __init__(self, skip_scale_comp=False):
+        self.skip_scale_comp = bool(skip_scale_comp)
+        self.t_last = 0
+        self.t_next = 0
+        self.scale = 1.0
+
+    def __call__(self, rule, param):
+        w = param.array
+        if w is None:
+            return
+        scale = self.scale_at(rule.t, w)
+        if scale < 1:
+            w *= w.dtype.type(scale)
+
+    def scale_at(self, t, w):
+        """The factor W is multiplied by at step t (if < 1); updates the
+        skip state."""
+        warmup = not self.skip_scale_comp or t < WARMUP_LEN
+        if not warmup and t < self.t_next:
+            return self.scale
+        scale = math.sqrt(2.0 * w.shape[0]) / (_norm(w) + EPS)
+        if warmup:
+            self.scale, interval = scale, 1
+        else:
+            self.scale, interval = next_interval(
+                scale, self.scale, self.t_next - self.t_last)
+        self.t_last, self.t_next = t, t + interval
+        return scale
+
+
+def _norm(w):
+    xp = backend.get_array_module(w)
+    return float(xp.linalg.norm(w.ravel()))
+
+
+def normalized_params(link):
+    """The parameters the recipe rescales: the W of every Convolution2D
+    and Linear link (the original's ``normalize_weight`` flags: every
+    convolution and the fully connected layer; BatchNorm is left alone)."""
+    return [sub.W for _, sub in sorted(link.namedlinks())
+            if isinstance(sub, (L.Convolution2D, L.Linear))]
+
+
+def add_normalize_weight(optimizer, skip_scale_comp=False):
+    """Add one :class:`NormalizeWeight` to the update rule of each of
+    :func:`normalized_params` of the optimizer's target (after setup)."""
+    params = normalized_params(optimizer.target)
+    for param in params:
+        if param.update_rule is None:
+            raise ValueError('add_normalize_weight: {} has no update rule; '
+                             'call optimizer.setup(model) first'.format(
+                                 param.name))
+        param.update_rule.add_hook(NormalizeWeight(skip_scale_comp))
+    return params
