@@ -15,7 +15,9 @@ For a cell c = (optimizer o, batch b, mixup u) with seeds i = 1..n_c:
     R(b, u)  = W_(SGD,b,u) / W_(K-FAC,b,u)     > 1: K-FAC gets there sooner
 
 Targets: (a) 0.85 and (b) SGD's final SB test accuracy with the same Mixup
-setting (mean over its seeds) -- "as good as small-batch SGD ends".
+setting, its lowest over seeds (so that every SGD SB seed reaches it: the
+mean would be missed by the seeds that end below it) -- "as good as
+small-batch SGD ends".
 
 Interval: 95 % percentile bootstrap; each of B resamples draws every cell's
 seeds with replacement (stratified, scripts/study_stats.py) and the
@@ -90,14 +92,16 @@ def iterations(runs, suite, target):
 
 def targets(finals):
     """[(mixup, accuracy, text)]: the fixed target for both Mixup settings,
-    then SGD's final SB accuracy per Mixup setting (where it exists)."""
+    then SGD's final SB accuracy per Mixup setting, lowest over seeds
+    (where it exists)."""
     out = [(u, FIXED_TARGET, '{:g}'.format(FIXED_TARGET))
            for u in (False, True)]
     for u in (False, True):
         sgd_sb = finals.get(('momentum_sgd', 'SB', u))
         if sgd_sb:
-            acc = float(numpy.mean(sgd_sb))
-            out.append((u, acc, "SGD's final SB ({:.4f})".format(acc)))
+            acc = float(numpy.min(sgd_sb))
+            out.append((u, acc, "SGD's final SB, lowest seed ({:.4f})"
+                        .format(acc)))
     return out
 
 
