@@ -109,7 +109,7 @@ def measure(batch, steps, device, warmup=3):
     PhaseTimer of the instrumented steps), each after ``warmup`` steps
     (means, so the phases add up to the step)."""
     rng = numpy.random.RandomState(0)
-    model, opt = bench.make('kfac', device)
+    model, opt = bench.make('kfac', device=device)
     batches = [tuple(device.send(a) for a in bench.fresh_batch(rng, batch))
                for _ in range(2)]
     plain = steps_seconds(model, model, opt, batches, warmup + steps, device)

@@ -49,8 +49,10 @@ def kfac_steps(device, steps, batch=16):
         opt.update(model, device.send(x), device.send(t))
     arrays = {n: to_host(p.array) for n, p in model.namedparams()}
     for block in opt.blocks:
+        held = {'factors': block.running_averages(),
+                'inverses': block.inverses}
         for kind in ('factors', 'inverses'):
-            for i, a in enumerate(getattr(block, kind) or ()):
+            for i, a in enumerate(held[kind] or ()):
                 if a is not None:
                     arrays['{}/{}{}'.format(block.name, kind, i)] = \
                         to_host(a)
