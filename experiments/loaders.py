@@ -21,7 +21,11 @@ START_METHOD = 'forkserver'
 def use_fork_safe_start():
     """Make multiprocessing start workers with forkserver. Chainer's
     MultiprocessIterator uses the global start method, so it is set (with
-    force: a library may already have fixed the platform default)."""
+    force: a library may already have fixed the platform default). The
+    server imports chainer_kfac first, so that its NumPy 2 compatibility
+    layer is in place before a worker unpickles anything that imports
+    Chainer (chainer_kfac/_compat.py)."""
+    multiprocessing.set_forkserver_preload(['chainer_kfac'])
     if multiprocessing.get_start_method(allow_none=True) != START_METHOD:
         multiprocessing.set_start_method(START_METHOD, force=True)
 
