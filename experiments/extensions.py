@@ -11,12 +11,12 @@ import numpy
 import chainer
 from chainer import training
 
-from chainer_kfac.optimizers.kfac import KFAC
+from chainer_kfac.extensions.lr_schedule import LearningRateSchedule
 from experiments import gpu_info
 from experiments import provenance
 
 
-class StepLRSchedule(training.Extension):
+class StepLRSchedule(LearningRateSchedule):
     """lr = base_lr * factor ** (number of drop epochs already passed).
 
     "5e-3 -> 2.5e-3 (71epoch)" is ``drop_epochs=[71], factor=0.5``: from the
@@ -33,30 +33,16 @@ class StepLRSchedule(training.Extension):
     """
 
     trigger = 1, 'iteration'
-    priority = training.PRIORITY_WRITER
 
     def __init__(self, base_lr, drop_epochs, factor, attr='lr'):
         self.base_lr = base_lr
         self.drop_epochs = sorted(drop_epochs)
         self.factor = factor
-        self.attr = attr
+        super(StepLRSchedule, self).__init__(attr)
 
     def lr_at(self, epoch_detail):
         drops = sum(1 for e in self.drop_epochs if epoch_detail >= e)
         return self.base_lr * self.factor ** drops
-
-    def initialize(self, trainer):
-        self._set(trainer, keep_previous=False)
-
-    def __call__(self, trainer):
-        self._set(trainer, keep_previous=True)
-
-    def _set(self, trainer, keep_previous):
-        updater = trainer.updater
-        optimizer = updater.get_optimizer('main')
-        if keep_previous and isinstance(optimizer, KFAC):
-            optimizer.lr_pre = getattr(optimizer, self.attr)
-        setattr(optimizer, self.attr, self.lr_at(updater.epoch_detail))
 
 
 class FractionOfEpochTrigger(object):

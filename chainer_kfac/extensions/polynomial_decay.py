@@ -13,16 +13,13 @@ before the rate reaches 0. (The original's comment calls e < s a "linear
 warm-up" and it takes a ``start_rate``, but the rate there is constant
 lr0; so is it here.)
 
-Each call first sets K-FAC's ``lr_pre`` to the rate in use, then the new
-rate, so that ``adjust_momentum`` scales the next step's momentum by
-lr/lr_pre. The recipe calls it every ``acc_iters`` iterations, i.e. once per
+How each call sets ``lr_pre`` and the rate: chainer_kfac/extensions/
+lr_schedule.py. The recipe calls it every ``acc_iters`` iterations, i.e. once per
 optimizer update, after it. :meth:`initialize` sets the rate for the
 current epoch only (a new run: lr0; a resumed run: the rate it had), and
 leaves ``lr_pre`` to the optimizer (its snapshot keeps it).
 """
-from chainer import training
-
-from chainer_kfac.optimizers.kfac import KFAC
+from chainer_kfac.extensions.lr_schedule import LearningRateSchedule
 
 
 def polynomial_rate(epoch, start, end, power):
@@ -34,11 +31,9 @@ def polynomial_rate(epoch, start, end, power):
     return 0.0
 
 
-class PolynomialDecay(training.Extension):
+class PolynomialDecay(LearningRateSchedule):
     """Set ``attr`` (``'lr'``; Adam's is ``'alpha'``) of the main optimizer
     to ``base_lr * polynomial_rate(epoch)`` each time it is called."""
-
-    priority = training.PRIORITY_WRITER
 
     def __init__(self, base_lr, start_epoch, end_epoch, power, attr='lr'):
         if not end_epoch > start_epoch:
@@ -49,21 +44,8 @@ class PolynomialDecay(training.Extension):
         self.start_epoch = start_epoch
         self.end_epoch = end_epoch
         self.power = power
-        self.attr = attr
+        super(PolynomialDecay, self).__init__(attr)
 
     def lr_at(self, epoch_detail):
         return self.base_lr * polynomial_rate(
             epoch_detail, self.start_epoch, self.end_epoch, self.power)
-
-    def initialize(self, trainer):
-        self._set(trainer, keep_previous=False)
-
-    def __call__(self, trainer):
-        self._set(trainer, keep_previous=True)
-
-    def _set(self, trainer, keep_previous):
-        updater = trainer.updater
-        optimizer = updater.get_optimizer('main')
-        if keep_previous and isinstance(optimizer, KFAC):
-            optimizer.lr_pre = getattr(optimizer, self.attr)
-        setattr(optimizer, self.attr, self.lr_at(updater.epoch_detail))
