@@ -63,8 +63,9 @@ test-py312: venv-py312
 	  chainer_kfac.distributed.launch 2) $(PY312_VENV)/bin/python \
 	  tests/distributed/mpi/equivalence.py
 
-# The main job: the study's 8 comparisons on Fashion-MNIST (~10 min on 2
-# cores), then the table, report.md and the figures (results/quick/).
+# The main job: the study's 8 comparisons on Fashion-MNIST, 1 epoch, seeds
+# 0-2 (the suite file's; ~11 min on 2 idle cores), then the table, report.md
+# with the claims' verdicts and the figures (results/quick/).
 # DATA_DIR=DIR: read Fashion-MNIST's four idx .gz files from DIR instead.
 quick: venv fashion-mnist
 	$(BIN)/python scripts/run_suite.py quick --jobs 2 --out results \

@@ -82,6 +82,19 @@ def parse_seeds(spec):
     return seeds
 
 
+def default_seeds(suite_yaml):
+    """The suite file's ``seeds`` (None: one run per config, with the
+    config's own seed)."""
+    import suite_file
+    spec = suite_file.load(suite_yaml).seeds
+    if spec is None:
+        return None
+    try:
+        return parse_seeds(spec)
+    except argparse.ArgumentTypeError as e:
+        sys.exit('error: {}: seeds: {}'.format(suite_yaml, e))
+
+
 def planned_runs(configs, suite_out, seeds):
     """(name, config, out, overrides) for each run; with seeds, one run per
     seed and config in OUT/SUITE/seed_N/RUN, seed by seed."""
@@ -149,7 +162,8 @@ def main():
     parser.add_argument('--only', nargs='*', help='run only these runs')
     parser.add_argument('--seeds', type=parse_seeds, default=None,
                         help='run every config once per seed, e.g. 0-4 or '
-                             '0,2,5, into OUT/SUITE/seed_N/RUN')
+                             '0,2,5, into OUT/SUITE/seed_N/RUN; default: '
+                             "the suite file's seeds, if any")
     parser.add_argument('--no-malloc-tuning', action='store_true',
                         help="keep glibc's default malloc settings")
     args = parser.parse_args()
@@ -176,6 +190,8 @@ def main():
 
 def run_all(args, configs, suite_out, children):
     copy_suite_file(configs, suite_out)
+    if args.seeds is None:
+        args.seeds = default_seeds(os.path.join(suite_out, 'suite.yaml'))
     # train.py itself uses one BLAS thread and keeps freed memory
     # (chainer_kfac.runtime); --no-malloc-tuning is passed on to it.
     env = dict(os.environ, MPLBACKEND='Agg', PYTHONUNBUFFERED='1')

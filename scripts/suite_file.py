@@ -6,6 +6,8 @@ suite.yaml, beside the runs)::
     description: Fashion-MNIST, Table 2 batches, 20 epochs
     target_accuracy: 0.78      # iterations-to-target use this accuracy
     batch_classes: {SB: 128, LB: 2048}   # global batch sizes
+    seeds: 0-2                 # optional: run_suite.py's default --seeds
+
 
 A run is SB or LB by its config's ``batch_size`` looked up here, never by
 its folder name or by which other runs happen to be present.
@@ -21,8 +23,10 @@ SOURCE_NAME = '_suite.yaml'
 class Suite(object):
     """Validated suite settings; ``path`` names the file in messages."""
 
-    def __init__(self, path, description, target_accuracy, batch_classes):
+    def __init__(self, path, description, target_accuracy, batch_classes,
+                 seeds=None):
         self.path = path
+        self.seeds = seeds
         self.description = description
         self.target_accuracy = target_accuracy
         self.batch_classes = batch_classes
@@ -46,7 +50,8 @@ def load(path):
                          'FILE'.format(path, SOURCE_NAME))
     with open(path) as f:
         data = yaml.safe_load(f) or {}
-    unknown = set(data) - {'description', 'target_accuracy', 'batch_classes'}
+    unknown = set(data) - {'description', 'target_accuracy', 'batch_classes',
+                           'seeds'}
     if unknown:
         raise SystemExit('error: {}: unknown keys {}'.format(
             path, sorted(unknown)))
@@ -61,7 +66,15 @@ def load(path):
         raise SystemExit('error: {}: batch_classes must be {{SB: size, LB: '
                          'larger size}}, e.g. {{SB: 128, LB: 2048}}, not '
                          '{!r}'.format(path, classes))
-    return Suite(path, str(data.get('description', '')), target, classes)
+    seeds = data.get('seeds')
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        seeds = str(seeds)
+    if seeds is not None and not isinstance(seeds, str):
+        raise SystemExit('error: {}: seeds must be a range or a list, e.g. '
+                         'seeds: 0-2 or seeds: 0,2,5, not {!r}'.format(
+                             path, seeds))
+    return Suite(path, str(data.get('description', '')), target, classes,
+                 seeds)
 
 
 def find(results_dir, explicit=None):

@@ -86,3 +86,47 @@ def test_planned_runs_one_folder_per_seed(tmp_path):
     assert runs[2][3] == ['seed=4']
     assert run_suite.planned_runs(['/c/x.yaml'], 'o', None) == [
         ('x', '/c/x.yaml', os.path.join('o', 'x'), [])]
+
+
+def _suite_yaml(tmp_path, seeds_line):
+    path = tmp_path / 'suite.yaml'
+    path.write_text('target_accuracy: 0.5\nbatch_classes: {SB: 16, LB: 64}\n'
+                    + seeds_line)
+    return str(path)
+
+
+def test_default_seeds_come_from_the_suite_file(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import run_suite
+    assert run_suite.default_seeds(_suite_yaml(tmp_path, 'seeds: 0-2\n')) \
+        == [0, 1, 2]
+    assert run_suite.default_seeds(_suite_yaml(tmp_path, 'seeds: 4\n')) \
+        == [4]
+    assert run_suite.default_seeds(_suite_yaml(tmp_path, '')) is None
+
+
+def test_bad_suite_file_seeds_name_the_file(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import run_suite
+    for line in ('seeds: 1,1\n', 'seeds: [0, 1]\n'):
+        path = _suite_yaml(tmp_path, line)
+        try:
+            run_suite.default_seeds(path)
+        except SystemExit as e:
+            assert path in str(e) and 'seeds' in str(e)
+        else:
+            raise AssertionError('accepted ' + line)
+
+
+def test_the_main_job_runs_enough_seeds_for_a_verdict():
+    """`make quick` runs the quick suite without --seeds: its suite file's
+    seeds must be enough for claims.py to decide (MIN_SEEDS per cell)."""
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import claims
+    import run_suite
+    seeds = run_suite.default_seeds(
+        os.path.join(ROOT, 'configs', 'quick', '_suite.yaml'))
+    assert seeds is not None and len(seeds) >= claims.MIN_SEEDS
+    with open(os.path.join(ROOT, 'Makefile')) as f:
+        quick_rule = f.read().split('\nquick:')[1].split('\n\n')[0]
+    assert 'run_suite.py quick' in quick_rule and '--seeds' not in quick_rule
