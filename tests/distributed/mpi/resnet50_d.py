@@ -58,7 +58,7 @@ def run(assignment):
 
 for assignment in ('contiguous', 'balanced'):
     run(assignment)
-comm.mpi_comm.Barrier()
+comm.barrier()
 if comm.rank == 0:
     print('resnet50_d OK on {} ranks'.format(comm.size))
     sys.stdout.flush()
