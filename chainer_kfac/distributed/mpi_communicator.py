@@ -45,7 +45,8 @@ class MpiProcessGroup(object):
         included: it asserts that the root's object is not None and the
         others' are, so the root's travels in a 1-tuple."""
         box = (obj,) if self.rank == root else None
-        return super(MpiProcessGroup, self).bcast_obj(  # type: ignore
+        # A mix-in: ChainerMN's base, after it in the MRO, has bcast_obj.
+        return super(MpiProcessGroup, self).bcast_obj(  # type: ignore[misc]
             box, max_buf_len, root)[0]
 
     def allgather_obj(self, obj: Any) -> List[Any]:

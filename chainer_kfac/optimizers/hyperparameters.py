@@ -169,5 +169,6 @@ def declare_hyperparameters(cls: type) -> None:
         params.append(inspect.Parameter(
             field.name, inspect.Parameter.KEYWORD_ONLY,
             default=field.default, annotation=field.type))
-    cls.__init__.__signature__ = inspect.Signature(  # type: ignore
+    # mypy: a class's __init__ read through type is "unsound"; it is cls's.
+    cls.__init__.__signature__ = inspect.Signature(  # type: ignore[misc]
         params)

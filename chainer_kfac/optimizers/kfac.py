@@ -64,7 +64,7 @@ __all__ = ['KFAC', 'KFACError', 'KFACHyperparameters', 'KFACBlockOptions',
 MAX_DAMPING_RETRIES = 3
 
 #: The current factors of a step, by block name (None: none collected).
-CurrentFactors = typing.Dict[str, typing.Optional[typing.List[Array]]]
+CurrentFactors = typing.Mapping[str, typing.Optional[typing.List[Array]]]
 
 #: The loss function :meth:`KFAC.update` runs forward and backward.
 LossFun = typing.Callable[..., chainer.Variable]
