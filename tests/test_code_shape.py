@@ -49,17 +49,14 @@ def test_the_sources_are_found():
     assert 'experiments/train.py' in names
 
 
-def test_long_functions_are_found():
-    # The check itself: a 51-line function fails, a 50-line one passes.
+def test_long_functions_are_found(tmp_path):
+    # The check itself: a 51-line method fails, a 50-line function passes.
     body = ''.join('    x = {}\n'.format(i) for i in range(49))
-    tmp = pathlib.Path(__file__).parent / '__code_shape_probe__.py'
-    try:
-        tmp.write_text('def f():\n' + body + '\n\nclass C:\n'
-                       '    def g(self):\n' + '    ' + body.replace(
-                           '\n    ', '\n        ') + '        y = 1\n')
-        assert long_functions(tmp) == [('C.g', 51)]
-    finally:
-        tmp.unlink()
+    probe = tmp_path / 'probe.py'
+    probe.write_text('def f():\n' + body + '\n\nclass C:\n'
+                     '    def g(self):\n' + '    ' + body.replace(
+                         '\n    ', '\n        ') + '        y = 1\n')
+    assert long_functions(probe) == [('C.g', 51)]
 
 
 @pytest.mark.parametrize('path', sources(),
