@@ -34,7 +34,7 @@ def load_cifar10(data_dir=None):
                 'cache ({}): {}: {}. Offline? Download {} elsewhere and set '
                 '`data_dir:` to the folder holding it (or its extracted {}/ '
                 'folder)'.format(root, type(e).__name__, e, CIFAR10_TARBALL,
-                                 CIFAR10_FOLDER))
+                                 CIFAR10_FOLDER)) from e
         return train, test, {'dataset': 'cifar10',
                              'source': 'chainer.datasets.get_cifar10',
                              'path': root}
@@ -85,7 +85,7 @@ def _cifar10_batches(data_dir):
     except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
         raise DatasetError('CIFAR-10: {} is truncated or corrupt ({}: {}); '
                            'download it again. {}'.format(
-                               tarball, type(e).__name__, e, hint))
+                               tarball, type(e).__name__, e, hint)) from e
     return out, tarball
 
 
@@ -97,7 +97,7 @@ def _unpickle(f, where, hint):
     except Exception as e:
         raise DatasetError('CIFAR-10: cannot read {} ({}: {}); the file is '
                            'truncated or corrupt: {}'.format(
-                               where, type(e).__name__, e, hint))
+                               where, type(e).__name__, e, hint)) from e
     if data.ndim != 2 or data.shape[1] != 3072 or \
             len(data) != len(labels):
         raise DatasetError('CIFAR-10: {} has data of shape {} and {} labels '

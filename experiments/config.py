@@ -271,7 +271,7 @@ def _check_value(where: str, dotted: str, value: Any) -> None:
         try:
             CHECKS[dotted](value)
         except ValueError as e:
-            raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
+            raise ConfigError('{}: `{}`: {}'.format(where, dotted, e)) from e
 
 
 def save_config(config, path):

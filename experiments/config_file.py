@@ -47,7 +47,7 @@ def read_yaml(path):
         try:
             data = loader.get_single_data()
         except yaml.YAMLError as e:
-            raise ConfigError('{}: not valid YAML: {}'.format(path, e))
+            raise ConfigError('{}: not valid YAML: {}'.format(path, e)) from e
         finally:
             loader.dispose()
     if data is None:
@@ -119,7 +119,7 @@ def _parse_override(item):
         value = yaml.safe_load(raw)
     except yaml.YAMLError as e:
         raise ConfigError('--set {}: cannot parse the value: {}'.format(
-            item, e))
+            item, e)) from e
     return key.strip(), value
 
 

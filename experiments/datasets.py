@@ -113,7 +113,7 @@ def fingerprint(train, test):
     return digest.hexdigest()
 
 
-# -- Fashion-MNIST ----------------------------------------------------------------
+# -- Fashion-MNIST ---------------------------------------------------------
 def load_fashion_mnist(data_dir=None):
     """Fashion-MNIST from the four idx ``.gz`` files in ``data_dir``; by
     default Debian's /usr/share/datasets/fashion-mnist when present, else
@@ -132,7 +132,7 @@ def load_fashion_mnist(data_dir=None):
                 'folder with {}'.format(FASHION_MNIST_DEBIAN,
                                         type(e).__name__, e,
                                         ', '.join(FASHION_MNIST_FILES.values(
-                                        ))))
+                                        )))) from e
         return train, test, {'dataset': 'fashion-mnist',
                              'source': 'chainer.datasets.get_fashion_mnist',
                              'path': chainer.dataset.get_dataset_directory(
@@ -172,7 +172,7 @@ def _read_idx(path, magic, header_ints):
         raise DatasetError('Fashion-MNIST: {} is truncated or corrupt '
                            '({}: {}); reinstall dataset-fashion-mnist or '
                            'download the file again'.format(
-                               path, type(e).__name__, e))
+                               path, type(e).__name__, e)) from e
     head = 4 * header_ints
     if len(raw) < head or struct.unpack('>i', raw[:4])[0] != magic:
         raise DatasetError('Fashion-MNIST: {} is not an idx file (magic '
@@ -195,7 +195,7 @@ def read_idx_labels(path):
     return _read_idx(path, 2049, 2).astype(numpy.int32)
 
 
-# -- synthetic ------------------------------------------------------------------
+# -- synthetic -------------------------------------------------------------
 def load_synthetic(n_train=512, n_test=256, shape=(1, 28, 28), classes=10,
                    seed=0):
     """Generated images: a fixed random template per class plus noise. For

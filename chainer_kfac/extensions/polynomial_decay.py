@@ -14,8 +14,8 @@ warm-up" and it takes a ``start_rate``, but the rate there is constant
 lr0; so is it here.)
 
 How each call sets ``lr_pre`` and the rate: chainer_kfac/extensions/
-lr_schedule.py. The recipe calls it every ``acc_iters`` iterations, i.e. once per
-optimizer update, after it. :meth:`initialize` sets the rate for the
+lr_schedule.py. The recipe calls it every ``acc_iters`` iterations, i.e.
+once per optimizer update, after it. :meth:`initialize` sets the rate for the
 current epoch only (a new run: lr0; a resumed run: the rate it had), and
 leaves ``lr_pre`` to the optimizer (its snapshot keeps it).
 """

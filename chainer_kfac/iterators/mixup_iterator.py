@@ -3,7 +3,8 @@
 For each batch, one lambda ~ Beta(alpha, alpha) is drawn, the batch is paired
 with a random permutation j of itself, and example i becomes::
 
-    (x~_i, t_a, t_b, lambda) = (lambda x_i + (1 - lambda) x_j, t_i, t_j, lambda)
+    (x~_i, t_a, t_b, lambda)
+        = (lambda x_i + (1 - lambda) x_j, t_i, t_j, lambda)
 
 The loss of :class:`chainer_kfac.links.MixupClassifier` is then
 lambda CE(y, t_a) + (1 - lambda) CE(y, t_b), the linear interpolation of the

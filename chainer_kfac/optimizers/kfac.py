@@ -131,7 +131,7 @@ class KFAC(optimizer.GradientMethod):
                 warnings.warn(
                     'KFAC: link {!r} ({}) is not covered by K-FAC; its '
                     'parameters get the plain momentum-SGD update'.format(
-                        name, type(sub).__name__))
+                        name, type(sub).__name__), stacklevel=2)
         return self
 
     # -- one step -----------------------------------------------------------
@@ -228,11 +228,12 @@ class KFAC(optimizer.GradientMethod):
                         'KFAC: the damped factors of layer {!r} are not '
                         'positive definite at step {} even with damping {:g} '
                         '({}); raise `damping`'.format(
-                            block.name, step, damping.value, e))
+                            block.name, step, damping.value, e)) from e
                 warnings.warn(
                     'KFAC: damped factor of layer {!r} is not positive '
                     'definite at step {} ({}); retrying with damping '
-                    '{:g}'.format(block.name, step, e, damping.value * 10))
+                    '{:g}'.format(block.name, step, e, damping.value * 10),
+                    stacklevel=1)
                 damping = damping.times(10)
 
     def _check_finite(
@@ -264,7 +265,7 @@ class KFAC(optimizer.GradientMethod):
         if self.on_nonfinite == 'raise':
             raise KFACError(msg + " (pass on_nonfinite='skip' to skip such "
                             'updates; check the learning rate and the data)')
-        warnings.warn(msg + '; skipping this update')
+        warnings.warn(msg + '; skipping this update', stacklevel=1)
         self.skipped_steps += 1
         return False
 

@@ -66,7 +66,7 @@ def test_reduce_gives_owners_the_means_and_reuses_its_plan():
         owned = [i for i, o in enumerate(OWNERS) if o == rank]
         assert sorted(mine) == sorted(groups[i].name for i in owned)
         for i in owned:
-            for k, name in enumerate(('A', 'G')):
+            for k, _name in enumerate(('A', 'G')):
                 want = np.mean([r[1][groups[i].name][k] for r in results],
                                axis=0)
                 np.testing.assert_allclose(mine[groups[i].name][k], want,

@@ -95,7 +95,7 @@ def test_batchnorm_full_block_matches_the_original(mode, shape, r):
         return F.sum(F.square(model(x) - target)) * 0.5 / len(x)
 
     batches = bn_test._batches(shape, steps=4)
-    for (x, target), (ema, kfgrad, gamma, beta) in zip(
+    for (x, target), (ema, _kfgrad, gamma, beta) in zip(
             batches, bn_test.reference(batches, c, True, True, (0.1, 0.0),
                                        mode, in_place=True, hp=hp)):
         opt.update(lossfun, x, target)

@@ -145,6 +145,7 @@ def test_full_and_unit_wise_differ_when_channels_correlate():
         opt = KFAC(**HP, **OPTIONS[mode]).setup(model)
         x, target = _batches((8, 3))[0]
         x[:, 1] += 3 * x[:, 0]  # correlated channels
-        opt.update(lambda x, t: F.sum(F.square(model(x) - t)), x, target)
+        opt.update(lambda x, t, model=model: F.sum(F.square(model(x) - t)),
+                   x, target)
         results.append(bn.gamma.kfgrad.copy())
     assert not np.allclose(results[0], results[1], rtol=1e-3)
