@@ -108,7 +108,7 @@ bench-comm: venv
 	$(BENCH_ENV) $(BIN)/python scripts/bench_comm.py --ranks 2
 
 clean:
-	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info
+	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info .mypy_cache .ruff_cache
 
 # The GPU check of a lent window (docs/gpu.md). `make gpu-carry` builds the
 # ignored folder .gpu-carry/ (wheels for the GPU machine's Python 3.12,
