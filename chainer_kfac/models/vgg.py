@@ -54,7 +54,7 @@ class VGG(chainer.Chain):
 
     def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = x
-        for block, ratio in zip(self.convs, self.dropouts):
+        for block, ratio in zip(self.convs, self.dropouts, strict=True):
             h = block(h)
             if ratio is None:
                 h = F.max_pooling_2d(h, ksize=2, stride=2)

@@ -127,7 +127,7 @@ class DistributedKFAC(KFAC):
         if self.only_pic_update_weight:
             # Only owners keep momentum for their parameters; disabling the
             # others' rules also lets a rank's snapshot omit their state.
-            for group, owner in zip(self.groups, self.owners):
+            for group, owner in zip(self.groups, self.owners, strict=True):
                 for p in group.params():
                     p.update_rule.enabled = owner == self.comm.rank
         return self

@@ -251,8 +251,10 @@ class KFAC(optimizer.GradientMethod):
                 break
         if bad is None:
             for block in blocks:
+                # strict=False: a block without current factors has none.
                 for fname, f in zip(block.factor_names,
-                                    current.get(block.name) or ()):
+                                    current.get(block.name) or (),
+                                    strict=False):
                     if not _all_finite(f):
                         bad = 'factor {} of layer {!r}'.format(
                             fname, block.name)

@@ -79,7 +79,7 @@ class LocalComm(KFACCommunicator):
     def bcast_data(self, model):
         arrays = self._all([p.array.copy() for _, p in
                             sorted(model.namedparams())])[0]
-        for (_, p), a in zip(sorted(model.namedparams()), arrays):
+        for (_, p), a in zip(sorted(model.namedparams()), arrays, strict=True):
             p.array[...] = a
 
     def multi_node_mean_grad(self, model, zero_fill=False):

@@ -29,7 +29,7 @@ def test_balanced_isolates_the_costliest_layer_of_lenet5():
 
     def max_load(owners, size):
         load = np.zeros(size)
-        for c, r in zip(costs, owners):
+        for c, r in zip(costs, owners, strict=True):
             load[r] += c
         return load.max()
 

@@ -129,7 +129,7 @@ def test_gathers_copy_the_owners_parameters_and_directions():
     for rank, groups in enumerate(results):
         for i, g in enumerate(groups):
             owner = results[OWNERS[i]][i]
-            for p, q in zip(g.params(), owner.params()):
+            for p, q in zip(g.params(), owner.params(), strict=True):
                 np.testing.assert_array_equal(p.array, q.array)
             w, b = g.params()
             if OWNERS[i] == rank:

@@ -83,7 +83,7 @@ def test_serialize_and_resume_continue_the_same_sequence(tmp_path):
     chainer.serializers.load_npz(path, b)
     for _ in range(8):
         ba, bb = next(a), next(b)
-        for ea, eb in zip(ba, bb):
+        for ea, eb in zip(ba, bb, strict=True):
             np.testing.assert_array_equal(ea[0], eb[0])
             assert ea[1:] == eb[1:]
         assert a.epoch_detail == b.epoch_detail

@@ -121,7 +121,7 @@ def test_three_steps_match_the_original_bn_block(mode, shape, use_gamma,
 
     batches = _batches(shape)
     for (x, target), want in zip(batches, reference(
-            batches, c, use_gamma, use_beta, l2, mode)):
+            batches, c, use_gamma, use_beta, l2, mode), strict=True):
         opt.update(lossfun, x, target)
         ema, kfgrad, gamma, beta = want
         np.testing.assert_allclose(_package_factor(block, mode, c, k), ema,

@@ -39,7 +39,8 @@ for dtype in (np.float32, np.float64):
         want = np.mean([every[q][rank][i] for q in range(size)], axis=0)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
         assert got.dtype == dtype
-    packed = sum(packing.total_size(g, s) for g, s in zip(mine, SYM))
+    packed = sum(packing.total_size(g, s)
+                 for g, s in zip(mine, SYM, strict=True))
     unpacked = sum(a.size for g in mine for a in g)
     assert comm.stats['reduce_scatter_v']['bytes'] == \
         packed * np.dtype(dtype).itemsize
@@ -49,7 +50,7 @@ for dtype in (np.float32, np.float64):
     mine = local_arrays(rank, dtype)
     comm.all_gather_v_arrays(mine, SYM)
     for r in range(size):
-        for got, want in zip(mine[r], every[r][r]):
+        for got, want in zip(mine[r], every[r][r], strict=True):
             np.testing.assert_array_equal(got, want)
     assert comm.stats['all_gather_v']['bytes'] == \
         packed * np.dtype(dtype).itemsize
