@@ -1,5 +1,7 @@
 # Set-up and entry points. `make quick` runs the main job, `make test` the
-# tests; both create the virtual environment .venv first when it is missing.
+# checkers (`make lint`) and the tests; both create the virtual environment
+# .venv first when it is missing. The package's metadata and the checkers'
+# settings are in pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 NP2_VENV := .venv-np2
@@ -9,27 +11,35 @@ NP2_BIN := $(NP2_VENV)/bin
 # setuptools and without build isolation.
 PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
-.PHONY: venv venv-np2 venv-py312 test test-np2 test-py312 quick demo bench bench-comm fashion-mnist clean
+.PHONY: venv venv-np2 venv-py312 lint test test-np2 test-py312 quick demo bench bench-comm fashion-mnist clean
 
-# $(1): the environment's folder, $(2): its NumPy requirement.
+# $(1): the environment's folder, $(2): its NumPy requirement, $(3): the
+# package's extras (pyproject.toml). .venv also gets the checkers.
+TEST_EXTRAS := test,local-mpi
+DEV_EXTRAS := test,lint,local-mpi
 define make_venv
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
 	$(1)/bin/$(PIP_CHAINER) '$(2)'
-	$(1)/bin/pip install -q --no-build-isolation '$(2)' -e '.[test,local-mpi]'
+	$(1)/bin/pip install -q --no-build-isolation '$(2)' -e '.[$(3)]'
 	touch $(1)/.installed
 endef
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: setup.py
-	$(call make_venv,$(VENV),numpy<2)
+$(VENV)/.installed: pyproject.toml
+	$(call make_venv,$(VENV),numpy<2,$(DEV_EXTRAS))
 
 # A second environment with NumPy 2, so the compatibility layer is tested.
 venv-np2: $(NP2_VENV)/.installed
-$(NP2_VENV)/.installed: setup.py
-	$(call make_venv,$(NP2_VENV),numpy>=2)
+$(NP2_VENV)/.installed: pyproject.toml
+	$(call make_venv,$(NP2_VENV),numpy>=2,$(TEST_EXTRAS))
 
-test: venv venv-np2
+# mypy over chainer_kfac/, ruff over the repository (pyproject.toml).
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint venv venv-np2
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
 	$(MAKE) test-np2
 	@if [ -n "$(PYTHON312)" ]; then $(MAKE) test-py312; else \
@@ -47,12 +57,12 @@ PYTHON312 ?= $(shell for p in python3.12 \
   if $$p -c "" 2>/dev/null; then echo $$p; break; fi; done)
 PY312_VENV := .venv-py312
 venv-py312: $(PY312_VENV)/.installed
-$(PY312_VENV)/.installed: setup.py
+$(PY312_VENV)/.installed: pyproject.toml
 	$(PYTHON312) -m venv $(PY312_VENV)
 	$(PY312_VENV)/bin/pip install -q 'setuptools<70' wheel
 	$(PY312_VENV)/bin/$(PIP_CHAINER) 'numpy>=2'
 	$(PY312_VENV)/bin/pip install -q --no-build-isolation 'numpy>=2' \
-	  -e '.[test,local-mpi]'
+	  -e '.[$(TEST_EXTRAS)]'
 	$(PY312_VENV)/bin/pip uninstall -q -y setuptools wheel
 	touch $@
 
@@ -99,7 +109,7 @@ bench-comm: venv
 	$(BENCH_ENV) $(BIN)/python scripts/bench_comm.py --ranks 2
 
 clean:
-	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info
+	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info .mypy_cache .ruff_cache
 
 # The GPU check of a lent window (docs/gpu.md). `make gpu-carry` builds the
 # ignored folder .gpu-carry/ (wheels for the GPU machine's Python 3.12,

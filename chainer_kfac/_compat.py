@@ -20,20 +20,26 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
+from importlib.machinery import ModuleSpec
+from typing import (Any, Callable, Dict, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy
+
+#: A call-time fix: replaces functions in the imported (Chainer) module.
+Fix = Callable[[Any], None]
 
 _NUMPY2 = int(numpy.__version__.split('.')[0]) >= 2
 
 
-def _has_module(name):
+def _has_module(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
 
 
-def _numpy_float_alias_removed():
+def _numpy_float_alias_removed() -> bool:
     # NumPy >= 1.24 removed the ``numpy.float`` alias of the builtin float.
     return not isinstance(getattr(numpy, '__dict__', {}).get('float'), type)
 
@@ -86,7 +92,7 @@ _PATCHES = [
 ]
 
 
-def _cupy_major():
+def _cupy_major() -> int:
     # Read the installed CuPy's version without importing CuPy (importing it
     # initialises CUDA, which a CPU-only run must not do).
     try:
@@ -104,11 +110,12 @@ def _cupy_major():
 class _PatchingLoader(importlib.machinery.SourceFileLoader):
     """Loads a module's source with fixed text replacements applied."""
 
-    def __init__(self, fullname, path, replacements):
+    def __init__(self, fullname: str, path: str,
+                 replacements: Sequence[Tuple[str, str]]) -> None:
         super().__init__(fullname, path)
         self._replacements = replacements
 
-    def get_data(self, path):
+    def get_data(self, path: str) -> bytes:
         data = super().get_data(path)
         if not path.endswith('.py'):
             return data
@@ -122,7 +129,7 @@ class _PatchingLoader(importlib.machinery.SourceFileLoader):
             source = source.replace(old, new)
         return source.encode('utf-8')
 
-    def get_code(self, fullname):
+    def get_code(self, fullname: str) -> types.CodeType:
         # Never use (or write) the cached bytecode of the unpatched source.
         source = self.get_data(self.get_filename(fullname))
         return compile(source, self.get_filename(fullname), 'exec',
@@ -132,25 +139,28 @@ class _PatchingLoader(importlib.machinery.SourceFileLoader):
 class _AfterImportLoader(importlib.abc.Loader):
     """Runs a module's own loader, then replaces functions in it."""
 
-    def __init__(self, loader, fix):
+    def __init__(self, loader: Any, fix: Fix) -> None:
         self._loader = loader
         self._fix = fix
 
-    def create_module(self, spec):
+    def create_module(self, spec: ModuleSpec) -> Optional[types.ModuleType]:
         return self._loader.create_module(spec)
 
-    def exec_module(self, module):
+    def exec_module(self, module: types.ModuleType) -> None:
         self._loader.exec_module(module)
         self._fix(module)
 
 
 class _PatchingFinder(importlib.abc.MetaPathFinder):
 
-    def __init__(self, sources, fixes):
+    def __init__(self, sources: Mapping[str, Sequence[Tuple[str, str]]],
+                 fixes: Mapping[str, Fix]) -> None:
         self._sources = sources
         self._fixes = fixes
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None
+                  ) -> Optional[ModuleSpec]:
         if fullname not in self._sources and fullname not in self._fixes:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -172,11 +182,11 @@ class _NumpyWithFloatAlias(types.ModuleType):
 
     float = float
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(numpy, name)
 
 
-def _fix_resize_images(module):
+def _fix_resize_images(module: Any) -> None:
     original = module.compute_indices_and_weights
     if getattr(original, '_chainer_kfac_compat', False):
         return
@@ -184,12 +194,14 @@ def _fix_resize_images(module):
         original.__code__,
         dict(original.__globals__, numpy=_NumpyWithFloatAlias('numpy')),
         original.__name__, original.__defaults__, original.__closure__)
-    fixed._chainer_kfac_compat = True
+    # A marker on the function object: this one is the patched one.
+    fixed._chainer_kfac_compat = True  # type: ignore[attr-defined]
     module.compute_indices_and_weights = fixed
 
 
-def _unpack_params(params, attr_name, buffer, transfer_dtype, zero_fill,
-                   stream=None):
+def _unpack_params(params: Sequence[Any], attr_name: str, buffer: Any,
+                   transfer_dtype: Any, zero_fill: bool,
+                   stream: Any = None) -> None:
     """ChainerMN's ``unpack_params``, converting with ``astype(copy=False)``
     where it called ``xp.array(copy=False)`` (which raises under NumPy 2
     and CuPy 14 when a copy is needed)."""
@@ -209,10 +221,11 @@ def _unpack_params(params, attr_name, buffer, transfer_dtype, zero_fill,
             getattr(param, attr_name)[...] = v.astype(own_dtype)
 
 
-_unpack_params._chainer_kfac_compat = True
+# A marker on the function object, as in _fix_resize_images.
+_unpack_params._chainer_kfac_compat = True  # type: ignore[attr-defined]
 
 
-def _fix_memory_utility(module):
+def _fix_memory_utility(module: Any) -> None:
     module.unpack_params = _unpack_params
 
 
@@ -227,10 +240,11 @@ _CALL_PATCHES = [
      _fix_memory_utility, lambda: _NUMPY2 or _cupy_major() >= 14),
 ]
 
-_installed = {}
+#: {patched module: why}, and '__done__' once install() ran.
+_installed: Dict[str, str] = {}
 
 
-def install():
+def install() -> None:
     """Install the patches this stack needs; idempotent. Works whether or
     not Chainer is already imported (see the module docstring)."""
     if _installed:
@@ -253,6 +267,6 @@ def install():
     _installed.setdefault('__done__', '')
 
 
-def applied():
+def applied() -> Dict[str, str]:
     """Return ``{module: reason}`` for the patches in effect."""
     return {k: v for k, v in _installed.items() if k != '__done__'}

@@ -1,8 +1,10 @@
 """Symmetric matrices stored as one triangle (BLAS/LAPACK output)."""
+from typing import Any
+
 from chainer import backend
 
 
-def symmetrize_upper(upper):
+def symmetrize_upper(upper: Any) -> Any:
     """Return the symmetric matrix whose upper triangle is ``upper``'s.
 
     ``upper``'s strict lower triangle must be zero (as BLAS syrk and LAPACK

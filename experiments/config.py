@@ -9,7 +9,6 @@ against :data:`SCHEMA`: an unknown key, a wrong type, a value outside
 """
 import copy
 import dataclasses
-import os
 import re
 import typing
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
@@ -31,7 +30,7 @@ from experiments import training
 from experiments.ranges import NUMBER
 from experiments.ranges import Range
 from experiments.config_file import ConfigError
-from experiments.config_file import read_yaml
+from experiments.config_file import read_merged
 from experiments.loaders import KINDS
 
 #: Config types of the annotations in KFACHyperparameters.
@@ -202,74 +201,10 @@ CHECKS = {'device': devices.parse}
 
 
 def load_config(path, overrides=()):
-    """Return the resolved config dict of ``path`` with ``overrides``."""
-    merged, origin = {}, {}
-    _load_into(os.path.abspath(path), merged, origin, stack=())
-    for item in overrides:
-        key, value = _parse_override(item)
-        _set_dotted(merged, key, value)
-        origin[key] = '--set {}'.format(item)
+    """Return the resolved config dict of ``path`` (its ``base:`` files
+    merged under it) with the ``--set`` ``overrides``, validated."""
+    merged, origin = read_merged(path, overrides)
     return validate(merged, origin)
-
-
-def _load_into(path, merged, origin, stack):
-    if path in stack:
-        raise ConfigError('{}: `base:` cycle ({})'.format(
-            path, ' -> '.join(stack + (path,))))
-    if not os.path.isfile(path):
-        where = 'named by ' + stack[-1] if stack else 'given'
-        raise ConfigError('config file {} ({}) does not exist'.format(
-            path, where))
-    data = read_yaml(path)
-    bases = data.pop('base', None)
-    if bases is not None:
-        if isinstance(bases, str):
-            bases = [bases]
-        if not isinstance(bases, list):
-            raise ConfigError('{}: key `base` must be a path or a list of '
-                              'paths'.format(path))
-        for base in bases:
-            _load_into(os.path.join(os.path.dirname(path), base), merged,
-                       origin, stack + (path,))
-    _merge(merged, data, origin, path, prefix='')
-
-
-def _merge(dst, src, origin, path, prefix):
-    for key, value in src.items():
-        dotted = prefix + str(key)
-        if isinstance(value, dict) and isinstance(dst.get(key), dict):
-            _merge(dst[key], value, origin, path, dotted + '.')
-        else:
-            dst[key] = copy.deepcopy(value)
-            origin[dotted] = path
-            if isinstance(value, dict):
-                for sub in value:
-                    origin[dotted + '.' + str(sub)] = path
-
-
-def _parse_override(item):
-    if '=' not in item:
-        raise ConfigError('--set {!r}: expected key=value (e.g. '
-                          'optimizer.lr=0.01)'.format(item))
-    key, raw = item.split('=', 1)
-    if raw.startswith('@'):  # YAML reserves '@'; a device such as @cupy:0
-        return key.strip(), raw
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as e:
-        raise ConfigError('--set {}: cannot parse the value: {}'.format(
-            item, e))
-    return key.strip(), value
-
-
-def _set_dotted(d, key, value):
-    parts = key.split('.')
-    for part in parts[:-1]:
-        d = d.setdefault(part, {})
-        if not isinstance(d, dict):
-            raise ConfigError('--set {}: {} is not a section'.format(
-                key, part))
-    d[parts[-1]] = value
 
 
 def validate(config: Mapping[str, Any],
@@ -336,7 +271,7 @@ def _check_value(where: str, dotted: str, value: Any) -> None:
         try:
             CHECKS[dotted](value)
         except ValueError as e:
-            raise ConfigError('{}: `{}`: {}'.format(where, dotted, e))
+            raise ConfigError('{}: `{}`: {}'.format(where, dotted, e)) from e
 
 
 def save_config(config, path):

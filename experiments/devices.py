@@ -62,11 +62,11 @@ def visible_gpu_count():
         import cupy
     except ImportError as e:
         raise DeviceError('a GPU device needs CuPy ({}); see README.md, '
-                          '"GPU stack"'.format(e))
+                          '"GPU stack"'.format(e)) from e
     try:
         return cupy.cuda.runtime.getDeviceCount()
     except Exception as e:  # CUDARuntimeError: no driver, no device
-        raise DeviceError('CuPy cannot reach a GPU: {}'.format(e))
+        raise DeviceError('CuPy cannot reach a GPU: {}'.format(e)) from e
 
 
 def chainer_name(spec, intra_rank=0, device_count=None):

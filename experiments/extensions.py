@@ -100,7 +100,7 @@ class MeanOverRanks(training.Extension):
         values = numpy.array([_to_float(obs[k]) if k in obs else numpy.nan
                               for k in self.keys])
         total = self.comm.allreduce_obj(values)
-        for key, value in zip(self.keys, total / self.comm.size):
+        for key, value in zip(self.keys, total / self.comm.size, strict=True):
             if key in obs:
                 obs[key] = float(value)
 

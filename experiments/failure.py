@@ -63,38 +63,28 @@ class Terminated(Exception):
 
 
 class Agreement(object):
-    """Decisions of all ranks together, on duplicates of the run's
-    communicator (so they never meet a training collective). Without MPI
-    (``comm`` None or one rank) every decision is this process's own."""
+    """Decisions of all ranks together, on side channels of the run's
+    communicator (``comm.dup()``, so they never meet a training
+    collective). Without MPI (``comm`` None or one rank) every decision is
+    this process's own."""
 
     def __init__(self, comm=None):
         self.comm = comm if comm is not None and comm.size > 1 else None
         if self.comm is not None:
-            self._stop = comm.mpi_comm.Dup()
-            self._finish = comm.mpi_comm.Dup()
+            self._stop = comm.dup()
+            self._finish = comm.dup()
 
     def any(self, flag):
         """True on every rank if ``flag`` is true on any rank."""
         if self.comm is None:
             return bool(flag)
-        return bool(self._stop.allreduce(int(bool(flag)), op=_max()))
+        return self._stop.any(bool(flag))
 
     def all_ended(self, timeout_s):
         """Whether every rank reached this call within ``timeout_s``."""
         if self.comm is None:
             return True
-        request = self._finish.Ibarrier()
-        deadline = time.time() + timeout_s
-        while not request.Test():
-            if time.time() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
-
-
-def _max():
-    from mpi4py import MPI
-    return MPI.MAX
+        return self._finish.all_reach(timeout_s)
 
 
 def launch_rank():

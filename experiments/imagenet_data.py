@@ -69,9 +69,10 @@ def load_mean(path, crop):
     try:
         mean = numpy.load(path)
     except (OSError, ValueError) as e:
-        raise DatasetError('ImageNet: cannot read the mean image {} ({}: '
-                           '{}); set `imagenet.mean` to a .npy file of shape '
-                           '(3, H, W)'.format(path, type(e).__name__, e))
+        raise DatasetError(
+            'ImageNet: cannot read the mean image {} ({}: {}); set '
+            '`imagenet.mean` to a .npy file of shape (3, H, W)'.format(
+                path, type(e).__name__, e)) from e
     if mean.ndim != 3 or mean.shape[0] != 3 or min(mean.shape[1:]) < crop:
         raise DatasetError('ImageNet: the mean image {} has shape {}; it '
                            'must be (3, H, W) with H, W >= the crop '
@@ -124,7 +125,7 @@ class CroppingImageDataset(object):
         except (OSError, ValueError) as e:
             raise DatasetError(
                 'ImageNet: {} line {}: cannot read image {} ({}: {})'.format(
-                    self.list_path, number, full, type(e).__name__, e))
+                    self.list_path, number, full, type(e).__name__, e)) from e
         return image.transpose(2, 0, 1)
 
     def transform(self, image):

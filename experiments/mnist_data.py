@@ -21,7 +21,7 @@ def load_mnist(data_dir=None):
                 'MNIST: Chainer could not download it or find it in its '
                 'cache ({}: {}). Offline? Set `data_dir:` to a folder with '
                 '{}'.format(type(e).__name__, e, ', '.join(
-                    datasets.FASHION_MNIST_FILES.values())))
+                    datasets.FASHION_MNIST_FILES.values()))) from e
         return train, test, {
             'dataset': 'mnist', 'source': 'chainer.datasets.get_mnist',
             'path': chainer.dataset.get_dataset_directory(

@@ -24,4 +24,5 @@ def git_state():
     if head.returncode != 0 or status.returncode != 0:
         return {'commit': None, 'dirty': None,
                 'error': (head.stderr or status.stderr).strip()}
-    return {'commit': head.stdout.strip(), 'dirty': bool(status.stdout.strip())}
+    return {'commit': head.stdout.strip(),
+            'dirty': bool(status.stdout.strip())}

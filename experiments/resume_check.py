@@ -20,6 +20,7 @@ import re
 
 from experiments import checkpoint
 from experiments import config as config_module
+from experiments.config_file import read_yaml
 
 
 def differences(saved, new, prefix=''):
@@ -38,7 +39,7 @@ def saved_config(path):
     """``(config of the run's config.yaml, None)`` or ``(None, why it
     cannot be read)``: the refusal then names the file, not defaults."""
     try:
-        return config_module.validate(config_module.read_yaml(path),
+        return config_module.validate(read_yaml(path),
                                       {'': path}), None
     except (OSError, config_module.ConfigError) as e:
         return None, str(e)

@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
+import chainer_kfac  # NOQA: E402,F401  (compatibility layer before Chainer)
 from chainer_kfac import runtime  # NOQA: E402
 from chainer_kfac.distributed.nccl_check import \
     NcclUnavailableError  # NOQA: E402

@@ -93,7 +93,7 @@ def make_model(config, sample_x, rank=0):
         predictor = models.build(config['model'], channels, size, n_classes)
     except ValueError as e:
         raise datasets.DatasetError('`model: {}`: {}'.format(
-            config['model'], e))
+            config['model'], e)) from e
     return recipe.make_classifier(config, predictor, n_classes,
                                   stream_seed=config['seed'] * 1009 + rank)
 

@@ -20,7 +20,7 @@ def main():
     parser.add_argument('src')
     parser.add_argument('dst')
     args = parser.parse_args()
-    for root, dirs, files in os.walk(args.src):
+    for root, _dirs, files in os.walk(args.src):
         rel = os.path.relpath(root, args.src)
         for name in files:
             keep = (name in KEEP or rel.startswith('figures') or

@@ -111,7 +111,8 @@ def relative_difference(port_model, original_model):
     """max over parameters of max|a - b| / max|b| (names must match)."""
     worst = 0.0
     for (na, a), (nb, b) in zip(sorted(port_model.namedparams()),
-                                sorted(original_model.namedparams())):
+                                sorted(original_model.namedparams()),
+                                strict=True):
         if na != nb:
             raise ValueError('parameter {!r} vs {!r}'.format(na, nb))
         scale = float(np.abs(b.array).max()) or 1.0
@@ -121,7 +122,7 @@ def relative_difference(port_model, original_model):
 
 def train(optimizer, model, data, lrs):
     """The original's schedule: ``lr_pre <- lr`` before each change."""
-    for (x, t), lr in zip(data, lrs):
+    for (x, t), lr in zip(data, lrs, strict=True):
         if lr != optimizer.lr:
             optimizer.lr_pre = optimizer.lr
             optimizer.lr = lr

@@ -92,7 +92,7 @@ def fetch_fashion_mnist(data_dir=None):
         try:
             datasets.load_fashion_mnist(data_dir)
         except datasets.DatasetError as e:
-            raise SystemExit('error: {}'.format(e))
+            raise SystemExit('error: {}'.format(e)) from e
         return 'Fashion-MNIST: the idx files in {}'.format(data_dir)
     if debian_ready():
         return "Fashion-MNIST: Debian's {} in {}".format(

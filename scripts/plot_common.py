@@ -49,7 +49,7 @@ def legend_below(fig, axes, ncol=4):
     """One legend for the figure, below the panels (never over data)."""
     handles, labels = {}, []
     for ax in axes:
-        for h, label in zip(*ax.get_legend_handles_labels()):
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             if label not in handles:
                 handles[label] = h
                 labels.append(label)

@@ -80,7 +80,7 @@ def zoom(ax, groups, key):
 
 def figure(groups, title, path_base):
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-    for ax, (key, x, ylabel) in zip(axes.ravel(), PANELS):
+    for ax, (key, x, ylabel) in zip(axes.ravel(), PANELS, strict=True):
         draw_panel(ax, groups, key, x)
         zoom(ax, groups, key)
         ax.set_ylabel(ylabel)

@@ -87,7 +87,7 @@ def landscape(model, delta, alphas, data):
 
 def sharpness(alphas, losses):
     """(f(-0.5) + f(0.5)) / 2 - f(0) from the curve itself."""
-    at = dict(zip([round(a, 10) for a in alphas], losses))
+    at = dict(zip([round(a, 10) for a in alphas], losses, strict=True))
     return (at[-0.5] + at[0.5]) / 2 - at[0.0]
 
 
@@ -153,7 +153,7 @@ def measure(path, label, alphas, args):
 
 
 def label_axes(axes, twins, args):
-    for ax, tw, split in zip(axes, twins, ('train', 'test')):
+    for ax, tw, split in zip(axes, twins, ('train', 'test'), strict=True):
         if not args.linear_loss:
             ax.set_yscale('log')
         ax.set_xlabel('alpha')
@@ -175,10 +175,15 @@ def main():
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     twins = [ax.twinx() for ax in axes]
-    for i, (path, label) in enumerate(zip(args.snapshots, labels)):
+    if len(labels) != len(args.snapshots):
+        raise SystemExit('error: --labels: {} labels for {} snapshots; give '
+                         'one per snapshot'.format(len(labels),
+                                                   len(args.snapshots)))
+    for i, (path, label) in enumerate(zip(args.snapshots, labels,
+                                          strict=True)):
         curves = measure(path, label, alphas, args)
         color = 'C{}'.format(i)
-        for ax, tw, split in zip(axes, twins, ('train', 'test')):
+        for ax, tw, split in zip(axes, twins, ('train', 'test'), strict=True):
             ax.plot(alphas, curves[split]['loss'], color=color,
                     label='{} loss'.format(label))
             tw.plot(alphas, curves[split]['accuracy'], color=color,

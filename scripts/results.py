@@ -96,7 +96,7 @@ def _read_json(path, default):
             return json.load(f)
         except ValueError as e:
             raise SystemExit('error: {} is not valid JSON ({}); delete or '
-                             'regenerate it'.format(path, e))
+                             'regenerate it'.format(path, e)) from e
 
 
 def run_folders(path):

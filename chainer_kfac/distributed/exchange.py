@@ -50,7 +50,7 @@ class OwnerExchange(object):
                  owners: Sequence[int]):
         self.comm = comm
         self.by_rank: List[List[Group]] = [
-            [g for g, o in zip(groups, owners) if o == r]
+            [g for g, o in zip(groups, owners, strict=True) if o == r]
             for r in range(comm.size)]
         self._plans: Dict[Hashable, BufferPlan] = {}
 

@@ -15,7 +15,10 @@ nothing outside this package needs the MPI communicator underneath:
   overwritten with rank r's), both through one flat buffer laid out by a
   :class:`~chainer_kfac.distributed.plan.BufferPlan`;
 - small Python objects: ``allreduce_obj`` (sum), ``bcast_obj``,
-  ``allgather_obj``; and ``barrier``, ``abort``.
+  ``allgather_obj``; and ``barrier``, ``abort``;
+- :meth:`~KFACCommunicator.dup`: a :class:`SideChannel` of its own on the
+  same ranks (``MPI_Comm_dup``), for decisions every rank takes together
+  while training collectives may be in flight (``experiments/failure.py``).
 
 The two packed collectives are implemented here, once: plan, pack, stage
 (:meth:`_stage`: host staging of GPU arrays for an MPI that cannot read
@@ -34,6 +37,20 @@ from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.distributed.plan import Flags
 from chainer_kfac.distributed.plan import Groups
 from chainer_kfac.distributed.stats import CommStats
+
+
+class SideChannel(abc.ABC):
+    """Collectives on a duplicate of a communicator: they never meet the
+    original's, nor another duplicate's, in flight."""
+
+    @abc.abstractmethod
+    def any(self, flag: bool) -> bool:
+        """True on every rank if ``flag`` is true on any rank."""
+
+    @abc.abstractmethod
+    def all_reach(self, timeout_s: float) -> bool:
+        """Whether every rank called this within ``timeout_s`` seconds (a
+        non-blocking barrier, polled; False: give up waiting)."""
 
 
 class KFACCommunicator(abc.ABC):
@@ -107,6 +124,11 @@ class KFACCommunicator(abc.ABC):
     @abc.abstractmethod
     def abort(self, code: int) -> NoReturn:
         """End every rank's process with exit status ``code``."""
+
+    @abc.abstractmethod
+    def dup(self) -> SideChannel:
+        """A new :class:`SideChannel` on these ranks; every rank calls it
+        (collectively, in the same order)."""
 
     # -- the transport: one collective on a flat buffer -----------------------
     @abc.abstractmethod

@@ -17,6 +17,7 @@ collectives refuse CuPy arrays on a non-CUDA-aware MPI instead of crashing
 in it. The ``*_obj`` collectives pickle, and a pickled CuPy array is a host
 copy (``cupy.ndarray.__reduce__`` calls ``get()``), so they need nothing.
 """
+import time
 from typing import Any, List, NoReturn, Optional
 
 from chainermn.communicators import _memory_utility
@@ -25,6 +26,7 @@ from chainermn.communicators import mpi_communicator_base
 from chainer_kfac.distributed import cuda_aware as cuda_aware_mpi
 from chainer_kfac.distributed import host_staging
 from chainer_kfac.distributed.interface import KFACCommunicator
+from chainer_kfac.distributed.interface import SideChannel
 from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.distributed.stats import CommStats
 
@@ -43,7 +45,8 @@ class MpiProcessGroup(object):
         included: it asserts that the root's object is not None and the
         others' are, so the root's travels in a 1-tuple."""
         box = (obj,) if self.rank == root else None
-        return super(MpiProcessGroup, self).bcast_obj(  # type: ignore
+        # A mix-in: ChainerMN's base, after it in the MRO, has bcast_obj.
+        return super(MpiProcessGroup, self).bcast_obj(  # type: ignore[misc]
             box, max_buf_len, root)[0]
 
     def allgather_obj(self, obj: Any) -> List[Any]:
@@ -55,6 +58,33 @@ class MpiProcessGroup(object):
     def abort(self, code: int) -> NoReturn:
         self.mpi_comm.Abort(code)
         raise SystemExit(code)  # not reached: MPI_Abort ends the process
+
+    def dup(self) -> SideChannel:
+        return MpiSideChannel(self.mpi_comm.Dup())
+
+
+class MpiSideChannel(SideChannel):
+    """A :class:`SideChannel` on an ``mpi4py`` communicator of its own
+    (``MPI_Comm_dup`` of the run's)."""
+
+    #: seconds between two tests of a non-blocking barrier.
+    poll_s = 0.02
+
+    def __init__(self, mpi_comm: Any):
+        self.mpi_comm = mpi_comm
+
+    def any(self, flag: bool) -> bool:
+        from mpi4py import MPI
+        return bool(self.mpi_comm.allreduce(int(bool(flag)), op=MPI.MAX))
+
+    def all_reach(self, timeout_s: float) -> bool:
+        request = self.mpi_comm.Ibarrier()
+        deadline = time.time() + timeout_s
+        while not request.Test():
+            if time.time() > deadline:
+                return False
+            time.sleep(self.poll_s)
+        return True
 
 
 class KFACMpiCommunicator(host_staging.DeviceArrayGuard, MpiProcessGroup,

@@ -20,7 +20,7 @@ def require_nccl() -> None:
         raise NcclUnavailableError(
             "communicator 'pure_nccl' needs CuPy with NCCL (pip install "
             "cupy-cuda12x nvidia-nccl-cu12), but CuPy does not import ({}); "
-            "on CPUs use communicator 'mpi'".format(e))
+            "on CPUs use communicator 'mpi'".format(e)) from e
     from cupy.cuda import nccl
     if not getattr(nccl, 'available', False):
         raise NcclUnavailableError(

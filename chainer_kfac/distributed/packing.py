@@ -30,7 +30,8 @@ def packed_size(array: Any, symmetric: bool = False) -> int:
 
 def total_size(arrays: Sequence[Any], symmetric: Sequence[bool]) -> int:
     """Elements of ``arrays`` packed one after another."""
-    return sum(packed_size(a, s) for a, s in zip(arrays, symmetric))
+    return sum(packed_size(a, s)
+               for a, s in zip(arrays, symmetric, strict=True))
 
 
 def pack_into(buf: Any, offset: int, array: Any,

@@ -71,9 +71,9 @@ class BufferPlan(object):
         if symmetric is None:
             symmetric = [[False] * len(g) for g in groups]
         segments = []
-        for arrays, flags in zip(groups, symmetric):
+        for arrays, flags in zip(groups, symmetric, strict=True):
             slots, offset = [], 0
-            for array, sym in zip(arrays, flags):
+            for array, sym in zip(arrays, flags, strict=True):
                 size = packing.packed_size(array, sym)
                 slots.append(Slot(tuple(array.shape), bool(sym), offset,
                                   size))
@@ -85,10 +85,10 @@ class BufferPlan(object):
         """True if ``groups`` has this plan's shapes and dtype."""
         if len(groups) != len(self.segments):
             return False
-        for arrays, slots in zip(groups, self.segments):
+        for arrays, slots in zip(groups, self.segments, strict=True):
             if len(arrays) != len(slots):
                 return False
-            for array, slot in zip(arrays, slots):
+            for array, slot in zip(arrays, slots, strict=True):
                 if array.shape != slot.shape or array.dtype != self.dtype:
                     return False
         return True
@@ -115,7 +115,7 @@ class BufferPlan(object):
     def pack_segment(self, buf: Any, r: int, arrays: Sequence[Any],
                      start: int = 0) -> None:
         """Write segment r's ``arrays`` into ``buf`` at ``start``."""
-        for array, slot in zip(arrays, self.segments[r]):
+        for array, slot in zip(arrays, self.segments[r], strict=True):
             packing.pack_into(buf, start + slot.offset, array,
                               slot.symmetric)
 

@@ -29,13 +29,13 @@ class LearningRateSchedule(training.Extension, metaclass=abc.ABCMeta):
     def lr_at(self, epoch_detail: float) -> float:
         """The rate at ``epoch_detail``."""
 
-    def initialize(self, trainer) -> None:
+    def initialize(self, trainer: training.Trainer) -> None:
         self._set(trainer, keep_previous=False)
 
-    def __call__(self, trainer) -> None:
+    def __call__(self, trainer: training.Trainer) -> None:
         self._set(trainer, keep_previous=True)
 
-    def _set(self, trainer, keep_previous: bool) -> None:
+    def _set(self, trainer: training.Trainer, keep_previous: bool) -> None:
         updater = trainer.updater
         optimizer = updater.get_optimizer('main')
         if keep_previous and isinstance(optimizer, KFAC):

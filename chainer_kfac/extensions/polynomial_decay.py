@@ -14,15 +14,16 @@ warm-up" and it takes a ``start_rate``, but the rate there is constant
 lr0; so is it here.)
 
 How each call sets ``lr_pre`` and the rate: chainer_kfac/extensions/
-lr_schedule.py. The recipe calls it every ``acc_iters`` iterations, i.e. once per
-optimizer update, after it. :meth:`initialize` sets the rate for the
+lr_schedule.py. The recipe calls it every ``acc_iters`` iterations, i.e.
+once per optimizer update, after it. :meth:`initialize` sets the rate for the
 current epoch only (a new run: lr0; a resumed run: the rate it had), and
 leaves ``lr_pre`` to the optimizer (its snapshot keeps it).
 """
 from chainer_kfac.extensions.lr_schedule import LearningRateSchedule
 
 
-def polynomial_rate(epoch, start, end, power):
+def polynomial_rate(epoch: float, start: float, end: float,
+                    power: float) -> float:
     """lr(e) / lr0 of the formula above."""
     if epoch < start:
         return 1.0
@@ -35,7 +36,8 @@ class PolynomialDecay(LearningRateSchedule):
     """Set ``attr`` (``'lr'``; Adam's is ``'alpha'``) of the main optimizer
     to ``base_lr * polynomial_rate(epoch)`` each time it is called."""
 
-    def __init__(self, base_lr, start_epoch, end_epoch, power, attr='lr'):
+    def __init__(self, base_lr: float, start_epoch: float, end_epoch: float,
+                 power: float, attr: str = 'lr') -> None:
         if not end_epoch > start_epoch:
             raise ValueError(
                 'PolynomialDecay: end epoch {} must be after the start epoch '
@@ -46,6 +48,6 @@ class PolynomialDecay(LearningRateSchedule):
         self.power = power
         super(PolynomialDecay, self).__init__(attr)
 
-    def lr_at(self, epoch_detail):
+    def lr_at(self, epoch_detail: float) -> float:
         return self.base_lr * polynomial_rate(
             epoch_detail, self.start_epoch, self.end_epoch, self.power)

@@ -122,7 +122,7 @@ class FisherBlock(object):
         """Flop-proportional cost of :meth:`invert` (for the assignment of
         blocks to ranks): dim^3 per full factor, dim per diagonal."""
         return float(sum(t.inversion_cost(s) for t, s in zip(
-            self.factor_types(), self.factor_shapes())))
+            self.factor_types(), self.factor_shapes(), strict=True)))
 
     @property
     def inverses(self) -> typing.Optional[typing.List[DampedInverse]]:
@@ -160,7 +160,7 @@ class FisherBlock(object):
         """``F <- r * current + (1 - r) * F`` for every factor."""
         if self.factors is None:
             self.factors = [t() for t in self.factor_types()]
-        for factor, cur in zip(self.factors, current):
+        for factor, cur in zip(self.factors, current, strict=True):
             factor.update(cur, cov_ema_decay)
 
     def hold_inverses(self, shifts: typing.Sequence[Shift],
@@ -179,12 +179,13 @@ class FisherBlock(object):
         :meth:`vector_factors_in_original`): those are left as they are.
         """
         factors = self.held_factors()
-        damped = [f.damped(s) for f, s in zip(factors, shifts)]
+        damped = [f.damped(s) for f, s in zip(factors, shifts, strict=True)]
         inverses = [f.inverse_of(x, use_cholesky)
-                    for f, x in zip(factors, damped)]
+                    for f, x in zip(factors, damped, strict=True)]
         in_place = self.damping_in_running_average
         for factor, x, inverse, vector in zip(
-                factors, damped, inverses, self.vector_factors_in_original()):
+                factors, damped, inverses, self.vector_factors_in_original(),
+                strict=True):
             factor.inverse = inverse
             if in_place and not vector:
                 factor.value = x
@@ -204,7 +205,7 @@ class FisherBlock(object):
         if self._acc is None:
             self._acc = list(factors)
         else:
-            for acc, f in zip(self._acc, factors):
+            for acc, f in zip(self._acc, factors, strict=True):
                 acc += f
         self._acc_count += 1
 
@@ -231,7 +232,7 @@ class FisherBlock(object):
         factors = self.factors
         if factors is None:
             factors = [t() for t in self.factor_types()]
-        for name, factor in zip(self.factor_names, factors):
+        for name, factor in zip(self.factor_names, factors, strict=True):
             factor.serialize(serializer, name, self._to_link_device)
         held = any(f.value is not None for f in factors)
         self.factors = factors if held else None
@@ -239,7 +240,7 @@ class FisherBlock(object):
             else self._acc
         send = self._to_link_device
         acc = [serialize_array(serializer, n + '_acc', v, send)
-               for n, v in zip(self.factor_names, values)]
+               for n, v in zip(self.factor_names, values, strict=True)]
         self._acc = None if all(a is None for a in acc) else acc
         self._acc_count = int(serializer('acc_count', self._acc_count))
 

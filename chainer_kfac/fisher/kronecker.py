@@ -60,7 +60,7 @@ class KroneckerFisherBlock(FisherBlock):
         k = W.size // W.shape[0] + (self.link.b is not None)
         dims = (k, W.shape[0])
         return [(d,) if diag else (d, d)
-                for d, diag in zip(dims, self.diagonal_factors())]
+                for d, diag in zip(dims, self.diagonal_factors(), strict=True)]
 
     def invert(self, damping: Damping) -> None:
         """A_d^-1 and G_d^-1 (pi from the running averages as they are)."""

@@ -12,10 +12,14 @@ The gradient is the original's (its backward computes ``y - tt`` times
 function returns the loss whose gradient it is (docs/faithfulness.md).
 Without ``tt`` it is ``F.softmax_cross_entropy(x, t)``.
 """
+from typing import Any
+
+import chainer
 import chainer.functions as F
 
 
-def soft_target_cross_entropy(x, t, tt=None):
+def soft_target_cross_entropy(x: chainer.Variable, t: Any,
+                              tt: Any = None) -> chainer.Variable:
     """Mean cross entropy of ``x`` against ``tt`` (or the labels ``t``)."""
     if tt is None:
         return F.softmax_cross_entropy(x, t)

@@ -27,7 +27,9 @@ parameter (as the original adds one per parameter); it is not saved in
 snapshots, so a resumed run starts the warm-up again.
 """
 import math
+from typing import Any, List, Tuple
 
+import chainer
 import chainer.links as L
 from chainer import backend
 
@@ -37,13 +39,15 @@ TOLERANCE = 0.98
 EPS = 1e-9
 
 
-def next_interval(scale, last_scale, pre_interval):
+def next_interval(scale: float, last_scale: float,
+                  pre_interval: int) -> Tuple[float, int]:
     """(the new per-step scale, the next interval): the formulas above."""
     right = math.pow(scale * last_scale ** (pre_interval - 1),
                      1.0 / pre_interval)
     error = last_scale / right
     if error > 1:
         error = 1.0 / error
+    max_interval: float
     if error >= 1:
         max_interval = MAX_SKIP
     else:
@@ -59,13 +63,14 @@ class NormalizeWeight(object):
     name = 'NormalizeWeightUR'
     timing = 'post'
 
-    def __init__(self, skip_scale_comp=False):
+    def __init__(self, skip_scale_comp: bool = False) -> None:
         self.skip_scale_comp = bool(skip_scale_comp)
         self.t_last = 0
         self.t_next = 0
         self.scale = 1.0
 
-    def __call__(self, rule, param):
+    def __call__(self, rule: chainer.UpdateRule,
+                 param: chainer.Parameter) -> None:
         w = param.array
         if w is None:
             return
@@ -73,7 +78,7 @@ class NormalizeWeight(object):
         if scale < 1:
             w *= w.dtype.type(scale)
 
-    def scale_at(self, t, w):
+    def scale_at(self, t: int, w: Any) -> float:
         """The factor W is multiplied by at step t (if < 1); updates the
         skip state."""
         warmup = not self.skip_scale_comp or t < WARMUP_LEN
@@ -89,12 +94,12 @@ class NormalizeWeight(object):
         return scale
 
 
-def _norm(w):
+def _norm(w: Any) -> float:
     xp = backend.get_array_module(w)
     return float(xp.linalg.norm(w.ravel()))
 
 
-def normalized_params(link):
+def normalized_params(link: chainer.Link) -> List[chainer.Parameter]:
     """The parameters the recipe rescales: the W of every Convolution2D
     and Linear link (the original's ``normalize_weight`` flags: every
     convolution and the fully connected layer; BatchNorm is left alone)."""
@@ -102,7 +107,9 @@ def normalized_params(link):
             if isinstance(sub, (L.Convolution2D, L.Linear))]
 
 
-def add_normalize_weight(optimizer, skip_scale_comp=False):
+def add_normalize_weight(optimizer: chainer.Optimizer,
+                         skip_scale_comp: bool = False
+                         ) -> List[chainer.Parameter]:
     """Add one :class:`NormalizeWeight` to the update rule of each of
     :func:`normalized_params` of the optimizer's target (after setup)."""
     params = normalized_params(optimizer.target)

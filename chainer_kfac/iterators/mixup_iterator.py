@@ -3,7 +3,8 @@
 For each batch, one lambda ~ Beta(alpha, alpha) is drawn, the batch is paired
 with a random permutation j of itself, and example i becomes::
 
-    (x~_i, t_a, t_b, lambda) = (lambda x_i + (1 - lambda) x_j, t_i, t_j, lambda)
+    (x~_i, t_a, t_b, lambda)
+        = (lambda x_i + (1 - lambda) x_j, t_i, t_j, lambda)
 
 The loss of :class:`chainer_kfac.links.MixupClassifier` is then
 lambda CE(y, t_a) + (1 - lambda) CE(y, t_b), the linear interpolation of the
@@ -13,6 +14,9 @@ Epochs behave as :class:`chainer.iterators.SerialIterator`'s. The iterator
 owns its random stream (shuffling, lambda, partners) and serializes it, so a
 resumed run draws the same batches as an uninterrupted one.
 """
+import typing
+from typing import Any, List, Optional, Sequence, Tuple
+
 import numpy
 
 import chainer
@@ -20,8 +24,9 @@ import chainer
 
 class MixupIterator(chainer.dataset.Iterator):
 
-    def __init__(self, dataset, batch_size, alpha, repeat=True, shuffle=True,
-                 seed=None):
+    def __init__(self, dataset: Sequence[Tuple[Any, Any]], batch_size: int,
+                 alpha: Optional[float], repeat: bool = True,
+                 shuffle: bool = True, seed: Optional[int] = None) -> None:
         if alpha is not None and alpha < 0:
             raise ValueError('MixupIterator: alpha must be >= 0, not '
                              '{}'.format(alpha))
@@ -33,33 +38,33 @@ class MixupIterator(chainer.dataset.Iterator):
         self._rng = numpy.random.RandomState(seed)
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self.current_position = 0
         self.epoch = 0
         self.is_new_epoch = False
         self._previous_epoch_detail = -1.
         self._order = self._new_order()
 
-    def _new_order(self):
+    def _new_order(self) -> Optional[numpy.ndarray]:
         if not self._shuffle:
             return None
         return self._rng.permutation(len(self.dataset))
 
     @property
-    def epoch_detail(self):
+    def epoch_detail(self) -> float:
         return self.epoch + self.current_position / float(len(self.dataset))
 
     @property
-    def previous_epoch_detail(self):
+    def previous_epoch_detail(self) -> Optional[float]:
         if self._previous_epoch_detail < 0:
             return None
         return self._previous_epoch_detail
 
     @property
-    def repeat(self):
+    def repeat(self) -> bool:
         return self._repeat
 
-    def __next__(self):
+    def __next__(self) -> List[Tuple[Any, Any, Any, numpy.float32]]:
         if not self._repeat and self.epoch > 0:
             raise StopIteration
         self._previous_epoch_detail = self.epoch_detail
@@ -68,7 +73,7 @@ class MixupIterator(chainer.dataset.Iterator):
 
     next = __next__
 
-    def _next_indices(self):
+    def _next_indices(self) -> List[int]:
         n = len(self.dataset)
         start, end = self.current_position, self.current_position + \
             self.batch_size
@@ -94,7 +99,8 @@ class MixupIterator(chainer.dataset.Iterator):
             self.current_position = end
         return indices
 
-    def _mix(self, batch):
+    def _mix(self, batch: Sequence[Tuple[Any, Any]]
+             ) -> List[Tuple[Any, Any, Any, numpy.float32]]:
         lam = self._rng.beta(self.alpha, self.alpha) if self.alpha > 0 \
             else 1.0
         partner = self._rng.permutation(len(batch))
@@ -108,7 +114,7 @@ class MixupIterator(chainer.dataset.Iterator):
             out.append((mixed, t, t_j, numpy.float32(lam)))
         return out
 
-    def serialize(self, serializer):
+    def serialize(self, serializer: chainer.AbstractSerializer) -> None:
         self.current_position = int(serializer('current_position',
                                                self.current_position))
         self.epoch = int(serializer('epoch', self.epoch))
@@ -118,7 +124,10 @@ class MixupIterator(chainer.dataset.Iterator):
             'previous_epoch_detail', self._previous_epoch_detail))
         order = serializer('order', self._order)
         self._order = None if order is None else numpy.asarray(order)
-        name, keys, pos, has_gauss, gauss = self._rng.get_state()
+        # The legacy state (not legacy=False's dict): a 5-tuple.
+        name, keys, pos, has_gauss, gauss = typing.cast(
+            Tuple[str, numpy.ndarray, int, int, float],
+            self._rng.get_state())
         keys = serializer('rng_keys', keys)
         pos = int(serializer('rng_pos', pos))
         has_gauss = int(serializer('rng_has_gauss', has_gauss))

@@ -10,6 +10,8 @@ Evaluator works on the unmixed test set. Accuracy is reported w.r.t. t_a.
 Because K-FAC uses the empirical Fisher (the gradient of the loss actually
 minimised), the mixup loss needs nothing special from the optimizer.
 """
+from typing import Any
+
 import chainer
 import chainer.functions as F
 from chainer import reporter
@@ -17,14 +19,15 @@ from chainer import reporter
 
 class MixupClassifier(chainer.Chain):
 
-    def __init__(self, predictor):
+    def __init__(self, predictor: chainer.Link) -> None:
         super(MixupClassifier, self).__init__()
         with self.init_scope():
             self.predictor = predictor
         self.loss = None
         self.accuracy = None
 
-    def forward(self, x, t_a, t_b=None, lam=None):
+    def forward(self, x: chainer.Variable, t_a: Any, t_b: Any = None,
+                lam: Any = None) -> chainer.Variable:
         y = self.predictor(x)
         if t_b is None:
             loss = F.softmax_cross_entropy(y, t_a)

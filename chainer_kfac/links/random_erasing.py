@@ -15,14 +15,17 @@ The draws come from a :class:`random.Random` (the original used the
 module-level ``random``), in the original's order: u (erase if u <= rate),
 a, r, the swap, top, left.
 """
+from typing import Any, Optional, Tuple
+
 import math
 import random
 
 
 class RandomErasing(object):
 
-    def __init__(self, rate, area_min=0.02, area_max=0.25, aspect_min=0.3,
-                 seed=None):
+    def __init__(self, rate: float, area_min: float = 0.02,
+                 area_max: float = 0.25, aspect_min: float = 0.3,
+                 seed: Optional[int] = None) -> None:
         if not (0 <= rate <= 1 and 0 < area_min <= area_max <= 1 and
                 0 < aspect_min <= 1):
             raise ValueError(
@@ -35,7 +38,8 @@ class RandomErasing(object):
         self.aspect_min = aspect_min
         self.random = random.Random(seed)
 
-    def rectangle(self, h, w):
+    def rectangle(self, h: int,
+                  w: int) -> Optional[Tuple[int, int, int, int]]:
         """(top, bottom, left, right) of one erasure, or None."""
         rnd = self.random
         if rnd.uniform(0, 1) > self.rate:
@@ -51,7 +55,7 @@ class RandomErasing(object):
         left = rnd.randint(0, max(w - ew - 1, 0))
         return top, min(top + eh, h), left, min(left + ew, w)
 
-    def __call__(self, x):
+    def __call__(self, x: Any) -> Any:
         """Erase in place; returns ``x``."""
         _, _, h, w = x.shape
         for i in range(x.shape[0]):

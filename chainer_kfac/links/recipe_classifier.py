@@ -10,23 +10,29 @@ labels t, as in the original. In evaluation: plain cross entropy. The
 empirical Fisher K-FAC collects is that of the loss minimised, so the soft
 targets need nothing from the optimizer.
 """
+from typing import Any, Optional
+
 import chainer
 import chainer.functions as F
 from chainer import reporter
 
 from chainer_kfac.functions import soft_target_cross_entropy
+from chainer_kfac.links.random_erasing import RandomErasing
+from chainer_kfac.links.running_mixup import RunningMixup
 
 
 class RecipeClassifier(chainer.Chain):
 
-    def __init__(self, predictor, mixup=None, erasing=None):
+    def __init__(self, predictor: chainer.Link,
+                 mixup: Optional[RunningMixup] = None,
+                 erasing: Optional[RandomErasing] = None) -> None:
         super(RecipeClassifier, self).__init__()
         with self.init_scope():
             self.predictor = predictor
         self.mixup = mixup
         self.erasing = erasing
 
-    def forward(self, x, t):
+    def forward(self, x: Any, t: Any) -> chainer.Variable:
         tt = None
         if chainer.config.train:
             if self.mixup is not None:

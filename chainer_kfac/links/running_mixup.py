@@ -20,6 +20,8 @@ stream matches the original's. Not applied when ``chainer.config.train``
 is False. The kept batch is not saved in snapshots: after a resume the
 first batch is again unmixed.
 """
+from typing import Any, Optional, Tuple
+
 import numpy
 
 import chainer
@@ -28,7 +30,8 @@ from chainer import backend
 
 class RunningMixup(object):
 
-    def __init__(self, alpha, n_classes, running=True, seed=None):
+    def __init__(self, alpha: float, n_classes: int, running: bool = True,
+                 seed: Optional[int] = None) -> None:
         if not alpha > 0:
             raise ValueError('RunningMixup: alpha must be > 0, not '
                              '{!r}'.format(alpha))
@@ -36,14 +39,14 @@ class RunningMixup(object):
         self.n_classes = n_classes
         self.running = bool(running)
         self.rng = numpy.random.RandomState(seed)
-        self.prior_x = None
-        self.prior_tt = None
+        self.prior_x: Any = None
+        self.prior_tt: Any = None
 
-    def draw_lambda(self, n, dtype):
+    def draw_lambda(self, n: int, dtype: Any) -> numpy.ndarray:
         lam = self.rng.beta(self.alpha, self.alpha, n).astype(dtype)
         return numpy.maximum(lam, 1.0 - lam)
 
-    def __call__(self, x, t):
+    def __call__(self, x: Any, t: Any) -> Tuple[Any, Any]:
         """(x~, tt~), tt~ None for the first batch; (x, None) outside
         training."""
         if not chainer.config.train:
@@ -69,7 +72,7 @@ class RunningMixup(object):
                 self.prior_tt = mixed_tt
         return mixed_x, mixed_tt
 
-    def _check_partner(self, x):
+    def _check_partner(self, x: Any) -> None:
         if self.prior_x.shape != x.shape:
             raise ValueError(
                 'RunningMixup: batch of shape {} after one of shape {}: '

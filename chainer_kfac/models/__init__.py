@@ -8,6 +8,8 @@ BatchNormalization); ``tests/models`` checks it.
 """
 import typing
 
+import chainer
+
 from chainer_kfac.models.cnn import CNN
 from chainer_kfac.models.lenet5 import LeNet5
 from chainer_kfac.models.mlp import MLP
@@ -25,7 +27,7 @@ class ModelSpec(typing.NamedTuple):
     ``build(in_channels, in_size, n_classes)`` returns the link;
     ``in_size`` is the input side it was designed for (None: any).
     """
-    build: typing.Callable
+    build: typing.Callable[[int, int, int], chainer.Chain]
     in_size: typing.Optional[int]
     description: str
 
@@ -52,7 +54,8 @@ MODELS = {
 }
 
 
-def build(name, in_channels, in_size, n_classes=10):
+def build(name: str, in_channels: int, in_size: int,
+          n_classes: int = 10) -> chainer.Chain:
     """The model registered as ``name`` for (in_channels, in_size, in_size)
     input; a wrong name or an input size the model was not designed for
     raises ValueError naming the model and the fix."""

@@ -11,7 +11,8 @@ import chainer.links as L
 
 class CNN(chainer.Chain):
 
-    def __init__(self, in_channels=1, in_size=28, n_classes=10):
+    def __init__(self, in_channels: int = 1, in_size: int = 28,
+                 n_classes: int = 10) -> None:
         super(CNN, self).__init__()
         side = ((in_size - 4) // 2 - 4) // 2
         if side <= 0:
@@ -23,7 +24,7 @@ class CNN(chainer.Chain):
             self.l3 = L.Linear(50 * side * side, 500)
             self.l4 = L.Linear(500, n_classes)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.max_pooling_2d(F.relu(self.conv1(x)), 2)
         h = F.max_pooling_2d(F.relu(self.conv2(h)), 2)
         h = F.relu(self.l3(h))

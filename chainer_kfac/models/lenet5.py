@@ -11,7 +11,8 @@ import chainer.links as L
 
 class LeNet5(chainer.Chain):
 
-    def __init__(self, in_channels=3, in_size=32, n_classes=10):
+    def __init__(self, in_channels: int = 3, in_size: int = 32,
+                 n_classes: int = 10) -> None:
         super(LeNet5, self).__init__()
         side = ((in_size - 4) // 2 - 4) // 2
         if side <= 0:
@@ -24,7 +25,7 @@ class LeNet5(chainer.Chain):
             self.fc4 = L.Linear(120, 84)
             self.fc5 = L.Linear(84, n_classes)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.max_pooling_2d(F.relu(self.conv1(x)), 2)
         h = F.max_pooling_2d(F.relu(self.conv2(h)), 2)
         h = F.relu(self.fc3(h))

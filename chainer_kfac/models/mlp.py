@@ -7,14 +7,15 @@ import chainer.links as L
 
 class MLP(chainer.Chain):
 
-    def __init__(self, n_in=784, n_classes=10, n_hidden=1000):
+    def __init__(self, n_in: int = 784, n_classes: int = 10,
+                 n_hidden: int = 1000) -> None:
         super(MLP, self).__init__()
         with self.init_scope():
             self.l1 = L.Linear(n_in, n_hidden)
             self.l2 = L.Linear(n_hidden, n_hidden)
             self.l3 = L.Linear(n_hidden, n_classes)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.l1(x))
         h = F.relu(self.l2(h))
         return self.l3(h)

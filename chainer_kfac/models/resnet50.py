@@ -10,6 +10,8 @@ biases. As in the original, a bottleneck has no ReLU after the addition.
 ``width_divisor`` divides every channel count and ``n_blocks`` sets the
 stage depths, so that tests can train a small ResNet of the same design.
 """
+from typing import Sequence
+
 import chainer
 import chainer.functions as F
 import chainer.links as L
@@ -18,14 +20,16 @@ from chainer import initializers
 N_BLOCKS = (3, 4, 6, 3)
 
 
-def _conv(n_in, n_out, ksize, stride=1, pad=0):
+def _conv(n_in: int, n_out: int, ksize: int, stride: int = 1,
+          pad: int = 0) -> L.Convolution2D:
     return L.Convolution2D(n_in, n_out, ksize, stride, pad, nobias=True,
                            initialW=initializers.HeNormal())
 
 
 class Bottleneck(chainer.Chain):
 
-    def __init__(self, n_in, n_mid, n_out, stride=1, project=False):
+    def __init__(self, n_in: int, n_mid: int, n_out: int, stride: int = 1,
+                 project: bool = False) -> None:
         super(Bottleneck, self).__init__()
         self.project = project
         with self.init_scope():
@@ -39,7 +43,7 @@ class Bottleneck(chainer.Chain):
                 self.conv4 = _conv(n_in, n_out, 1, stride)
                 self.bn4 = L.BatchNormalization(n_out)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.bn1(self.conv1(x)))
         h = F.relu(self.bn2(self.conv2(h)))
         h = self.bn3(self.conv3(h))
@@ -50,13 +54,14 @@ class Bottleneck(chainer.Chain):
 
 class Stage(chainer.ChainList):
 
-    def __init__(self, n_in, n_mid, n_out, n_blocks, stride):
+    def __init__(self, n_in: int, n_mid: int, n_out: int, n_blocks: int,
+                 stride: int) -> None:
         super(Stage, self).__init__()
         self.add_link(Bottleneck(n_in, n_mid, n_out, stride, project=True))
         for _ in range(n_blocks - 1):
             self.add_link(Bottleneck(n_out, n_mid, n_out))
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         for block in self:
             x = block(x)
         return x
@@ -64,8 +69,9 @@ class Stage(chainer.ChainList):
 
 class ResNet50(chainer.Chain):
 
-    def __init__(self, in_channels=3, n_classes=10, n_blocks=N_BLOCKS,
-                 width_divisor=1):
+    def __init__(self, in_channels: int = 3, n_classes: int = 10,
+                 n_blocks: Sequence[int] = N_BLOCKS,
+                 width_divisor: int = 1) -> None:
         super(ResNet50, self).__init__()
         n = int(width_divisor)
         with self.init_scope():
@@ -80,7 +86,7 @@ class ResNet50(chainer.Chain):
                 n_in = mid * 4
             self.fc7 = L.Linear(n_in, n_classes)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.bn2(self.conv1(x)))
         for stage in self.stages:
             h = stage(h)

@@ -20,6 +20,8 @@ are :class:`chainer_kfac.links.RecipeClassifier`'s, so this link returns the
 logits. ``width_divisor`` n divides every channel count (the original's
 ``n``, which there breaks at n > 1 because conv1_2 keeps 32 inputs).
 """
+from typing import Any, Sequence, Tuple
+
 import chainer
 import chainer.functions as F
 import chainer.links as L
@@ -32,21 +34,23 @@ EXPANSION = 4
 class NormalAroundOne(initializers.Normal):
     """N(mean, scale^2): the original's ``NormalM`` for BatchNorm's gamma."""
 
-    def __init__(self, scale=0.05, mean=1.0, dtype=None):
+    def __init__(self, scale: float = 0.05, mean: float = 1.0,
+                 dtype: Any = None) -> None:
         self.mean = mean
         super(NormalAroundOne, self).__init__(scale, dtype)
 
-    def __call__(self, array):
+    def __call__(self, array: Any) -> None:
         super(NormalAroundOne, self).__call__(array)
         array[...] += self.mean
 
 
-def batch_norm(size):
+def batch_norm(size: int) -> L.BatchNormalization:
     return L.BatchNormalization(size, decay=0.9, eps=2e-5,
                                 initial_gamma=NormalAroundOne())
 
 
-def conv(n_in, n_out, ksize, stride=1, nobias=True):
+def conv(n_in: int, n_out: int, ksize: int, stride: int = 1,
+         nobias: bool = True) -> L.Convolution2D:
     return L.Convolution2D(n_in, n_out, ksize, stride, ksize // 2,
                            nobias=nobias, initialW=initializers.HeNormal())
 
@@ -54,13 +58,14 @@ def conv(n_in, n_out, ksize, stride=1, nobias=True):
 class ConvBN(chainer.Chain):
     """Convolution followed by BatchNorm (no activation)."""
 
-    def __init__(self, n_in, n_out, ksize, stride=1, nobias=True):
+    def __init__(self, n_in: int, n_out: int, ksize: int, stride: int = 1,
+                 nobias: bool = True) -> None:
         super(ConvBN, self).__init__()
         with self.init_scope():
             self.conv = conv(n_in, n_out, ksize, stride, nobias)
             self.bn = batch_norm(n_out)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         return self.bn(self.conv(x))
 
 
@@ -68,7 +73,8 @@ class Bottleneck(chainer.Chain):
     """1x1 -> 3x3 (stride) -> 1x1 with a shortcut; ``project``: the
     shortcut is [2x2 average pooling if strided ->] 1x1 conv -> BN."""
 
-    def __init__(self, n_in, n_mid, n_out, stride=1, project=False):
+    def __init__(self, n_in: int, n_mid: int, n_out: int, stride: int = 1,
+                 project: bool = False) -> None:
         super(Bottleneck, self).__init__()
         self.stride = stride
         self.project = project
@@ -79,7 +85,7 @@ class Bottleneck(chainer.Chain):
             if project:
                 self.shortcut = ConvBN(n_in, n_out, 1)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.a(x))
         h = F.relu(self.b(h))
         h = self.c(h)
@@ -92,14 +98,15 @@ class Bottleneck(chainer.Chain):
 
 class Stage(chainer.ChainList):
 
-    def __init__(self, n_blocks, n_in, n_mid, stride):
+    def __init__(self, n_blocks: int, n_in: int, n_mid: int,
+                 stride: int) -> None:
         super(Stage, self).__init__()
         n_out = n_mid * EXPANSION
         self.add_link(Bottleneck(n_in, n_mid, n_out, stride, project=True))
         for _ in range(n_blocks - 1):
             self.add_link(Bottleneck(n_out, n_mid, n_out))
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         for block in self:
             x = block(x)
         return x
@@ -109,8 +116,9 @@ class ResNet50D(chainer.Chain):
 
     insize = 224
 
-    def __init__(self, in_channels=3, n_classes=1000, width_divisor=1,
-                 stages=STAGES):
+    def __init__(self, in_channels: int = 3, n_classes: int = 1000,
+                 width_divisor: int = 1,
+                 stages: Sequence[Tuple[int, int, int]] = STAGES) -> None:
         super(ResNet50D, self).__init__()
         n = int(width_divisor)
         with self.init_scope():
@@ -126,7 +134,7 @@ class ResNet50D(chainer.Chain):
             self.fc = L.Linear(n_in, n_classes,
                                initialW=initializers.HeNormal())
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.stem1(x))
         h = F.relu(self.stem2(h))
         h = F.relu(self.stem3(h))

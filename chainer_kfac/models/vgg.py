@@ -19,19 +19,20 @@ GROUPS = ((64, 2, 0.3), (128, 2, 0.4), (256, 3, 0.4), (512, 3, 0.4),
 
 class ConvBNReLU(chainer.Chain):
 
-    def __init__(self, n_in, n_out):
+    def __init__(self, n_in: int, n_out: int) -> None:
         super(ConvBNReLU, self).__init__()
         with self.init_scope():
             self.conv = L.Convolution2D(n_in, n_out, 3, pad=1, nobias=True)
             self.bn = L.BatchNormalization(n_out)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         return F.relu(self.bn(self.conv(x)))
 
 
 class VGG(chainer.Chain):
 
-    def __init__(self, in_channels=3, n_classes=10, in_size=32):
+    def __init__(self, in_channels: int = 3, n_classes: int = 10,
+                 in_size: int = 32) -> None:
         super(VGG, self).__init__()
         side = in_size >> len(GROUPS)
         if side < 1:
@@ -51,9 +52,9 @@ class VGG(chainer.Chain):
             self.bn_fc1 = L.BatchNormalization(512)
             self.fc2 = L.Linear(512, n_classes, nobias=True)
 
-    def forward(self, x):
+    def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = x
-        for block, ratio in zip(self.convs, self.dropouts):
+        for block, ratio in zip(self.convs, self.dropouts, strict=True):
             h = block(h)
             if ratio is None:
                 h = F.max_pooling_2d(h, ksize=2, stride=2)

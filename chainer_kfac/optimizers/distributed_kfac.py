@@ -127,7 +127,7 @@ class DistributedKFAC(KFAC):
         if self.only_pic_update_weight:
             # Only owners keep momentum for their parameters; disabling the
             # others' rules also lets a rank's snapshot omit their state.
-            for group, owner in zip(self.groups, self.owners):
+            for group, owner in zip(self.groups, self.owners, strict=True):
                 for p in group.params():
                     p.update_rule.enabled = owner == self.comm.rank
         return self
@@ -201,7 +201,7 @@ class DistributedKFAC(KFAC):
         if bad_ranks and ok:
             warnings.warn('DistributedKFAC: another rank found non-finite '
                           'values at step {}; skipping this update'.format(
-                              step))
+                              step), stacklevel=1)
             self.skipped_steps += 1
         return bad_ranks == 0
 
@@ -218,7 +218,8 @@ def _declare_options() -> None:
             field.name, inspect.Parameter.KEYWORD_ONLY,
             default=field.default, annotation=field.type))
     params += [p for p in kfac if p.name != 'self']
-    setattr(DistributedKFAC.__init__, '__signature__',
+    # setattr: mypy declares no __signature__ on a function.
+    setattr(DistributedKFAC.__init__, '__signature__',  # noqa: B010
             inspect.Signature(params))
 
 

@@ -116,7 +116,7 @@ class KFACBlockOptions(object):
             fisher.check_block_options(self.bn_fisher, self.diagonalize,
                                        self.damping_in_running_average)
         except ValueError as e:
-            raise ValueError('KFAC: {}'.format(e))
+            raise ValueError('KFAC: {}'.format(e)) from e
 
 
 #: The defaults (``_default_hyperparam`` is Chainer's name for them).
@@ -142,7 +142,7 @@ def parse_options(options: typing.Dict[str, typing.Any]) -> typing.Tuple[
                         '{})'.format(e, ', '.join(
                             f.name for f in dataclasses.fields(
                                 KFACHyperparameters)),
-                            ', '.join(block_names)))
+                            ', '.join(block_names))) from e
     return block_options, values
 
 
@@ -169,5 +169,6 @@ def declare_hyperparameters(cls: type) -> None:
         params.append(inspect.Parameter(
             field.name, inspect.Parameter.KEYWORD_ONLY,
             default=field.default, annotation=field.type))
-    cls.__init__.__signature__ = inspect.Signature(  # type: ignore
+    # mypy: a class's __init__ read through type is "unsound"; it is cls's.
+    cls.__init__.__signature__ = inspect.Signature(  # type: ignore[misc]
         params)

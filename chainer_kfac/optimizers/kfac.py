@@ -24,10 +24,11 @@ One :meth:`KFAC.update` call:
    ``adjust_momentum``, mu * lr / lr_pre in a step where lr < lr_pre).
 
 This module keeps the policy only: when statistics and inverses are
-updated, the retry with more damping, what a non-finite value does. The
-hyperparameters are declared once, in :mod:`.hyperparameters`; the factors,
-their inverses and the damping split live in :mod:`chainer_kfac.fisher`
-(docs/design.md follows one step through them).
+updated, the retry with more damping, what a non-finite value does (found
+by :mod:`.nonfinite`). The hyperparameters are declared once, in
+:mod:`.hyperparameters`; the factors, their inverses and the damping split
+live in :mod:`chainer_kfac.fisher` (docs/design.md follows one step through
+them).
 With ``loss_scale`` s the backward runs on s * loss; the statistics hook
 divides the output gradients by s and the update rule the kfgrads.
 
@@ -52,6 +53,7 @@ from chainer_kfac.optimizers.hyperparameters import KFACBlockOptions
 from chainer_kfac.optimizers.hyperparameters import KFACHyperparameters
 from chainer_kfac.optimizers.hyperparameters import ON_NONFINITE
 from chainer_kfac.optimizers.hyperparameters import parse_options
+from chainer_kfac.optimizers import nonfinite
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
@@ -64,7 +66,7 @@ __all__ = ['KFAC', 'KFACError', 'KFACHyperparameters', 'KFACBlockOptions',
 MAX_DAMPING_RETRIES = 3
 
 #: The current factors of a step, by block name (None: none collected).
-CurrentFactors = typing.Dict[str, typing.Optional[typing.List[Array]]]
+CurrentFactors = typing.Mapping[str, typing.Optional[typing.List[Array]]]
 
 #: The loss function :meth:`KFAC.update` runs forward and backward.
 LossFun = typing.Callable[..., chainer.Variable]
@@ -131,7 +133,7 @@ class KFAC(optimizer.GradientMethod):
                 warnings.warn(
                     'KFAC: link {!r} ({}) is not covered by K-FAC; its '
                     'parameters get the plain momentum-SGD update'.format(
-                        name, type(sub).__name__))
+                        name, type(sub).__name__), stacklevel=2)
         return self
 
     # -- one step -----------------------------------------------------------
@@ -228,11 +230,12 @@ class KFAC(optimizer.GradientMethod):
                         'KFAC: the damped factors of layer {!r} are not '
                         'positive definite at step {} even with damping {:g} '
                         '({}); raise `damping`'.format(
-                            block.name, step, damping.value, e))
+                            block.name, step, damping.value, e)) from e
                 warnings.warn(
                     'KFAC: damped factor of layer {!r} is not positive '
                     'definite at step {} ({}); retrying with damping '
-                    '{:g}'.format(block.name, step, e, damping.value * 10))
+                    '{:g}'.format(block.name, step, e, damping.value * 10),
+                    stacklevel=1)
                 damping = damping.times(10)
 
     def _check_finite(
@@ -241,30 +244,16 @@ class KFAC(optimizer.GradientMethod):
             named_params: typing.Optional[typing.Iterable[
                 typing.Tuple[str, chainer.Parameter]]] = None) -> bool:
         """True if all is finite; else raise or (``skip``) warn."""
-        bad = None
         if named_params is None:
             named_params = self.target.namedparams()
-        for name, param in named_params:
-            if param.grad is not None and not _all_finite(param.grad):
-                bad = 'gradient of {!r}'.format(name)
-                break
-        if bad is None:
-            for block in blocks:
-                for fname, f in zip(block.factor_names,
-                                    current.get(block.name) or ()):
-                    if not _all_finite(f):
-                        bad = 'factor {} of layer {!r}'.format(
-                            fname, block.name)
-                        break
-                if bad:
-                    break
+        bad = nonfinite.first_nonfinite(named_params, blocks, current)
         if bad is None:
             return True
         msg = 'KFAC: non-finite {} at step {}'.format(bad, step)
         if self.on_nonfinite == 'raise':
             raise KFACError(msg + " (pass on_nonfinite='skip' to skip such "
                             'updates; check the learning rate and the data)')
-        warnings.warn(msg + '; skipping this update')
+        warnings.warn(msg + '; skipping this update', stacklevel=1)
         self.skipped_steps += 1
         return False
 
@@ -296,8 +285,3 @@ class KFAC(optimizer.GradientMethod):
 
 
 declare_hyperparameters(KFAC)
-
-
-def _all_finite(array: Array) -> bool:
-    xp = backend.get_array_module(array)
-    return bool(xp.isfinite(array).all())

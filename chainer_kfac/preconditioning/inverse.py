@@ -50,7 +50,7 @@ def checked(func: typing.Callable[..., typing.Any],
     try:
         return func(*args)
     except checked_linalg.LinAlgError as e:
-        raise NotPositiveDefiniteError(str(e))
+        raise NotPositiveDefiniteError(str(e)) from e
 
 
 def cholesky_upper(matrix: typing.Any, clean: bool = False) -> typing.Any:

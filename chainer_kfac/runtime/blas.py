@@ -10,13 +10,14 @@ changes the count afterwards, for the whole process or for one block of code.
 """
 import contextlib
 import os
+from typing import Any, ContextManager, Dict, Iterator, List, Optional
 
 import threadpoolctl
 
-_controller = None
+_controller: Any = None
 
 
-def blas_controller():
+def blas_controller() -> Any:
     """The process's ``ThreadpoolController`` over NumPy's and SciPy's
     BLAS (built once, after both are loaded)."""
     global _controller
@@ -33,13 +34,13 @@ def blas_controller():
     return _controller
 
 
-def blas_thread_counts():
+def blas_thread_counts() -> Dict[str, int]:
     """{library file name: its current thread count}."""
     return {os.path.basename(lib['filepath']): lib['num_threads']
             for lib in blas_controller().info()}
 
 
-def set_blas_threads(n):
+def set_blas_threads(n: int) -> Any:
     """Use ``n`` BLAS threads from now on, in the whole process.
 
     Returns a ``threadpoolctl`` limiter: ``restore_original_limits()``
@@ -50,7 +51,7 @@ def set_blas_threads(n):
 
 
 @contextlib.contextmanager
-def blas_threads(n):
+def blas_threads(n: Optional[int]) -> Iterator[None]:
     """Run the ``with`` block with ``n`` BLAS threads (``None``: as they
     are), then restore the previous counts."""
     if n is None or _all_at(n):
@@ -63,14 +64,14 @@ def blas_threads(n):
         limiter.restore_original_limits()
 
 
-def _all_at(n):
+def _all_at(n: int) -> bool:
     """Whether every BLAS library already runs ``n`` threads (a cheap query
     of each library, not threadpoolctl's full limit/restore)."""
     return all(lib.num_threads == n
                for lib in blas_controller().lib_controllers)
 
 
-def usable_cores():
+def usable_cores() -> int:
     """Cores this process may run on (its CPU affinity)."""
     try:
         return len(os.sched_getaffinity(0))
@@ -78,7 +79,7 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def _check_count(n):
+def _check_count(n: object) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError('BLAS thread count must be an integer >= 1, got '
                          '{!r}'.format(n))
@@ -87,15 +88,15 @@ def _check_count(n):
 # K-FAC's own small-matrix work (factor statistics, inverses,
 # preconditioning) runs with this many BLAS threads, whatever the rest of
 # the process uses: see the module docstring and docs/results/README.md.
-_kfac_threads = [1]
+_kfac_threads: List[Optional[int]] = [1]
 
 
-def kfac_blas_threads():
+def kfac_blas_threads() -> Optional[int]:
     """The BLAS thread count for K-FAC's own work (``None``: unchanged)."""
     return _kfac_threads[0]
 
 
-def set_kfac_blas_threads(n):
+def set_kfac_blas_threads(n: Optional[int]) -> None:
     """Run K-FAC's own work with ``n`` BLAS threads (``None``: with the
     process's count)."""
     if n is not None:
@@ -103,6 +104,6 @@ def set_kfac_blas_threads(n):
     _kfac_threads[0] = n
 
 
-def kfac_work():
+def kfac_work() -> ContextManager[None]:
     """``with kfac_work():`` around K-FAC's own BLAS work."""
     return blas_threads(_kfac_threads[0])

@@ -23,6 +23,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
+from typing import Any, Callable, Dict, Mapping, Optional
 
 M_TRIM_THRESHOLD = -1
 M_TOP_PAD = -2
@@ -35,7 +36,7 @@ _PARAMS = {'M_MMAP_THRESHOLD': M_MMAP_THRESHOLD,
            'M_TRIM_THRESHOLD': M_TRIM_THRESHOLD, 'M_TOP_PAD': M_TOP_PAD}
 
 
-def glibc_mallopt():
+def glibc_mallopt() -> Optional[Callable[[int, int], int]]:
     """glibc's ``mallopt`` function, or ``None`` on another C library."""
     if platform.libc_ver()[0] != 'glibc':
         return None
@@ -47,12 +48,13 @@ def glibc_mallopt():
     return mallopt
 
 
-def malloc_env_settings():
+def malloc_env_settings() -> Dict[str, str]:
     """The ``MALLOC_*`` variables this process was started with."""
     return {k: v for k, v in os.environ.items() if k.startswith('MALLOC_')}
 
 
-def keep_freed_memory(settings=None):
+def keep_freed_memory(settings: Optional[Mapping[str, int]] = None
+                      ) -> Dict[str, Any]:
     """Apply ``settings`` (default :data:`KEEP_FREED_MEMORY`) with mallopt.
 
     Returns ``{'applied': {name: value}}`` on glibc, or ``{'applied': {},

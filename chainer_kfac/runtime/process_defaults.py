@@ -17,16 +17,19 @@ The returned record says what is in force and where it came from; it goes
 into ``env.json`` and the benchmark's output.
 """
 import os
+from typing import Any, Dict, Literal, Union
 
 from chainer_kfac.runtime import blas
 from chainer_kfac.runtime import malloc
 
 THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
 DEFAULT_BLAS_THREADS = 1
-_applied = {}
+#: the records of the last apply_process_defaults(): 'blas', 'malloc'.
+_applied: Dict[str, Dict[str, Any]] = {}
 
 
-def apply_blas_threads(threads='auto'):
+def apply_blas_threads(threads: Union[Literal['auto'], int] = 'auto'
+                       ) -> Dict[str, Any]:
     """Set the process's BLAS thread count; return its record."""
     exported = {k: os.environ[k] for k in THREAD_VARIABLES
                 if k in os.environ}
@@ -42,7 +45,7 @@ def apply_blas_threads(threads='auto'):
     return {'threads': blas.blas_thread_counts(), 'source': source}
 
 
-def apply_malloc_tuning(enabled=True):
+def apply_malloc_tuning(enabled: bool = True) -> Dict[str, Any]:
     """Keep freed memory (mallopt) unless disabled or MALLOC_* exported."""
     exported = malloc.malloc_env_settings()
     if exported:
@@ -54,7 +57,9 @@ def apply_malloc_tuning(enabled=True):
     return record
 
 
-def apply_process_defaults(threads='auto', malloc_tuning=True):
+def apply_process_defaults(threads: Union[Literal['auto'], int] = 'auto',
+                           malloc_tuning: bool = True
+                           ) -> Dict[str, Dict[str, Any]]:
     """Both of the above; returns ``{'blas': ..., 'malloc': ...}``.
 
     ``threads``: ``'auto'`` or a count; ``blas.kfac_blas_threads()`` (K-FAC's
@@ -67,7 +72,7 @@ def apply_process_defaults(threads='auto', malloc_tuning=True):
     return dict(_applied)
 
 
-def runtime_record():
+def runtime_record() -> Dict[str, Any]:
     """What is in force now (for env.json): BLAS thread counts, K-FAC's
     own count, and the malloc record of :func:`apply_process_defaults`."""
     return {'blas_threads': blas.blas_thread_counts(),

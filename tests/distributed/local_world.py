@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from chainer_kfac.distributed import KFACCommunicator
+from chainer_kfac.distributed.interface import SideChannel
 from chainer_kfac.distributed.stats import CommStats
 
 
@@ -78,7 +79,7 @@ class LocalComm(KFACCommunicator):
     def bcast_data(self, model):
         arrays = self._all([p.array.copy() for _, p in
                             sorted(model.namedparams())])[0]
-        for (_, p), a in zip(sorted(model.namedparams()), arrays):
+        for (_, p), a in zip(sorted(model.namedparams()), arrays, strict=True):
             p.array[...] = a
 
     def multi_node_mean_grad(self, model, zero_fill=False):
@@ -102,6 +103,9 @@ class LocalComm(KFACCommunicator):
     def abort(self, code):
         raise SystemExit(code)
 
+    def dup(self):
+        return LocalSideChannel(self)
+
     def _reduce_scatter_sum(self, send, recv, plan):
         start, n = plan.displs[self.rank], len(recv)
         recv[...] = sum(s[start:start + n] for s in self._all(send.copy()))
@@ -110,6 +114,20 @@ class LocalComm(KFACCommunicator):
         for r, s in enumerate(self._all(send.copy())):
             n = plan.segment_length(r)
             recv[plan.displs[r]:plan.displs[r] + n] = s[:n]
+
+
+class LocalSideChannel(SideChannel):
+    """The side channel of a :class:`LocalComm` (its world, in lockstep)."""
+
+    def __init__(self, comm):
+        self.comm = comm
+
+    def any(self, flag):
+        return any(self.comm._all(bool(flag)))
+
+    def all_reach(self, timeout_s):
+        self.comm._all(None)
+        return True
 
 
 def host_view(pointer, count, dtype):

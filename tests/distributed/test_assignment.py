@@ -17,7 +17,8 @@ def test_contiguous_is_array_split_of_the_layer_list():
 
 def test_balanced_isolates_the_costliest_layer_of_lenet5():
     model = L.Classifier(LeNet5())
-    blocks = [fisher.create_block(n, l) for n, l in model.namedlinks()]
+    blocks = [fisher.create_block(n, link)
+              for n, link in model.namedlinks()]
     blocks = [b for b in blocks if b is not None]
     assert [b.name for b in blocks] == [
         '/predictor/conv1', '/predictor/conv2', '/predictor/fc3',
@@ -28,7 +29,7 @@ def test_balanced_isolates_the_costliest_layer_of_lenet5():
 
     def max_load(owners, size):
         load = np.zeros(size)
-        for c, r in zip(costs, owners):
+        for c, r in zip(costs, owners, strict=True):
             load[r] += c
         return load.max()
 

@@ -66,7 +66,7 @@ def test_reduce_gives_owners_the_means_and_reuses_its_plan():
         owned = [i for i, o in enumerate(OWNERS) if o == rank]
         assert sorted(mine) == sorted(groups[i].name for i in owned)
         for i in owned:
-            for k, name in enumerate(('A', 'G')):
+            for k, _name in enumerate(('A', 'G')):
                 want = np.mean([r[1][groups[i].name][k] for r in results],
                                axis=0)
                 np.testing.assert_allclose(mine[groups[i].name][k], want,
@@ -129,7 +129,7 @@ def test_gathers_copy_the_owners_parameters_and_directions():
     for rank, groups in enumerate(results):
         for i, g in enumerate(groups):
             owner = results[OWNERS[i]][i]
-            for p, q in zip(g.params(), owner.params()):
+            for p, q in zip(g.params(), owner.params(), strict=True):
                 np.testing.assert_array_equal(p.array, q.array)
             w, b = g.params()
             if OWNERS[i] == rank:

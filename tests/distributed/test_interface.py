@@ -87,7 +87,7 @@ def test_reduce_scatter_and_all_gather_match_numpy(size, padded):
             want = np.mean([every[q][rank][i] for q in range(size)], axis=0)
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
         for r in range(size):
-            for got, want in zip(gathered[r], every[r][r]):
+            for got, want in zip(gathered[r], every[r][r], strict=True):
                 np.testing.assert_array_equal(got, want)
 
 
@@ -96,7 +96,7 @@ def test_bytes_counted_are_the_packed_buffer():
     comm = LocalComm()
     comm.reduce_scatter_v_arrays(groups, sym)
     packed = sum(a.shape[0] * (a.shape[0] + 1) // 2 if s else a.size
-                 for a, s in zip(groups[0], sym[0]))
+                 for a, s in zip(groups[0], sym[0], strict=True))
     assert comm.stats['reduce_scatter_v']['bytes'] == packed * 4
     with pytest.raises(ValueError, match='one group of arrays per rank'):
         comm.reduce_scatter_v_arrays(groups + groups, sym + sym)
@@ -140,7 +140,7 @@ def test_nccl_communicator_pads_segments_and_gives_the_means(size):
             want = np.mean([every[q][rank][i] for q in range(size)], axis=0)
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
         for r in range(size):
-            for got, want in zip(gathered[r], every[r][r]):
+            for got, want in zip(gathered[r], every[r][r], strict=True):
                 np.testing.assert_array_equal(got, want)
 
 

@@ -65,7 +65,8 @@ def test_wrong_type_names_file_and_key(tmp_path):
     _write(tmp_path, 'base.yaml', 'epochs: 3\n')
     path = _write(tmp_path, 'run.yaml',
                   'base: base.yaml\noptimizer:\n  lr: 1e-4\n')
-    with pytest.raises(ConfigError, match=r'run\.yaml.*optimizer\.lr.*write 1\.0e-4'):
+    with pytest.raises(ConfigError,
+                       match=r'run\.yaml.*optimizer\.lr.*write 1\.0e-4'):
         load_config(path)
 
 
@@ -100,7 +101,7 @@ def test_set_overrides_and_choices(tmp_path):
     ('quick', 32, 512, 4, 2), ('fmnist_e20', 128, 2048, 20, 9)])
 def test_scaled_suites_keep_table_2_but_scale_together(suite, sb, lb,
                                                        epochs, drop):
-    for run, (batch, optimizer, lr, alpha) in TABLE2.items():
+    for run, (_batch, optimizer, lr, alpha) in TABLE2.items():
         c = load_config(os.path.join(ROOT, 'configs', suite, run + '.yaml'))
         assert c['dataset'] == 'fashion-mnist'
         assert c['batch_size'] == (sb if run.startswith('sb') else lb)

@@ -4,7 +4,6 @@ smaller items."""
 import errno
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -173,8 +172,8 @@ def test_env_json_records_each_start_and_plot_has_no_duplicates(tmp_path):
         env = json.load(f)
     assert len(env['starts']) == 2 and env['ranks'] == 1
     assert '--resume' in env['starts'][1]['command']
-    plot = json.loads(str(numpy.load(str(
-        tmp_path / 'snapshot_epoch_3'))['extensions/PlotReport/_plot_loss.png']))
+    snapshot = numpy.load(str(tmp_path / 'snapshot_epoch_3'))
+    plot = json.loads(str(snapshot['extensions/PlotReport/_plot_loss.png']))
     assert [x for x, _ in plot['main/loss']] == [1, 2, 3]
 
 

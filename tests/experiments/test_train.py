@@ -155,7 +155,8 @@ def test_resume_after_a_drop_with_adjust_momentum_equals_uninterrupted(
     # the snapshot (= the dropped rate), not from the constructor's lr.
     a, b, c = (str(tmp_path / n) for n in 'abc')
     args = ['--config', config('sb_kfac_nomixup'), '--set',
-            'kfac.adjust_momentum=true', '--set', 'lr_schedule.drop_epochs=[1]',
+            'kfac.adjust_momentum=true',
+            '--set', 'lr_schedule.drop_epochs=[1]',
             '--set', 'lr_schedule.factor=0.2'] + COMMON
     train.main(args + ['--set', 'epochs=3', '--out', a])
     train.main(args + ['--set', 'epochs=2', '--out', b])

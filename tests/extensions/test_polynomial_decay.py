@@ -77,8 +77,8 @@ def test_lr_pre_is_the_previous_rate_and_changes_once_per_update():
         if iteration % 2 == 0:
             lr_pre, lr_now = lr_now, lr(iteration / 4.0)
         expected.append((iteration, lr_now, lr_pre))
-    for (i, got_lr, got_pre), (_, want_lr, want_pre) in zip(record.rows,
-                                                            expected):
+    for (i, got_lr, got_pre), (_, want_lr, want_pre) in zip(
+            record.rows, expected, strict=True):
         assert got_lr == pytest.approx(want_lr, rel=1e-12), i
         if want_pre is not None:
             assert got_pre == pytest.approx(want_pre, rel=1e-12), i

@@ -35,7 +35,7 @@ def test_three_kfac_steps_on_cpu_and_gpu_agree():
     cpu, _ = _run(chainer.get_device('@numpy'))
     gpu, opt = _run(chainer.get_device('@cupy:0'))
     for (n, a), (_, b) in zip(sorted(cpu.namedparams()),
-                              sorted(gpu.namedparams())):
+                              sorted(gpu.namedparams()), strict=True):
         np.testing.assert_allclose(a.array, chainer.backend.CpuDevice().send(
             b.array), rtol=1e-3, atol=1e-5, err_msg=n)
 
@@ -73,7 +73,7 @@ def test_gpu_batchnorm_blocks_agree_with_cpu(options):
     cpu = _bn_run(chainer.get_device('@numpy'), **options)
     gpu = _bn_run(chainer.get_device('@cupy:0'), **options)
     for (n, a), (_, b) in zip(sorted(cpu.namedparams()),
-                              sorted(gpu.namedparams())):
+                              sorted(gpu.namedparams()), strict=True):
         np.testing.assert_allclose(a.array, chainer.backend.CpuDevice().send(
             b.array), rtol=1e-3, atol=1e-5, err_msg=n)
 

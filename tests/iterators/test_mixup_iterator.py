@@ -30,7 +30,7 @@ def test_every_example_is_a_convex_combination_with_right_labels():
         lam = batch[0][3]
         assert all(b[3] == lam for b in batch)        # one lambda per batch
         firsts = []
-        for x, t_a, t_b, lam_ in batch:
+        for x, t_a, t_b, _lam in batch:
             # x = lam * i + (1 - lam) * j with t_a = i % 7, t_b = j % 7:
             # recover (i, j) among the batch's indices.
             found = [(i, j) for i in range(20) for j in range(20)
@@ -44,7 +44,7 @@ def test_every_example_is_a_convex_combination_with_right_labels():
 
 def test_alpha_zero_is_no_mixing():
     it = MixupIterator(indexed(10), 5, 0, seed=0)
-    for x, t_a, t_b, lam in next(it):
+    for x, t_a, _t_b, lam in next(it):
         assert lam == 1.0
         assert t_a == int(x[0]) % 7
 
@@ -83,7 +83,7 @@ def test_serialize_and_resume_continue_the_same_sequence(tmp_path):
     chainer.serializers.load_npz(path, b)
     for _ in range(8):
         ba, bb = next(a), next(b)
-        for ea, eb in zip(ba, bb):
+        for ea, eb in zip(ba, bb, strict=True):
             np.testing.assert_array_equal(ea[0], eb[0])
             assert ea[1:] == eb[1:]
         assert a.epoch_detail == b.epoch_detail

@@ -34,7 +34,7 @@ def test_same_rectangles_as_the_original():
     x = numpy.ones((40, 3, 24, 20), 'f')
     RandomErasing(0.5, 0.02, 0.25, 0.3, seed=5)(x)
     boxes = _original_boxes(5, 40, 24, 20, 0.5, 0.02, 0.25, 0.3)
-    for image, box in zip(x, boxes):
+    for image, box in zip(x, boxes, strict=True):
         want = numpy.ones((3, 24, 20), 'f')
         if box is not None:
             top, bottom, left, right = box

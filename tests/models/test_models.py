@@ -73,8 +73,8 @@ def test_resnet50_d_layers_and_kfac_coverage():
     assert sum(p.size for p in model.params()) == _resnet50_d_size()
     assert _kinds(model) == {((3, 3), (2, 2), True), ((3, 3), (1, 1), False),
                              ((3, 3), (2, 2), False), ((1, 1), (1, 1), False)}
-    blocks = [fisher.create_block(n, l) for n, l in model.namedlinks()
-              if l._params]
+    blocks = [fisher.create_block(n, link)
+              for n, link in model.namedlinks() if link._params]
     assert None not in blocks
     kinds = {type(b).__name__ for b in blocks}
     assert kinds == {'Convolution2DFisherBlock', 'LinearFisherBlock',

@@ -41,7 +41,7 @@ def _as_matrix(f):
 
 
 def _compare(opt, want):
-    for block, w in zip(opt.blocks, want):
+    for block, w in zip(opt.blocks, want, strict=True):
         A, G = block.running_averages()
         np.testing.assert_allclose(_as_matrix(A), w['stored_A'], **TOL)
         np.testing.assert_allclose(_as_matrix(G), w['stored_G'], **TOL)
@@ -95,9 +95,10 @@ def test_batchnorm_full_block_matches_the_original(mode, shape, r):
         return F.sum(F.square(model(x) - target)) * 0.5 / len(x)
 
     batches = bn_test._batches(shape, steps=4)
-    for (x, target), (ema, kfgrad, gamma, beta) in zip(
+    for (x, target), (ema, _kfgrad, gamma, beta) in zip(
             batches, bn_test.reference(batches, c, True, True, (0.1, 0.0),
-                                       mode, in_place=True, hp=hp)):
+                                       mode, in_place=True, hp=hp),
+            strict=True):
         opt.update(lossfun, x, target)
         np.testing.assert_allclose(_as_matrix(block.running_averages()[0]),
                                    ema, rtol=1e-9, atol=1e-12)

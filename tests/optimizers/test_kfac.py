@@ -59,7 +59,7 @@ def test_three_steps_match_numpy_recomputation(make, shape):
         ref_loss = reference.step(x.astype(np.float64), t)
         opt.update(model, x, t)
         np.testing.assert_allclose(float(model.loss.array), ref_loss, **tol)
-        for block, want in zip(opt.blocks, reference.log[-1]):
+        for block, want in zip(opt.blocks, reference.log[-1], strict=True):
             A, G = block.running_averages()
             np.testing.assert_allclose(A, want['ema_A'], **tol)
             np.testing.assert_allclose(G, want['ema_G'], **tol)
@@ -147,7 +147,7 @@ def test_save_load_mid_run_is_bit_identical(tmp_path, kwargs):
     b, opt_b = _run(7, kwargs, batches, save_at=3, path=path)
     assert opt_a.t == opt_b.t
     for (na, pa), (nb, pb) in zip(sorted(a.namedparams()),
-                                  sorted(b.namedparams())):
+                                  sorted(b.namedparams()), strict=True):
         assert na == nb
         assert np.array_equal(pa.array, pb.array), na
 
@@ -159,7 +159,7 @@ def test_acc_iters_equals_larger_batch():
     acc, opt = _run(6, dict(HP, acc_iters=2), halves)
     assert opt.t == 3
     for (_, pa), (_, pb) in zip(sorted(big.namedparams()),
-                                sorted(acc.namedparams())):
+                                sorted(acc.namedparams()), strict=True):
         np.testing.assert_allclose(pa.array, pb.array, rtol=1e-4, atol=1e-6)
 
 
@@ -239,7 +239,7 @@ def test_nonfinite_skip_warns_and_leaves_parameters():
     with pytest.warns(UserWarning, match='non-finite.*skipping'):
         opt.update(model, x, t)
     assert opt.t == 0 and opt.skipped_steps == 1
-    for b, p in zip(before, model.params()):
+    for b, p in zip(before, model.params(), strict=True):
         assert np.array_equal(b, p.array)
 
 
@@ -293,7 +293,7 @@ def test_diagonalize_three_steps_match_numpy_recomputation(make, shape):
     for x, t in _batches(shape, 3):
         reference.step(x.astype(np.float64), t)
         opt.update(model, x, t)
-        for block, want in zip(opt.blocks, reference.log[-1]):
+        for block, want in zip(opt.blocks, reference.log[-1], strict=True):
             is_conv = isinstance(block.link, L.Convolution2D)
             A, G = block.running_averages()
             assert A.ndim == (2 if is_conv else 1) and G.ndim == 1

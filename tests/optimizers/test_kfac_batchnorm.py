@@ -121,7 +121,7 @@ def test_three_steps_match_the_original_bn_block(mode, shape, use_gamma,
 
     batches = _batches(shape)
     for (x, target), want in zip(batches, reference(
-            batches, c, use_gamma, use_beta, l2, mode)):
+            batches, c, use_gamma, use_beta, l2, mode), strict=True):
         opt.update(lossfun, x, target)
         ema, kfgrad, gamma, beta = want
         np.testing.assert_allclose(_package_factor(block, mode, c, k), ema,
@@ -145,6 +145,7 @@ def test_full_and_unit_wise_differ_when_channels_correlate():
         opt = KFAC(**HP, **OPTIONS[mode]).setup(model)
         x, target = _batches((8, 3))[0]
         x[:, 1] += 3 * x[:, 0]  # correlated channels
-        opt.update(lambda x, t: F.sum(F.square(model(x) - t)), x, target)
+        opt.update(lambda x, t, model=model: F.sum(F.square(model(x) - t)),
+                   x, target)
         results.append(bn.gamma.kfgrad.copy())
     assert not np.allclose(results[0], results[1], rtol=1e-3)

@@ -71,7 +71,7 @@ def test_damping_retry_behaves_as_on_cpu(monkeypatch, use_cholesky):
             damped_kronecker_inverses(A, G, 0.01, 'tracenorm', use_cholesky)
         results[name] = damped_kronecker_inverses(A, G, 0.1, 'tracenorm',
                                                   use_cholesky)
-    for cpu, gpu in zip(results['cpu'][:2], results['gpu'][:2]):
+    for cpu, gpu in zip(results['cpu'][:2], results['gpu'][:2], strict=True):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-10)
 
 

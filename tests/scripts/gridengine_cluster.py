@@ -138,7 +138,7 @@ class GridEngineCell:
         except OSError:
             raise GridEngineUnavailable(
                 'the host name {0!r} does not resolve: add "127.0.0.1 {0}" '
-                'to /etc/hosts'.format(self.host))
+                'to /etc/hosts'.format(self.host)) from None
         try:
             self._make_cell()
             self._start('sge_qmaster')
@@ -274,7 +274,7 @@ class GridEngineCell:
         return None
 
     def __exit__(self, *exc):
-        for name, proc, log in reversed(self.procs):
+        for _name, proc, log in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
                 try:

@@ -140,7 +140,7 @@ class SlurmCluster:
             job, timeout))
 
     def __exit__(self, *exc):
-        for name, proc, log in reversed(self.procs):
+        for _name, proc, log in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
                 try:

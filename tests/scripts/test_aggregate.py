@@ -96,7 +96,8 @@ def test_report_of_the_folders(folders):
     suite = suite_file.find(str(folders))
     text = report.build([str(folders)], suite, str(folders / 'report.md'))
     assert '0.8900 \u00b1 0.0200' in text          # K-FAC SB final accuracy
-    assert '233 \u00b1 58 (3/3 reached)' in text    # iterations, sd of 200,300,200
+    # iterations to the target: mean and sd of 200, 300, 200
+    assert '233 \u00b1 58 (3/3 reached)' in text
     assert '300 (1/2 reached)' in text
     assert 'not assessed: no finished runs of K-FAC SB mixup' in text
     assert 'inconclusive at 1-3 seeds' in text     # K-FAC SB - LB, one LB seed

@@ -227,7 +227,7 @@ def test_suite_dry_run_runs_each_config_on_all_gpus(tmp_path, scheduler):
                                              1]) for r in records) == [
         'a.yaml', 'b.yaml']
     if scheduler == 'slurm_srun':
-        for record, name in zip(records, ('a.yaml', 'b.yaml')):
+        for record, name in zip(records, ('a.yaml', 'b.yaml'), strict=True):
             check_srun_call(record, name)
         return
     assert 'mpiexec: {} (site MPI on PATH'.format(

@@ -37,7 +37,8 @@ KEYS = ('epoch', 'iteration', 'main/loss', 'main/accuracy',
 
 def tiny_suite(folder):
     folder.mkdir()
-    for name, base in zip(RUNS, ('sb_sgd_nomixup', 'sb_kfac_nomixup')):
+    for name, base in zip(RUNS, ('sb_sgd_nomixup', 'sb_kfac_nomixup'),
+                          strict=True):
         (folder / (name + '.yaml')).write_text(TINY.format(
             base=os.path.join(ROOT, 'configs', 'hpml2019', base + '.yaml')))
     (folder / '_suite.yaml').write_text(

@@ -65,8 +65,9 @@ def test_sharpness_json_over_five_directions(two_seeds, tmp_path):
         got = data['kinds'][kind]
         assert got['direction_seeds'] == [0, 1, 2, 3, 4]
         assert len(set(got['sharpness'])) == 5          # five directions
-        for curve, value in zip(got['train_loss'], got['sharpness']):
-            at = dict(zip(data['alphas'], curve))
+        for curve, value in zip(got['train_loss'], got['sharpness'],
+                                strict=True):
+            at = dict(zip(data['alphas'], curve, strict=True))
             assert value == pytest.approx((at[-0.5] + at[0.5]) / 2 - at[0.0])
     with pytest.raises(SystemExit):
         sharpness.main([src, '--directions', '4'])

@@ -2,7 +2,6 @@
 import numpy as np
 
 import chainer_kfac
-import chainer
 import chainer.links as L
 import chainermn
 

@@ -49,7 +49,7 @@ for x, t in batches(4 * comm.size):
     part = np.array_split(np.arange(len(x)), comm.size)[comm.rank]
     opt.update(dist, x[part], t[part])
 for (name, a), (_, b) in zip(sorted(ref.namedparams()),
-                             sorted(dist.namedparams())):
+                             sorted(dist.namedparams()), strict=True):
     if not np.allclose(a.array, b.array, rtol=1e-4, atol=1e-5):
         raise AssertionError('rank {}: {} differs by {}'.format(
             comm.rank, name, np.abs(a.array - b.array).max()))

@@ -1,4 +1,6 @@
 """reduce_scatter_v_arrays / all_gather_v_arrays against a NumPy reference."""
+import time
+
 import numpy as np
 
 import chainer_kfac
@@ -37,7 +39,8 @@ for dtype in (np.float32, np.float64):
         want = np.mean([every[q][rank][i] for q in range(size)], axis=0)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
         assert got.dtype == dtype
-    packed = sum(packing.total_size(g, s) for g, s in zip(mine, SYM))
+    packed = sum(packing.total_size(g, s)
+                 for g, s in zip(mine, SYM, strict=True))
     unpacked = sum(a.size for g in mine for a in g)
     assert comm.stats['reduce_scatter_v']['bytes'] == \
         packed * np.dtype(dtype).itemsize
@@ -47,7 +50,7 @@ for dtype in (np.float32, np.float64):
     mine = local_arrays(rank, dtype)
     comm.all_gather_v_arrays(mine, SYM)
     for r in range(size):
-        for got, want in zip(mine[r], every[r][r]):
+        for got, want in zip(mine[r], every[r][r], strict=True):
             np.testing.assert_array_equal(got, want)
     assert comm.stats['all_gather_v']['bytes'] == \
         packed * np.dtype(dtype).itemsize
@@ -74,6 +77,18 @@ assert comm.bcast_obj('last' if rank == size - 1 else None,
                       root=size - 1) == 'last'
 assert comm.allgather_obj(rank * 10) == [r * 10 for r in range(size)]
 assert comm.allreduce_obj(rank + 1) == size * (size + 1) // 2
+comm.barrier()
+
+# Side channels (comm.dup()): an Ibarrier left pending on one (rank 0 waits
+# 0 s while the others arrive late) never meets another's collectives.
+stop, finish = comm.dup(), comm.dup()
+assert stop.any(rank == size - 1) and not stop.any(False)
+if rank == 0:
+    assert not finish.all_reach(0.0) or size == 1
+else:
+    time.sleep(0.5)
+    assert finish.all_reach(30.0)
+assert stop.any(rank == 0)
 comm.barrier()
 if rank == 0:
     print('collectives OK on {} ranks'.format(size))

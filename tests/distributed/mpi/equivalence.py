@@ -65,7 +65,7 @@ def run(n_layers, assignment, only_pic, acc_iters, uncovered, **extra):
             opt.update(dist, x[mine], t[mine])
     assert opt.t == opt_ref.t == 3
     for (name, a), (_, b) in zip(sorted(ref.namedparams()),
-                                 sorted(dist.namedparams())):
+                                 sorted(dist.namedparams()), strict=True):
         if not np.allclose(a.array, b.array, rtol=1e-4, atol=1e-5):
             raise AssertionError(
                 'rank {}: {} differs (n_layers={}, {}, only_pic={}, '
@@ -106,7 +106,7 @@ def run_bn(assignment, only_pic, **extra):
         opt.update(dist, x[mine], t[mine])
     assert opt.t == opt_ref.t == 3
     for (name, a), (_, b) in zip(sorted(ref.namedparams()),
-                                 sorted(dist.namedparams())):
+                                 sorted(dist.namedparams()), strict=True):
         if not np.allclose(a.array, b.array, rtol=1e-4, atol=1e-5):
             raise AssertionError(
                 'rank {}: {} differs with BatchNorm ({}, only_pic={}, {}): '

@@ -32,7 +32,7 @@ for _ in range(3):
     mine = np.array_split(np.arange(len(x)), comm.size)[comm.rank]
     opt.update(dist, device.send(x[mine]), device.send(t[mine]))
 for (n, a), (_, b) in zip(sorted(ref.namedparams()),
-                          sorted(dist.namedparams())):
+                          sorted(dist.namedparams()), strict=True):
     np.testing.assert_allclose(chainer.backend.CpuDevice().send(a.array),
                                chainer.backend.CpuDevice().send(b.array),
                                rtol=1e-3, atol=1e-5, err_msg=n)

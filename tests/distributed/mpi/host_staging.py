@@ -25,12 +25,12 @@ def groups_of(seed, wrap):
 SYM = [[True, False] for _ in range(size)]
 mine = comm.reduce_scatter_v_arrays(groups_of(rank, on_device), SYM)
 every = [groups_of(r, np.asarray) for r in range(size)]
-for got, *per_rank in zip(mine, *[g[rank] for g in every]):
+for got, *per_rank in zip(mine, *[g[rank] for g in every], strict=True):
     np.testing.assert_allclose(got, np.mean(per_rank, axis=0), rtol=1e-6)
 
 gathered = comm.all_gather_v_arrays(groups_of(rank, on_device), SYM)
 for r in range(size):
-    for got, want in zip(gathered[r], every[r][r]):
+    for got, want in zip(gathered[r], every[r][r], strict=True):
         np.testing.assert_array_equal(got, want)
 
 link = L.Linear(5, 3)

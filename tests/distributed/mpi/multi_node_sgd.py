@@ -30,7 +30,7 @@ for _ in range(3):
     mine = np.array_split(np.arange(len(x)), comm.size)[comm.rank]
     opt.update(dist, x[mine], t[mine])
 for (n, a), (_, b) in zip(sorted(ref.namedparams()),
-                          sorted(dist.namedparams())):
+                          sorted(dist.namedparams()), strict=True):
     np.testing.assert_allclose(a.array, b.array, rtol=1e-5, atol=1e-6,
                                err_msg=n)
 assert comm.stats['mean_grad']['calls'] == 3

@@ -49,7 +49,7 @@ def run(assignment):
                        x[mine], t[mine])
     assert opt.t == opt_ref.t == 2
     for (name, a), (_, b) in zip(sorted(ref.namedparams()),
-                                 sorted(dist.namedparams())):
+                                 sorted(dist.namedparams()), strict=True):
         if not np.allclose(a.array, b.array, rtol=1e-6, atol=1e-9):
             raise AssertionError('rank {}: {} differs ({}): max |diff| '
                                  '{}'.format(comm.rank, name, assignment,
@@ -58,7 +58,7 @@ def run(assignment):
 
 for assignment in ('contiguous', 'balanced'):
     run(assignment)
-comm.mpi_comm.Barrier()
+comm.barrier()
 if comm.rank == 0:
     print('resnet50_d OK on {} ranks'.format(comm.size))
     sys.stdout.flush()

@@ -63,7 +63,8 @@ with warnings.catch_warnings():
             ref_opt = chainer_kfac.KFAC(**HP).setup(ref_model)
             ref_opt.update(ref_model, x, t)
             for (name, a), (_, b) in zip(sorted(ref_model.namedparams()),
-                                         sorted(model.namedparams())):
+                                         sorted(model.namedparams()),
+                                         strict=True):
                 np.testing.assert_allclose(b.array, a.array, rtol=1e-4,
                                            atol=1e-6, err_msg=name)
         # 2. the uncovered bias moved, identically on every rank
