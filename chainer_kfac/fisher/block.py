@@ -19,6 +19,8 @@ factors' business (:mod:`.factors`); the damping value is
 """
 import typing
 
+import numpy
+
 import chainer
 from chainer import backend
 
@@ -28,6 +30,16 @@ from chainer_kfac.fisher.factors import Shift
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damped_inverse import DampedInverse
 from chainer_kfac.preconditioning.damping import Damping
+
+
+def kfgrad_dtype(param: chainer.Parameter) -> numpy.dtype:
+    """The dtype of ``param.kfgrad``: float32 for a float16 parameter, else
+    the parameter's. A kfgrad carries the loss scale s like the gradient,
+    and ``G^-1 M A^-1`` can leave float16's range where the gradient did
+    not; the update (float32 under ``use_fp32_update()``) reads it whole."""
+    if param.dtype == numpy.float16:
+        return numpy.dtype(numpy.float32)
+    return numpy.dtype(param.dtype)
 
 
 class FisherBlock(object):
