@@ -20,6 +20,8 @@ per set of groups that brought factors (steps without statistics, with
 from typing import (Any, Dict, Hashable, List, Mapping, Optional, Protocol,
                     Sequence)
 
+from chainer import backend
+
 from chainer_kfac.distributed.interface import KFACCommunicator
 from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.fisher.block import kfgrad_dtype
@@ -122,10 +124,11 @@ class OwnerExchange(object):
 
 def _received_direction(param: Any) -> Any:
     """The array a non-owner receives ``param``'s direction in."""
-    dtype = kfgrad_dtype(param)
+    dtype = kfgrad_dtype(param.grad.dtype)
     if param.grad.dtype == dtype:
         return param.grad
-    param.kfgrad = param.device.xp.empty(param.shape, dtype=dtype)
+    xp = backend.get_array_module(param.grad)
+    param.kfgrad = xp.empty(param.grad.shape, dtype=dtype)
     return param.kfgrad
 
 

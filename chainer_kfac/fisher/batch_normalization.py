@@ -119,5 +119,5 @@ class BatchNormalizationFisherBlock(FisherBlock):
         offset = 0
         for p in self.params():
             part = matrix[offset:offset + p.size].reshape(p.shape)
-            p.kfgrad = part.astype(kfgrad_dtype(p), copy=True)
+            p.kfgrad = part.astype(kfgrad_dtype(p.dtype), copy=True)
             offset += p.size

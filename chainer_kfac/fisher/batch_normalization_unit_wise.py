@@ -75,4 +75,4 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
     def set_preconditioned(self, matrix: Array) -> None:
         for j, p in enumerate(self.params()):
             p.kfgrad = matrix[:, j].reshape(p.shape).astype(
-                kfgrad_dtype(p), copy=True)
+                kfgrad_dtype(p.dtype), copy=True)
