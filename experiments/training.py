@@ -16,6 +16,7 @@ from experiments import datasets
 from experiments import devices
 from experiments import extensions as exp_extensions
 from experiments import imagenet_data
+from experiments import precision
 from experiments import recipe
 
 rank_suffix = checkpoint.rank_suffix
@@ -90,7 +91,9 @@ def make_model(config, sample_x, rank=0):
     numpy.random.seed(config['seed'])
     n_classes = datasets.n_classes(config['dataset'])
     try:
-        predictor = models.build(config['model'], channels, size, n_classes)
+        with precision.building(config):
+            predictor = models.build(config['model'], channels, size,
+                                     n_classes)
     except ValueError as e:
         raise datasets.DatasetError('`model: {}`: {}'.format(
             config['model'], e))
@@ -143,10 +146,12 @@ def build_trainer(config, out, comm=None, progress=True):
     device = get_device(config['device'], comm)
     recipe.check(config)
     train, test, info = load_data(config, comm)
+    train, test = (precision.cast_inputs(d, config) for d in (train, test))
     model = make_model(config, train[0][0], rank)
     model.to_device(device)
     optimizer = make_optimizer(config, comm)
     optimizer.setup(model)
+    precision.apply(optimizer, config)
     recipe.add_update_hooks(optimizer, config)
     if rank == 0:
         print(kfac_coverage(optimizer, config['model']))
