@@ -152,7 +152,7 @@ def build_trainer(config, out, comm=None, progress=True):
     optimizer = make_optimizer(config, comm)
     optimizer.setup(model)
     precision.apply(optimizer, config)
-    recipe.add_update_hooks(optimizer, config)
+    hook_states = recipe.add_update_hooks(optimizer, config)
     if rank == 0:
         print(kfac_coverage(optimizer, config['model']))
     if config['optimizer']['weight_decay']:
@@ -164,6 +164,8 @@ def build_trainer(config, out, comm=None, progress=True):
     updater = training.updaters.StandardUpdater(train_iter, optimizer,
                                                 device=device)
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
+    for state in hook_states:
+        trainer.extend(state)
     eval_trigger = exp_extensions.FractionOfEpochTrigger(
         config['evals_per_epoch'], config['dense_eval_epochs'])
     _extend_evaluation(trainer, config, test, model, device, comm,

@@ -17,6 +17,8 @@ import numpy
 
 import chainer
 
+from chainer_kfac.links.random_state import serialize_numpy_random
+
 
 class MixupIterator(chainer.dataset.Iterator):
 
@@ -118,10 +120,4 @@ class MixupIterator(chainer.dataset.Iterator):
             'previous_epoch_detail', self._previous_epoch_detail))
         order = serializer('order', self._order)
         self._order = None if order is None else numpy.asarray(order)
-        name, keys, pos, has_gauss, gauss = self._rng.get_state()
-        keys = serializer('rng_keys', keys)
-        pos = int(serializer('rng_pos', pos))
-        has_gauss = int(serializer('rng_has_gauss', has_gauss))
-        gauss = float(serializer('rng_cached_gaussian', gauss))
-        self._rng.set_state((name, numpy.asarray(keys, dtype=numpy.uint32),
-                             pos, has_gauss, gauss))
+        serialize_numpy_random(serializer, self._rng)
