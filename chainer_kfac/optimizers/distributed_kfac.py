@@ -22,6 +22,14 @@ global mini-batch is the sum of the ranks' batches: the study's batch sizes
 must use equal per-rank batch sizes for the result to equal single-process
 K-FAC on the global batch (means of per-rank means). The options are
 declared once, in :class:`DistributedKFACOptions`.
+
+Mixed precision: a float16 model's gradients and parameters travel in the
+float32 buffers of the float32 factors (as the original's ``pure_nccl``
+communicator; :func:`chainer_kfac.distributed.packing.common_dtype`). A
+non-finite gradient or factor is found by the rank that owns it; under
+dynamic loss scaling (or ``on_nonfinite='skip'``) the ranks agree on it
+before the step (:meth:`DistributedKFAC._agree_on`), so that all skip it
+and halve the loss scale together (:mod:`.overflow`).
 """
 import dataclasses
 import inspect
