@@ -26,6 +26,7 @@ from chainer_kfac.optimizers.kfac import ON_NONFINITE
 from chainer_kfac.preconditioning.damping import PI_TYPES
 from experiments import datasets
 from experiments import devices
+from experiments import precision
 from experiments import training
 from experiments.ranges import NUMBER
 from experiments.ranges import Range
@@ -135,6 +136,12 @@ SCHEMA = {
         'enabled': ((bool,), False),
         'skip_scale_comp': ((bool,), False),
     },
+    'mixed_precision': {      # experiments/precision.py
+        'dtype': ((str,), 'float32'),
+        'fp32_update': ((bool,), True),
+        'loss_scale': (NUMBER + (str, type(None)), None),
+        'loss_scale_interval': ((int,), 1000),
+    },
 }
 
 #: dotted key -> its allowed values, each taken from where it is defined.
@@ -148,6 +155,7 @@ CHOICES = {
     'kfac.bn_fisher': BN_FISHER_TYPES,
     'communicator': COMMUNICATORS,
     'kfac.pi_type': PI_TYPES,
+    'mixed_precision.dtype': precision.DTYPES,
 }
 
 
@@ -182,6 +190,7 @@ RANGES = {
     'random_erasing.area_min': Range(0, 1, lo_open=True),
     'random_erasing.area_max': Range(0, 1, lo_open=True),
     'random_erasing.aspect_min': Range(0, 1, lo_open=True),
+    'mixed_precision.loss_scale_interval': Range(1),
 }
 
 #: keys that may change when a run is resumed, and why that is safe.
@@ -197,7 +206,8 @@ RESUME_SAFE = {
 
 #: key -> function that raises ValueError on a bad value (its message is
 #: prefixed with the file and key).
-CHECKS = {'device': devices.parse}
+CHECKS = {'device': devices.parse,
+          'mixed_precision.loss_scale': precision.check_loss_scale}
 
 
 def load_config(path, overrides=()):

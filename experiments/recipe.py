@@ -105,7 +105,9 @@ def extend_lr_schedule(trainer, config):
 
 
 def add_update_hooks(optimizer, config):
-    """The recipe's update-rule hooks (after ``optimizer.setup``)."""
-    if config['normalize_weight']['enabled']:
-        add_normalize_weight(optimizer,
-                             config['normalize_weight']['skip_scale_comp'])
+    """The recipe's update-rule hooks (after ``optimizer.setup``); returns
+    the trainer extensions that keep their state in snapshots."""
+    if not config['normalize_weight']['enabled']:
+        return []
+    return [add_normalize_weight(
+        optimizer, config['normalize_weight']['skip_scale_comp'])]

@@ -16,6 +16,7 @@ from experiments import datasets
 from experiments import devices
 from experiments import extensions as exp_extensions
 from experiments import imagenet_data
+from experiments import precision
 from experiments import recipe
 
 rank_suffix = checkpoint.rank_suffix
@@ -90,7 +91,9 @@ def make_model(config, sample_x, rank=0):
     numpy.random.seed(config['seed'])
     n_classes = datasets.n_classes(config['dataset'])
     try:
-        predictor = models.build(config['model'], channels, size, n_classes)
+        with precision.building(config):
+            predictor = models.build(config['model'], channels, size,
+                                     n_classes)
     except ValueError as e:
         raise datasets.DatasetError('`model: {}`: {}'.format(
             config['model'], e)) from e
@@ -143,11 +146,13 @@ def build_trainer(config, out, comm=None, progress=True):
     device = get_device(config['device'], comm)
     recipe.check(config)
     train, test, info = load_data(config, comm)
+    train, test = (precision.cast_inputs(d, config) for d in (train, test))
     model = make_model(config, train[0][0], rank)
     model.to_device(device)
     optimizer = make_optimizer(config, comm)
     optimizer.setup(model)
-    recipe.add_update_hooks(optimizer, config)
+    precision.apply(optimizer, config)
+    hook_states = recipe.add_update_hooks(optimizer, config)
     if rank == 0:
         print(kfac_coverage(optimizer, config['model']))
     if config['optimizer']['weight_decay']:
@@ -159,6 +164,8 @@ def build_trainer(config, out, comm=None, progress=True):
     updater = training.updaters.StandardUpdater(train_iter, optimizer,
                                                 device=device)
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
+    for state in hook_states:
+        trainer.extend(state)
     eval_trigger = exp_extensions.FractionOfEpochTrigger(
         config['evals_per_epoch'], config['dense_eval_epochs'])
     _extend_evaluation(trainer, config, test, model, device, comm,

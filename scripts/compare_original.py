@@ -19,8 +19,12 @@ The difference of two runs is ``max over parameters of max|port - orig| /
 max|orig|``; PASS means <= ``--tol`` (1e-4). Exit status 1 if any required
 comparison fails. Models (float32): ``linear`` (Linear-relu-Linear),
 ``conv`` (Conv2D-relu-Linear), ``conv_bn`` (Conv2D-BN-relu-Linear-BN-relu-
-Linear). ``diagonalize`` is set on the Conv2D and BatchNorm blocks only (the
-original's diagonal Linear block fails on its own: docs/faithfulness.md).
+Linear), ``resnet`` (:class:`TinyResNet`: a bias-free 3x3 stem with BN, one
+residual block with a strided 3x3 path and a strided 1x1 shortcut, both
+with BN, then Linear). ``diagonalize`` is set on the Conv2D and BatchNorm
+blocks only (the original's diagonal Linear block fails on its own:
+docs/faithfulness.md). ``loss_scale=128`` runs both with the original's
+static loss scale.
 """
 import argparse
 import contextlib
@@ -36,7 +40,7 @@ import chainer.functions as F
 import chainer.links as L
 import chainer_kfac
 
-MODELS = ('linear', 'conv', 'conv_bn')
+MODELS = ('linear', 'conv', 'conv_bn', 'resnet')
 VARIANTS = ('base', 'diagonalize', 'adjust_momentum', 'pi_type=None',
             'use_cholesky=False', 'acc_iters=2', 'loss_scale=128')
 HP = dict(lr=0.05, momentum=0.9, damping=0.03)
@@ -85,6 +89,33 @@ def configurations():
             for v in VARIANTS if not (v == 'diagonalize' and m == 'linear')]
 
 
+class TinyResNet(chainer.Chain):
+    """ResNet's pattern at 2 x 4 x 4: stem conv-BN-relu (4 channels), a
+    block ``relu(BN(conv3x3(relu(BN(conv3x3/2(h))))) + BN(conv1x1/2(h)))``
+    to 8 channels at 2 x 2, then Linear to 3 classes (convolutions without
+    bias, as in ResNet)."""
+
+    def __init__(self):
+        super(TinyResNet, self).__init__()
+        with self.init_scope():
+            self.stem = L.Convolution2D(2, 4, 3, pad=1, nobias=True)
+            self.stem_bn = L.BatchNormalization(4)
+            self.conv1 = L.Convolution2D(4, 8, 3, stride=2, pad=1,
+                                         nobias=True)
+            self.bn1 = L.BatchNormalization(8)
+            self.conv2 = L.Convolution2D(8, 8, 3, pad=1, nobias=True)
+            self.bn2 = L.BatchNormalization(8)
+            self.shortcut = L.Convolution2D(4, 8, 1, stride=2, nobias=True)
+            self.shortcut_bn = L.BatchNormalization(8)
+            self.fc = L.Linear(32, 3)
+
+    def forward(self, x):
+        h = F.relu(self.stem_bn(self.stem(x)))
+        y = F.relu(self.bn1(self.conv1(h)))
+        y = self.bn2(self.conv2(y))
+        return self.fc(F.relu(y + self.shortcut_bn(self.shortcut(h))))
+
+
 def build_model(name):
     """A fresh model (initial weights from NumPy's global generator)."""
     if name == 'linear':
@@ -95,6 +126,8 @@ def build_model(name):
         layers = [L.Convolution2D(2, 4, 3, pad=1), L.BatchNormalization(4),
                   F.relu, L.Linear(64, 8), L.BatchNormalization(8), F.relu,
                   L.Linear(8, 3)]
+    elif name == 'resnet':
+        return L.Classifier(TinyResNet())
     else:
         raise ValueError('model must be one of {}, not {!r}'.format(
             MODELS, name))

@@ -20,8 +20,11 @@ per set of groups that brought factors (steps without statistics, with
 from typing import (Any, Dict, Hashable, List, Mapping, Optional, Protocol,
                     Sequence)
 
+from chainer import backend
+
 from chainer_kfac.distributed.interface import KFACCommunicator
 from chainer_kfac.distributed.plan import BufferPlan
+from chainer_kfac.fisher.block import kfgrad_dtype
 
 
 class Group(Protocol):
@@ -90,7 +93,9 @@ class OwnerExchange(object):
     def gather_directions(self) -> None:
         """All-gather each owner's preconditioned gradients: the owner's
         ``kfgrad`` (its ``grad`` where it has none) lands in the other
-        ranks' ``grad``, and their ``kfgrad`` is cleared."""
+        ranks' ``grad`` (for a float16 parameter: in a new float32
+        ``kfgrad``, see :func:`~chainer_kfac.fisher.block.kfgrad_dtype`),
+        and their other ``kfgrad`` is cleared."""
         arrays = []
         for r, groups in enumerate(self.by_rank):
             segment = []
@@ -100,7 +105,7 @@ class OwnerExchange(object):
                     segment.append(kfgrad)
                 else:
                     p.kfgrad = None
-                    segment.append(p.grad)
+                    segment.append(_received_direction(p))
             arrays.append(segment)
         self.comm.all_gather_v_arrays(arrays, plan=self._plan(
             'params', arrays))
@@ -115,6 +120,16 @@ class OwnerExchange(object):
                                          None if flags is None else flags())
             self._plans[key] = plan
         return plan
+
+
+def _received_direction(param: Any) -> Any:
+    """The array a non-owner receives ``param``'s direction in."""
+    dtype = kfgrad_dtype(param.grad.dtype)
+    if param.grad.dtype == dtype:
+        return param.grad
+    xp = backend.get_array_module(param.grad)
+    param.kfgrad = xp.empty(param.grad.shape, dtype=dtype)
+    return param.kfgrad
 
 
 def _grads_and_factors(group: Group,

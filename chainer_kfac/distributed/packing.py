@@ -74,11 +74,18 @@ def unpack_from(buf: Any, offset: int, like: Any, symmetric: bool = False,
 
 
 def common_dtype(groups: Sequence[Sequence[Any]]) -> numpy.dtype:
-    """The one dtype of every array in ``groups`` (float32 if empty)."""
-    dtypes = {a.dtype for g in groups for a in g}
-    if not dtypes:
-        return numpy.dtype(numpy.float32)
-    if len(dtypes) > 1:
-        raise TypeError('arrays of one collective must share a dtype, got '
-                        '{}'.format(sorted(str(d) for d in dtypes)))
-    return numpy.dtype(dtypes.pop())
+    """The dtype of a buffer holding every array in ``groups``: their
+    common type, and at least float32 (float32 if empty).
+
+    Float16 arrays (the gradients and parameters of a float16 model) travel
+    in a float32 buffer, as in Chainer_K-FAC's ``pure_nccl`` communicator
+    (its reduce-scatter and all-gather buffers are float32): the sums of
+    the reduce-scatter cannot overflow float16's range, and the float32
+    factors and gradients share one buffer (every float16 value is exact in
+    float32, so the all-gather of float16 parameters loses nothing)."""
+    dtypes = {numpy.dtype(a.dtype) for g in groups for a in g}
+    for dtype in dtypes:
+        if dtype.kind != 'f':
+            raise TypeError('arrays of a collective must be floating point, '
+                            'got {}'.format(dtype))
+    return numpy.dtype(numpy.result_type(numpy.float32, *dtypes))

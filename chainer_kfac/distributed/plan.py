@@ -14,8 +14,9 @@ segment is ``width = max(counts)`` long, starts at ``r * width``, and the
 buffer has ``len(counts) * width`` elements (the padding is zero).
 
 A plan depends only on the arrays' shapes, the symmetric flags and the
-dtype: it is computed once and reused while :meth:`BufferPlan.fits` the
-arrays of a step.
+dtypes (the buffer's is :func:`.packing.common_dtype`, float32 at least):
+it is computed once and reused while :meth:`BufferPlan.fits` the arrays of
+a step.
 """
 import dataclasses
 from typing import Any, List, Optional, Sequence, Tuple
@@ -33,12 +34,14 @@ Flags = Optional[Sequence[Sequence[bool]]]
 
 @dataclasses.dataclass(frozen=True)
 class Slot(object):
-    """One array's place in its segment: shape, form and packed size."""
+    """One array's place in its segment: shape, form, packed size and the
+    array's own dtype (the buffer's may be wider)."""
 
     shape: Tuple[int, ...]
     symmetric: bool
     offset: int
     size: int
+    dtype: numpy.dtype
 
 
 class BufferPlan(object):
@@ -76,20 +79,20 @@ class BufferPlan(object):
             for array, sym in zip(arrays, flags, strict=True):
                 size = packing.packed_size(array, sym)
                 slots.append(Slot(tuple(array.shape), bool(sym), offset,
-                                  size))
+                                  size, numpy.dtype(array.dtype)))
                 offset += size
             segments.append(slots)
         return cls(segments, packing.common_dtype(groups), padded)
 
     def fits(self, groups: Groups) -> bool:
-        """True if ``groups`` has this plan's shapes and dtype."""
+        """True if ``groups`` has this plan's shapes and dtypes."""
         if len(groups) != len(self.segments):
             return False
         for arrays, slots in zip(groups, self.segments, strict=True):
             if len(arrays) != len(slots):
                 return False
             for array, slot in zip(arrays, slots, strict=True):
-                if array.shape != slot.shape or array.dtype != self.dtype:
+                if array.shape != slot.shape or array.dtype != slot.dtype:
                     return False
         return True
 

@@ -29,6 +29,7 @@ from chainer import backend
 from chainer.functions.normalization import batch_normalization as bn
 
 from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import DenseFactor
 from chainer_kfac.fisher.factors import DiagonalFactor
 from chainer_kfac.fisher.factors import Factor
@@ -118,5 +119,5 @@ class BatchNormalizationFisherBlock(FisherBlock):
         offset = 0
         for p in self.params():
             part = matrix[offset:offset + p.size].reshape(p.shape)
-            p.kfgrad = part.astype(p.dtype, copy=True)
+            p.kfgrad = part.astype(kfgrad_dtype(p.dtype), copy=True)
             offset += p.size

@@ -24,6 +24,7 @@ from chainer import backend
 from chainer_kfac.fisher.batch_normalization import \
     BatchNormalizationFisherBlock
 from chainer_kfac.fisher.batch_normalization import per_example_gradients
+from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import Factor
 from chainer_kfac.fisher.factors import UnitWiseFactor
 from chainer_kfac.preconditioning.damped_inverse import Array
@@ -73,5 +74,5 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
 
     def set_preconditioned(self, matrix: Array) -> None:
         for j, p in enumerate(self.params()):
-            p.kfgrad = matrix[:, j].reshape(p.shape).astype(p.dtype,
-                                                            copy=True)
+            p.kfgrad = matrix[:, j].reshape(p.shape).astype(
+                kfgrad_dtype(p.dtype), copy=True)

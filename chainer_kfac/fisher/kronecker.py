@@ -21,6 +21,7 @@ import chainer
 from chainer import backend
 
 from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import DenseFactor
 from chainer_kfac.fisher.factors import DiagonalFactor
 from chainer_kfac.fisher.factors import Factor
@@ -88,10 +89,11 @@ class KroneckerFisherBlock(FisherBlock):
         """Split a c_out x (k [+ 1]) matrix into ``W.kfgrad``/``b.kfgrad``."""
         W = self.link.W
         k = W.size // W.shape[0]
-        W.kfgrad = matrix[:, :k].reshape(W.shape).astype(W.dtype, copy=True)
+        W.kfgrad = matrix[:, :k].reshape(W.shape).astype(
+            kfgrad_dtype(W.dtype), copy=True)
         if self.link.b is not None:
             b = self.link.b
-            b.kfgrad = matrix[:, k].astype(b.dtype, copy=True)
+            b.kfgrad = matrix[:, k].astype(kfgrad_dtype(b.dtype), copy=True)
 
     def serialize(self, serializer: typing.Any) -> None:
         super().serialize(serializer)

@@ -23,15 +23,19 @@ p = t_next - t_last the interval that just ended::
 and s~ <- s~_new, t_last <- t, t_next <- t + interval. Where e == 1
 (s~ was exact) the original divided by log(1) = 0; here n_max is then 10
 (docs/faithfulness.md). The state lives in the hook, one hook per
-parameter (as the original adds one per parameter); it is not saved in
-snapshots, so a resumed run starts the warm-up again.
+parameter (as the original adds one per parameter). Chainer's
+``UpdateRule.serialize`` saves no hooks: :func:`add_normalize_weight`
+returns a :class:`NormalizeWeightState`, the trainer extension that puts
+every hook's (t_last, t_next, s~) in the trainer's snapshots, so that a
+resumed run continues the intervals exactly.
 """
 import math
-from typing import Any, List, Tuple
+from typing import Any, Iterable, List, Mapping, Tuple
 
 import chainer
 import chainer.links as L
 from chainer import backend
+from chainer import training
 
 WARMUP_LEN = 2
 MAX_SKIP = 10
@@ -93,6 +97,38 @@ class NormalizeWeight(object):
         self.t_last, self.t_next = t, t + interval
         return scale
 
+    def serialize(self, serializer: Any) -> None:
+        """Save/load the skip state (t_last, t_next, s~)."""
+        self.t_last = int(serializer('t_last', self.t_last))
+        self.t_next = int(serializer('t_next', self.t_next))
+        self.scale = float(serializer('scale', self.scale))
+
+
+class NormalizeWeightState(training.Extension):
+    """The trainer extension that saves and loads the
+    :class:`NormalizeWeight` hooks' state with the trainer (by the
+    parameters' paths); calling it does nothing.
+
+    Attributes:
+        params: The rescaled parameters (:func:`normalized_params`).
+        hooks: Their hooks, by the parameters' paths in the model.
+    """
+
+    trigger = (1, 'epoch')
+    name = 'normalize_weight_state'
+
+    def __init__(self, params: Iterable[Any],
+                 hooks: Mapping[str, 'NormalizeWeight']) -> None:
+        self.params = list(params)
+        self.hooks = dict(hooks)
+
+    def __call__(self, trainer: Any) -> None:
+        pass
+
+    def serialize(self, serializer: Any) -> None:
+        for path in sorted(self.hooks):
+            self.hooks[path].serialize(serializer[path.strip('/')])
+
 
 def _norm(w: Any) -> float:
     xp = backend.get_array_module(w)
@@ -111,12 +147,18 @@ def add_normalize_weight(optimizer: chainer.Optimizer,
                          skip_scale_comp: bool = False
                          ) -> List[chainer.Parameter]:
     """Add one :class:`NormalizeWeight` to the update rule of each of
-    :func:`normalized_params` of the optimizer's target (after setup)."""
+    :func:`normalized_params` of the optimizer's target (after setup);
+    returns their :class:`NormalizeWeightState` (``trainer.extend`` it to
+    keep their state in snapshots)."""
     params = normalized_params(optimizer.target)
+    paths = {id(p): path for path, p in optimizer.target.namedparams()}
+    hooks = {}
     for param in params:
         if param.update_rule is None:
             raise ValueError('add_normalize_weight: {} has no update rule; '
                              'call optimizer.setup(model) first'.format(
                                  param.name))
-        param.update_rule.add_hook(NormalizeWeight(skip_scale_comp))
-    return params
+        hook = NormalizeWeight(skip_scale_comp)
+        param.update_rule.add_hook(hook)
+        hooks[paths[id(param)]] = hook
+    return NormalizeWeightState(params, hooks)

@@ -14,12 +14,13 @@ Epochs behave as :class:`chainer.iterators.SerialIterator`'s. The iterator
 owns its random stream (shuffling, lambda, partners) and serializes it, so a
 resumed run draws the same batches as an uninterrupted one.
 """
-import typing
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy
 
 import chainer
+
+from chainer_kfac.links.random_state import serialize_numpy_random
 
 
 class MixupIterator(chainer.dataset.Iterator):
@@ -124,13 +125,4 @@ class MixupIterator(chainer.dataset.Iterator):
             'previous_epoch_detail', self._previous_epoch_detail))
         order = serializer('order', self._order)
         self._order = None if order is None else numpy.asarray(order)
-        # The legacy state (not legacy=False's dict): a 5-tuple.
-        name, keys, pos, has_gauss, gauss = typing.cast(
-            Tuple[str, numpy.ndarray, int, int, float],
-            self._rng.get_state())
-        keys = serializer('rng_keys', keys)
-        pos = int(serializer('rng_pos', pos))
-        has_gauss = int(serializer('rng_has_gauss', has_gauss))
-        gauss = float(serializer('rng_cached_gaussian', gauss))
-        self._rng.set_state((name, numpy.asarray(keys, dtype=numpy.uint32),
-                             pos, has_gauss, gauss))
+        serialize_numpy_random(serializer, self._rng)

@@ -13,12 +13,15 @@ U{0..max(W - w_e - 1, 0)} (the original's bounds: the last row and column
 are never a start), and its pixels are set to 0 in every channel, in place.
 The draws come from a :class:`random.Random` (the original used the
 module-level ``random``), in the original's order: u (erase if u <= rate),
-a, r, the swap, top, left.
+a, r, the swap, top, left; its state is in the model's snapshots
+(:meth:`serialize`, through :class:`~chainer_kfac.links.RecipeClassifier`).
 """
 from typing import Any, Optional, Tuple
 
 import math
 import random
+
+from chainer_kfac.links.random_state import serialize_python_random
 
 
 class RandomErasing(object):
@@ -54,6 +57,10 @@ class RandomErasing(object):
         top = rnd.randint(0, max(h - eh - 1, 0))
         left = rnd.randint(0, max(w - ew - 1, 0))
         return top, min(top + eh, h), left, min(left + ew, w)
+
+    def serialize(self, serializer: Any) -> None:
+        """Save/load the random stream."""
+        serialize_python_random(serializer, self.random)
 
     def __call__(self, x: Any) -> Any:
         """Erase in place; returns ``x``."""

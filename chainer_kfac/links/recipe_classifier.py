@@ -8,7 +8,9 @@ In training (``chainer.config.train``): x, t -> running mixup (optional,
 for an unmixed batch); the reported accuracy is against the batch's own
 labels t, as in the original. In evaluation: plain cross entropy. The
 empirical Fisher K-FAC collects is that of the loss minimised, so the soft
-targets need nothing from the optimizer.
+targets need nothing from the optimizer. Its snapshots hold the running
+mixup's kept batch and the random streams of both (``mixup/``,
+``erasing/``).
 """
 from typing import Any, Optional
 
@@ -43,3 +45,10 @@ class RecipeClassifier(chainer.Chain):
         loss = soft_target_cross_entropy(y, t, tt)
         reporter.report({'loss': loss, 'accuracy': F.accuracy(y, t)}, self)
         return loss
+
+    def serialize(self, serializer: Any) -> None:
+        super(RecipeClassifier, self).serialize(serializer)
+        if self.mixup is not None:
+            self.mixup.serialize(serializer['mixup'], self.device.send)
+        if self.erasing is not None:
+            self.erasing.serialize(serializer['erasing'])

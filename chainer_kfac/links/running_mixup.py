@@ -17,15 +17,19 @@ the ones returned, not copies: an in-place change made after the mixup
 (the recipe's random erasing) reaches the next step's partner too, as in
 the original. lambda is drawn even for the first batch, so the random
 stream matches the original's. Not applied when ``chainer.config.train``
-is False. The kept batch is not saved in snapshots: after a resume the
-first batch is again unmixed.
+is False. The kept batch and the random stream are in the model's
+snapshots (:meth:`serialize`, through
+:class:`~chainer_kfac.links.RecipeClassifier`), so a resumed run mixes as
+the uninterrupted one would.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import numpy
 
 import chainer
 from chainer import backend
+
+from chainer_kfac.links.random_state import serialize_numpy_random
 
 
 class RunningMixup(object):
@@ -71,6 +75,17 @@ class RunningMixup(object):
             if mixed_tt is not None:
                 self.prior_tt = mixed_tt
         return mixed_x, mixed_tt
+
+    def serialize(self, serializer: Any,
+                  send: Optional[Callable[[Any], Any]] = None) -> None:
+        """Save/load the kept batch and the random stream (``send``: moves
+        a loaded array to the model's device)."""
+        serialize_numpy_random(serializer, self.rng)
+        for name in ('prior_x', 'prior_tt'):
+            value = serializer(name, getattr(self, name))
+            if value is not None and send is not None:
+                value = send(value)
+            setattr(self, name, value)
 
     def _check_partner(self, x: Any) -> None:
         if self.prior_x.shape != x.shape:

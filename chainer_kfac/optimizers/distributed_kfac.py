@@ -22,11 +22,18 @@ global mini-batch is the sum of the ranks' batches: the study's batch sizes
 must use equal per-rank batch sizes for the result to equal single-process
 K-FAC on the global batch (means of per-rank means). The options are
 declared once, in :class:`DistributedKFACOptions`.
+
+Mixed precision: a float16 model's gradients and parameters travel in the
+float32 buffers of the float32 factors (as the original's ``pure_nccl``
+communicator; :func:`chainer_kfac.distributed.packing.common_dtype`). A
+non-finite gradient or factor is found by the rank that owns it; under
+dynamic loss scaling (or ``on_nonfinite='skip'``) the ranks agree on it
+before the step (:meth:`DistributedKFAC._agree_on`), so that all skip it
+and halve the loss scale together (:mod:`.overflow`).
 """
 import dataclasses
 import inspect
-import warnings
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, List, Optional
 
 from chainer_kfac.distributed import assignment as assignment_module
 from chainer_kfac.distributed.exchange import OwnerExchange
@@ -178,7 +185,7 @@ class DistributedKFAC(KFAC):
         owned = self.owned()
         owned_params = [(g.name + '/' + p.name, p) for g in owned
                         for p in g.params()]
-        if not self._all_finite(step, owned, mine, owned_params):
+        if not self._check_finite(step, owned, mine, owned_params):
             return
         self._precondition_blocks(step, owned, mine)
         self.t += 1
@@ -191,19 +198,19 @@ class DistributedKFAC(KFAC):
             for param in self.target.params():
                 param.update()
 
-    def _all_finite(self, step: int, blocks: Sequence[Any],
-                    current: Dict[str, List[Any]],
-                    named_params: Sequence[Any]) -> bool:
-        ok = self._check_finite(step, blocks, current, named_params)
-        if self.on_nonfinite != 'skip':
-            return ok
-        bad_ranks = self.comm.allreduce_obj(0 if ok else 1)
-        if bad_ranks and ok:
-            warnings.warn('DistributedKFAC: another rank found non-finite '
-                          'values at step {}; skipping this update'.format(
-                              step), stacklevel=1)
-            self.skipped_steps += 1
-        return bad_ranks == 0
+    def _agree_on(self, bad: Optional[str]) -> Optional[str]:
+        """Every rank learns whether any rank found a non-finite value in
+        what it owns, so that all skip (and, under dynamic loss scaling,
+        halve the scale) together; with ``on_nonfinite='raise'`` and no
+        dynamic scaling the finding rank raises alone (and the launcher
+        ends the others)."""
+        if self.on_nonfinite != 'skip' and \
+                not self._loss_scaling_is_dynamic:
+            return bad
+        bad_ranks = self.comm.allreduce_obj(0 if bad is None else 1)
+        if bad_ranks and bad is None:
+            return 'value on {} other rank(s)'.format(bad_ranks)
+        return bad
 
 
 def _declare_options() -> None:

@@ -24,13 +24,15 @@ One :meth:`KFAC.update` call:
    ``adjust_momentum``, mu * lr / lr_pre in a step where lr < lr_pre).
 
 This module keeps the policy only: when statistics and inverses are
-updated, the retry with more damping, what a non-finite value does (found
-by :mod:`.nonfinite`). The hyperparameters are declared once, in
-:mod:`.hyperparameters`; the factors, their inverses and the damping split
-live in :mod:`chainer_kfac.fisher` (docs/design.md follows one step through
-them).
-With ``loss_scale`` s the backward runs on s * loss; the statistics hook
-divides the output gradients by s and the update rule the kfgrads.
+updated, the retry with more damping, what a non-finite value does. The
+hyperparameters are declared once, in :mod:`.hyperparameters`; the factors,
+their inverses and the damping split live in :mod:`chainer_kfac.fisher`
+(docs/design.md follows one step through them).
+With ``loss_scale`` s (static, or dynamic with :meth:`loss_scaling`) the
+backward runs on s * loss; the statistics hook divides the output gradients
+by s and the update rule the kfgrads. A step with non-finite gradients or
+factors is skipped whole or raises (:mod:`.overflow`: under dynamic
+scaling an overflow halves s).
 
 Links K-FAC does not cover get the plain momentum update of their gradient.
 Steps 1 (the statistics) and 3-5 run with K-FAC's own BLAS thread count, one
@@ -53,8 +55,9 @@ from chainer_kfac.optimizers.hyperparameters import KFACBlockOptions
 from chainer_kfac.optimizers.hyperparameters import KFACHyperparameters
 from chainer_kfac.optimizers.hyperparameters import ON_NONFINITE
 from chainer_kfac.optimizers.hyperparameters import parse_options
-from chainer_kfac.optimizers import nonfinite
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
+from chainer_kfac.optimizers import overflow
+from chainer_kfac.optimizers.overflow import KFACError
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
 from chainer_kfac.runtime import blas
@@ -72,10 +75,6 @@ CurrentFactors = typing.Mapping[str, typing.Optional[typing.List[Array]]]
 LossFun = typing.Callable[..., chainer.Variable]
 
 
-class KFACError(FloatingPointError):
-    """Non-finite gradients or factors, or a factor K-FAC cannot invert."""
-
-
 class KFAC(optimizer.GradientMethod):
 
     """K-FAC optimizer with Chainer_K-FAC's hyperparameters.
@@ -83,7 +82,8 @@ class KFAC(optimizer.GradientMethod):
     Args:
         loss_scale (float or None): Static loss scale: ``loss.backward`` is
             called with it, the statistics and the update remove it
-            (Chainer_K-FAC's ``loss_scale``).
+            (Chainer_K-FAC's ``loss_scale``). For dynamic loss scaling call
+            Chainer's ``optimizer.loss_scaling(interval)`` instead.
         **options: Keyword-only, the fields of :class:`KFACBlockOptions`
             (``bn_fisher``, ``diagonalize``, ``damping_in_running_average``)
             and of :class:`KFACHyperparameters` (``lr``, ``momentum``, ...).
@@ -104,17 +104,6 @@ class KFAC(optimizer.GradientMethod):
             typing.Tuple[str, chainer.Link]] = []
         self.skipped_steps = 0
         self._acc_count = 0
-
-    def loss_scaling(self, interval: int = 1000,
-                     scale: typing.Optional[float] = None) -> None:
-        """Static loss scaling only (``scale`` given), as Chainer_K-FAC."""
-        if scale is None:
-            raise NotImplementedError(
-                'KFAC: dynamic loss scaling is not supported (a step with '
-                'non-finite gradients would still enter the K-FAC '
-                'statistics); pass a static scale, KFAC(loss_scale=...) or '
-                'optimizer.set_loss_scale(s)')
-        super(KFAC, self).loss_scaling(interval, scale)
 
     def create_update_rule(self) -> KFACUpdateRule:
         return KFACUpdateRule(self.hyperparam)
@@ -167,6 +156,7 @@ class KFAC(optimizer.GradientMethod):
             self._step(step, collect)
         self.reallocate_cleared_grads()
         self.call_hooks('post')
+        self.update_loss_scale()   # Chainer's (dynamic scaling only)
 
     def _step(self, step: int, collect: bool) -> None:
         """Statistics, preconditioning and the update of every parameter
@@ -243,19 +233,17 @@ class KFAC(optimizer.GradientMethod):
             current: CurrentFactors,
             named_params: typing.Optional[typing.Iterable[
                 typing.Tuple[str, chainer.Parameter]]] = None) -> bool:
-        """True if all is finite; else raise or (``skip``) warn."""
+        """True if the step may update; False to skip it (or raise; see
+        :mod:`.overflow`)."""
         if named_params is None:
             named_params = self.target.namedparams()
-        bad = nonfinite.first_nonfinite(named_params, blocks, current)
-        if bad is None:
-            return True
-        msg = 'KFAC: non-finite {} at step {}'.format(bad, step)
-        if self.on_nonfinite == 'raise':
-            raise KFACError(msg + " (pass on_nonfinite='skip' to skip such "
-                            'updates; check the learning rate and the data)')
-        warnings.warn(msg + '; skipping this update', stacklevel=1)
-        self.skipped_steps += 1
-        return False
+        bad = overflow.find_nonfinite(named_params, blocks, current)
+        return overflow.may_update(self, step, self._agree_on(bad))
+
+    def _agree_on(self, bad: typing.Optional[str]) -> typing.Optional[str]:
+        """What is non-finite, as every process sees it (one process: as
+        found)."""
+        return bad
 
     def _clear_kfgrads(self) -> None:
         for param in self.target.params():
@@ -265,14 +253,16 @@ class KFAC(optimizer.GradientMethod):
     # -- persistence ----------------------------------------------------------
     def serialize(self, serializer: typing.Any) -> None:
         """Save/load ``t``, momenta and the whole K-FAC state: running
-        averages, inverses, pi, what ``acc_iters`` has accumulated, and
+        averages, inverses, pi, what ``acc_iters`` has accumulated,
         ``lr_pre`` (so that a run resumed right after a learning-rate drop
-        still adjusts the momentum of its next step)."""
+        still adjusts the momentum of its next step) and a dynamic loss
+        scale."""
         super(KFAC, self).serialize(serializer)
         s = serializer['kfac']
         self.hyperparam.lr_pre = float(s('lr_pre', self.hyperparam.lr_pre))
         self._acc_count = int(s('acc_count', self._acc_count))
         self.skipped_steps = int(s('skipped_steps', self.skipped_steps))
+        overflow.serialize_loss_scale(self, s)
         for block in self.blocks:
             block.serialize(s['blocks'][block.name])
         grads = s['accumulated_grads']

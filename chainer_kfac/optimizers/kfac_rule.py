@@ -17,7 +17,7 @@ kfgrads, carry the factor s (the factors do not: the statistics hook removes
 it). Chainer divides ``grad`` by s before ``update_core``; this rule does
 the same to ``kfgrad``. With ``use_fp32_update()`` a float16 parameter is
 updated through its float32 copy, and the kfgrad is handed to that copy in
-float32.
+float32; the copy is saved in snapshots.
 """
 import typing
 
@@ -47,6 +47,8 @@ class KFACUpdateRule(optimizer.UpdateRule):
     is_elementwise = True
     #: Set by Chainer's UpdateRule (the float32 copy of a float16 param).
     _fp32_param: typing.Optional[chainer.Parameter]
+    #: A float32 copy loaded from a snapshot, not yet on the device.
+    _loaded_fp32: typing.Any = None
 
     def init_state(self, param: chainer.Parameter) -> None:
         xp = param.device.xp
@@ -56,6 +58,10 @@ class KFACUpdateRule(optimizer.UpdateRule):
     def update(self, param: chainer.Parameter) -> None:
         """Unscale ``param.kfgrad`` (and hand it to the float32 copy of a
         float16 parameter), then Chainer's update (hooks, update_core)."""
+        if self._loaded_fp32 is not None and param.array is not None:
+            self._fp32_param = chainer.Parameter(
+                param.device.send(self._loaded_fp32), name=param.name)
+            self._loaded_fp32 = None
         kfgrad = getattr(param, 'kfgrad', None)
         if not self.enabled or kfgrad is None or param.array is None:
             return super(KFACUpdateRule, self).update(param)
@@ -77,6 +83,21 @@ class KFACUpdateRule(optimizer.UpdateRule):
         finally:
             if holder is not param:
                 holder.kfgrad = None
+
+    def serialize(self, serializer: typing.Any) -> None:
+        """Chainer's (``t``, momentum) and the float32 master copy of a
+        float16 parameter under ``use_fp32_update()`` (Chainer keeps none:
+        a resumed run would restart it from the rounded float16 values).
+        A loaded copy goes to the parameter's device at its next update."""
+        super(KFACUpdateRule, self).serialize(serializer)
+        master = self._fp32_param
+        held = self._loaded_fp32 if master is None else master.array
+        try:
+            value = serializer('fp32_param', held)
+        except KeyError:    # a snapshot from before the copy was saved
+            return
+        if value is not held:
+            self._fp32_param, self._loaded_fp32 = None, value
 
     def update_core_cpu(self, param: chainer.Parameter) -> None:
         grad = getattr(param, 'kfgrad', None)

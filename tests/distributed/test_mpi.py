@@ -54,3 +54,9 @@ def test_first_call_updates_and_uncovered_links_stay_in_sync(n):
 def test_gpu_arrays_are_staged_through_host(n):
     assert 'host staging OK on {} ranks'.format(n) in run_mpi(
         n, 'host_staging.py').stdout
+
+
+@pytest.mark.parametrize('n', [2, 3])
+def test_float16_with_static_and_dynamic_loss_scaling(n):
+    assert 'mixed precision OK on {} ranks'.format(n) in run_mpi(
+        n, 'mixed_precision.py').stdout

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from chainer_kfac.distributed import packing
 
@@ -22,3 +23,14 @@ def test_symmetric_round_trip_and_size():
 def test_triangle_is_a_little_over_half():
     a = np.zeros((401, 401))
     assert packing.packed_size(a, True) / a.size < 0.502
+
+
+def test_float16_travels_in_a_float32_buffer():
+    # as the original's pure_nccl communicator (float32 buffers)
+    half, single = np.zeros(2, np.float16), np.zeros(2, np.float32)
+    assert packing.common_dtype([[half], [half]]) == np.float32
+    assert packing.common_dtype([[half, single], []]) == np.float32
+    assert packing.common_dtype([[np.zeros(1)], [single]]) == np.float64
+    assert packing.common_dtype([]) == np.float32
+    with pytest.raises(TypeError, match='floating point.*int32'):
+        packing.common_dtype([[np.zeros(1, np.int32)]])

@@ -125,7 +125,8 @@ def test_added_to_conv_and_linear_weights_only():
                                L.BatchNormalization(2), L.Linear(8, 3))
     opt = chainer.optimizers.MomentumSGD()
     opt.setup(model)
-    params = add_normalize_weight(opt)
+    state = add_normalize_weight(opt)
+    params = state.params
     assert params == normalized_params(model)
     names = sorted(p.name + str(p.shape) for p in params)
     assert names == ['W(2, 1, 3, 3)', 'W(3, 8)']

@@ -73,14 +73,6 @@ def test_float16_model_with_loss_scale_and_fp32_update_tracks_float32():
         assert err < 2e-2 * max(1.0, np.abs(want[name]).max()), (name, err)
 
 
-def test_dynamic_loss_scaling_is_refused():
-    with pytest.raises(NotImplementedError, match='static'):
-        KFAC().loss_scaling()
-    opt = KFAC()
-    opt.loss_scaling(scale=8.0)
-    assert opt._loss_scale == 8.0
-
-
 def test_hyperparameters_are_keyword_only_and_declared_once():
     names = [f.name for f in dataclasses.fields(KFACHyperparameters)]
     opt = KFAC()

@@ -31,7 +31,7 @@ def test_load_names_a_path_that_is_not_a_checkout(tmp_path):
 
 def test_grid_covers_every_model_decay_and_variant():
     grid = compare_original.configurations()
-    assert len(grid) == len(set(grid)) == 3 * 2 * 7 - 2
+    assert len(grid) == len(set(grid)) == 4 * 2 * 7 - 2
     for model in compare_original.MODELS:
         for r in (0.99, 1.0):
             variants = {c.variant for c in grid
@@ -91,8 +91,18 @@ def test_models_are_built_from_the_global_generator_only_as_named():
          'BatchNormalization', 'Linear'])
     assert L.BatchNormalization not in [
         type(x) for _, x in compare_original.build_model('conv').namedlinks()]
+    resnet = compare_original.build_model('resnet')
+    convs = [link for _, link in resnet.namedlinks()
+             if isinstance(link, L.Convolution2D)]
+    assert sorted((c.ksize, c.stride, c.b is None) for c in convs) == [
+        (1, (2, 2), True), (3, (1, 1), True), (3, (1, 1), True),
+        (3, (2, 2), True)]
+    assert sum(isinstance(link, L.BatchNormalization)
+               for _, link in resnet.namedlinks()) == 4
+    x = np.zeros((2, 2, 4, 4), np.float32)
+    assert resnet.predictor(x).shape == (2, 3)
     with pytest.raises(ValueError, match='model must be one of'):
-        compare_original.build_model('resnet')
+        compare_original.build_model('resnet18')
 
 
 def test_relative_difference_is_the_worst_parameter():
