@@ -105,7 +105,7 @@ class PatchGram:
         if self.link.b is None:
             return symmetrize_upper(upper)
         A = numpy.empty((d + 1, d + 1), dtype=x.dtype)
-        A[:d, :d] = symmetrize_upper(upper)
+        symmetrize_upper(upper, out=A[:d, :d])
         A[:d, d] = A[d, :d] = alpha * sums
         A[d, d] = alpha * n * ho * wo
         return A
