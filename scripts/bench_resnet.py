@@ -111,15 +111,16 @@ def run(batch, steps, warmup, shape, model, n_classes):
     times = {k: [] for k in KINDS}
     for i in range(warmup + steps):
         x, t = bench.fresh_batch(rng, batch, shape, n_classes)
+        row = {}
         for k in KINDS[i % 4:] + KINDS[:i % 4]:
             if k in phases:
                 phases[k].counting = i >= warmup
-            elapsed = bench.timed_step(*runs[k], x, t)
+            row[k] = bench.timed_step(*runs[k], x, t)
             if i >= warmup:
-                times[k].append(elapsed)
-        print('  round {}: {}'.format(i, ', '.join(
-            '{} {:.1f} s'.format(k, times[k][-1] if times[k] else elapsed)
-            for k in KINDS)), flush=True)
+                times[k].append(row[k])
+        print('  round {}{}: {}'.format(
+            i, ' (warm-up)' if i < warmup else '', ', '.join(
+                '{} {:.1f} s'.format(k, row[k]) for k in KINDS)), flush=True)
     return times, phases
 
 
