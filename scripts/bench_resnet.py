@@ -101,18 +101,18 @@ class Phases:
                                                getattr(block, attr)))
 
 
-def run(batch, steps, warmup, shape, model, n_classes):
+def run(batch, steps, warmup, shape, model, n_classes, kinds=KINDS):
     """({kind: seconds per timed round}, {kind: Phases})."""
     rng = numpy.random.RandomState(0)
-    runs = {k: make(k, shape, model, n_classes) for k in KINDS}
-    phases = {k: Phases() for k in KINDS[1:]}
+    runs = {k: make(k, shape, model, n_classes) for k in kinds}
+    phases = {k: Phases() for k in kinds if k != 'sgd'}
     for k, p in phases.items():
         p.instrument(runs[k][1])
-    times = {k: [] for k in KINDS}
+    times = {k: [] for k in kinds}
     for i in range(warmup + steps):
         x, t = bench.fresh_batch(rng, batch, shape, n_classes)
         row = {}
-        for k in KINDS[i % 4:] + KINDS[:i % 4]:
+        for k in kinds[i % len(kinds):] + kinds[:i % len(kinds)]:
             if k in phases:
                 phases[k].counting = i >= warmup
             row[k] = bench.timed_step(*runs[k], x, t)
@@ -120,7 +120,7 @@ def run(batch, steps, warmup, shape, model, n_classes):
                 times[k].append(row[k])
         print('  round {}{}: {}'.format(
             i, ' (warm-up)' if i < warmup else '', ', '.join(
-                '{} {:.1f} s'.format(k, row[k]) for k in KINDS)), flush=True)
+                '{} {:.1f} s'.format(k, row[k]) for k in kinds)), flush=True)
     return times, phases
 
 
@@ -142,12 +142,14 @@ def breakdown(phases, steps):
 
 def summarize(times, phases, steps):
     med = {k: statistics.median(v) for k, v in times.items()}
-    ratios = {k: med[k] / med['sgd'] for k in KINDS[1:]}
-    ratios['amortised 10/100'] = amortised(med, 10, 100) / med['sgd']
-    ratios['amortised 1/10'] = amortised(med, 1, 10) / med['sgd']
+    kinds = [k for k in times if k != 'sgd']
+    ratios = {k: med[k] / med['sgd'] for k in kinds}
+    if set(INTERVALS) <= set(kinds):
+        ratios['amortised 10/100'] = amortised(med, 10, 100) / med['sgd']
+        ratios['amortised 1/10'] = amortised(med, 1, 10) / med['sgd']
     return {'median_seconds': med, 'ratio_to_sgd': ratios,
             'paired_total_ratio': {k: bench.paired_ratio(times, k)[0]
-                                   for k in KINDS[1:]},
+                                   for k in kinds},
             'round_seconds': times,
             'phases': {k: breakdown(p, steps) for k, p in phases.items()}}
 
@@ -157,11 +159,22 @@ def show(batch, result, steps):
     print('batch {} (median of {} rounds): {}'.format(batch, steps, ' | '.join(
         '{} {:.2f} s{}'.format(k, med[k], '' if k == 'sgd' else
                                ' ({:.2f}x)'.format(ratios[k]))
-        for k in KINDS)))
-    print('  amortised 10/100: {:.2f}x, 1/10: {:.2f}x (from the '
-          'medians)'.format(ratios['amortised 10/100'],
-                            ratios['amortised 1/10']))
-    table = result['phases']['kfac']
+        for k in med)))
+    if 'amortised 10/100' in ratios:
+        print('  amortised 10/100: {:.2f}x, 1/10: {:.2f}x (from the '
+              'medians)'.format(ratios['amortised 10/100'],
+                                ratios['amortised 1/10']))
+    if 'kfac' in result['phases']:
+        show_layers(result['phases']['kfac'], med)
+    if 'kfac_pre' in result['phases']:
+        solves = sum(r.get('solves', 0.0)
+                     for r in result['phases']['kfac_pre'].values())
+        print('  preconditioning-only step: solves {:.3f} s of {:.3f} '
+              's'.format(solves, med['kfac_pre']))
+
+
+def show_layers(table, med):
+    """The every-step K-FAC's phases by layer, and the rest of its step."""
     total = collections.Counter()
     print('  K-FAC every step, seconds per step by layer:')
     print('    {:38s} {}'.format('layer type, factor sizes x layers', ' '.join(
@@ -172,16 +185,12 @@ def show(batch, result, steps):
         total.update({p: row.get(p, 0.0) for p in PHASES})
         print('    {:38s} {}'.format(
             '{} x{}'.format(label, row['layers']), ' '.join(
-            '{:9.3f}'.format(row.get(p, 0.0)) for p in PHASES)))
+                '{:9.3f}'.format(row.get(p, 0.0)) for p in PHASES)))
     print('    {:38s} {}'.format('all layers', ' '.join(
         '{:9.3f}'.format(total[p]) for p in PHASES)))
     rest = med['kfac'] - sum(total[p] for p in PHASES)
     print('    rest of the step (forward, backward, update): {:.3f} s '
           '(SGD step {:.3f} s)'.format(rest, med['sgd']))
-    solves = sum(r.get('solves', 0.0)
-                 for r in result['phases']['kfac_pre'].values())
-    print('  preconditioning-only step: solves {:.3f} s of {:.3f} s'.format(
-        solves, med['kfac_pre']))
 
 
 def main():
@@ -193,9 +202,14 @@ def main():
     parser.add_argument('--batches', type=int, nargs='+', default=[8, 32])
     parser.add_argument('--steps', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--kinds', nargs='+', default=list(KINDS),
+                        choices=KINDS, help='sgd first, then any of the '
+                        'K-FAC kinds (default: all)')
     parser.add_argument('--blas-threads', default='1')
     parser.add_argument('--json', help='also write the results here')
     args = parser.parse_args()
+    if args.kinds[0] != 'sgd':
+        parser.error('--kinds: sgd comes first (the ratios are to it)')
     threads = args.blas_threads
     settings = runtime.apply_process_defaults(
         threads if threads == 'auto' else int(threads))
@@ -210,7 +224,8 @@ def main():
                'batches': {}}
     for batch in args.batches:
         times, phases = run(batch, args.steps, args.warmup,
-                            tuple(args.input_shape), args.model, args.classes)
+                            tuple(args.input_shape), args.model, args.classes,
+                            tuple(args.kinds))
         results['batches'][batch] = summarize(times, phases, args.steps)
         show(batch, results['batches'][batch], args.steps)
     results['load_after'] = os.getloadavg()

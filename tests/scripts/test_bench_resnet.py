@@ -39,3 +39,24 @@ def test_model_collective_time_grows_with_bytes_and_nodes():
     assert abs(t(nbytes, 1024) - (7 / 8 * nbytes / project_comm.B_NVLINK
                                   + 127 / 128 * nbytes / 8
                                   / project_comm.B_IB)) < 1e-3
+
+
+def test_lenet_run_of_two_kinds(tmp_path):
+    """The script end to end on LeNet-5, SGD and every-step K-FAC only: the
+    phases of every K-FAC layer are timed, no amortised figure is made."""
+    import json
+    import subprocess
+    out = tmp_path / 'bench.json'
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'scripts', 'bench_resnet.py'),
+         '--model', 'lenet5', '--input-shape', '3', '32', '32',
+         '--classes', '10', '--batches', '2', '--steps', '1', '--kinds',
+         'sgd', 'kfac', '--json', str(out)],
+        check=True, capture_output=True, text=True, cwd=ROOT)
+    result = json.loads(out.read_text())['batches']['2']
+    assert set(result['median_seconds']) == {'sgd', 'kfac'}
+    assert set(result['ratio_to_sgd']) == {'kfac'}
+    layers = result['phases']['kfac']
+    assert len(layers) == 5 and all(
+        set(row) == set(bench_resnet.PHASES) | {'layers'}
+        for row in layers.values())
