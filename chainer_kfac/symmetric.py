@@ -2,9 +2,9 @@
 
 Filling the lower triangle is a transpose, which read element by element
 walks a large matrix across the cache (a 4608 x 4608 float32 upper + upper^T
-took 0.49 s on one core). Large NumPy matrices are therefore copied in
+took 0.17 s on one core). Large NumPy matrices are therefore copied in
 :data:`TILE` x :data:`TILE` tiles (each tile and its transpose stay in the
-cache: 0.11 s).
+cache: 0.04 s; scripts/bench_kfac_kernels.py, docs/results/resnet50_d/).
 """
 from chainer import backend
 import numpy
