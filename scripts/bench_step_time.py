@@ -2,7 +2,8 @@
 """Median time per training step and peak memory: momentum SGD vs K-FAC.
 
 LeNet-5 on 3x32x32 inputs (CIFAR-10's; ``--input-shape 1 28 28`` for
-Fashion-MNIST's, as scripts/time_to_accuracy.py uses), on the CPU or
+Fashion-MNIST's, as scripts/time_to_accuracy.py uses; ``--model`` another
+model of :data:`chainer_kfac.models.MODELS`), on the CPU or
 ``--device @cupy:N``. The three optimizers (SGD, K-FAC with factors and
 inverses every step, K-FAC with cov_update_freq=10 and inv_update_freq=100)
 are timed side by side in one process (interleaved steps, the order rotated
@@ -49,7 +50,7 @@ import chainer.links as L  # NOQA: E402
 import numpy  # NOQA: E402
 
 from chainer_kfac import runtime  # NOQA: E402
-from chainer_kfac.models import LeNet5  # NOQA: E402
+from chainer_kfac import models  # NOQA: E402
 from experiments import gpu_info  # NOQA: E402
 
 import study_stats  # NOQA: E402  (scripts/: the bootstrap's seed and size)
@@ -63,11 +64,12 @@ LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
 DEFAULT_SHAPE = (3, 32, 32)
 
 
-def make(kind, shape=DEFAULT_SHAPE, device=None):
-    """A LeNet-5 classifier and its optimizer (same initial weights), on
-    ``device`` (default: the CPU)."""
+def make(kind, shape=DEFAULT_SHAPE, device=None, model='lenet5',
+         n_classes=10):
+    """A classifier (``model`` of the registry, LeNet-5 by default) and its
+    optimizer (same initial weights), on ``device`` (default: the CPU)."""
     numpy.random.seed(0)
-    model = L.Classifier(LeNet5(in_channels=shape[0], in_size=shape[-1]))
+    model = L.Classifier(models.build(model, shape[0], shape[-1], n_classes))
     if device is not None:
         model.to_device(device)
     if kind == 'sgd':
@@ -85,9 +87,9 @@ def make(kind, shape=DEFAULT_SHAPE, device=None):
     return model, opt
 
 
-def fresh_batch(rng, batch, shape=DEFAULT_SHAPE):
+def fresh_batch(rng, batch, shape=DEFAULT_SHAPE, n_classes=10):
     x = rng.rand(batch, *shape).astype(numpy.float32)
-    return x, rng.randint(0, 10, batch).astype(numpy.int32)
+    return x, rng.randint(0, n_classes, batch).astype(numpy.int32)
 
 
 def synchronize(device):
@@ -109,13 +111,14 @@ def timed_step(model, opt, x, t, device=None):
     return elapsed
 
 
-def bench(batch, steps, warmup, shape=DEFAULT_SHAPE, device=None):
+def bench(batch, steps, warmup, shape=DEFAULT_SHAPE, device=None,
+          model='lenet5', n_classes=10):
     """{kind: seconds of each of the ``steps`` timed rounds}."""
     rng = numpy.random.RandomState(0)
-    runs = {k: make(k, shape, device) for k in KINDS}
+    runs = {k: make(k, shape, device, model, n_classes) for k in KINDS}
     times = {k: [] for k in KINDS}
     for i in range(warmup + steps):
-        x, t = fresh_batch(rng, batch, shape)
+        x, t = fresh_batch(rng, batch, shape, n_classes)
         if device is not None:
             x, t = device.send(x), device.send(t)
         # Rotate the order so no optimizer always runs right after another
@@ -143,12 +146,13 @@ def paired_ratio(times, kind, level=0.95):
     return float(kfac.sum() / sgd.sum()), study_stats.interval(ratios, level)
 
 
-def peak_rss_child(kind, batch, steps, shape=DEFAULT_SHAPE):
+def peak_rss_child(kind, batch, steps, shape=DEFAULT_SHAPE, model='lenet5',
+                   n_classes=10):
     """In this (fresh) process: ``steps`` steps of ``kind``; peak RSS."""
-    model, opt = make(kind, shape)
+    model, opt = make(kind, shape, model=model, n_classes=n_classes)
     rng = numpy.random.RandomState(0)
     for _ in range(steps):
-        timed_step(model, opt, *fresh_batch(rng, batch, shape))
+        timed_step(model, opt, *fresh_batch(rng, batch, shape, n_classes))
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -158,6 +162,7 @@ def peak_rss(kind, batch, steps, args):
            '--batches', str(batch), '--steps', str(steps),
            '--blas-threads', str(args.blas_threads),
            '--kfac-blas-threads', str(args.kfac_blas_threads or 'process'),
+           '--model', args.model, '--classes', str(args.classes),
            '--input-shape'] + [str(n) for n in args.input_shape]
     if args.no_malloc_tuning:
         cmd.append('--no-malloc-tuning')
@@ -248,6 +253,12 @@ def parse_args(argv):
                         default=list(DEFAULT_SHAPE), metavar=('C', 'H', 'W'),
                         help='input shape (default 3 32 32; Fashion-MNIST: '
                         '1 28 28)')
+    parser.add_argument('--model', default='lenet5',
+                        choices=sorted(models.MODELS),
+                        help='a model of chainer_kfac.models (default '
+                        'lenet5)')
+    parser.add_argument('--classes', type=int, default=10,
+                        help="the model's classes (default 10)")
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--device', default='@numpy',
                         help="'@numpy' (default) or '@cupy:N'; on a GPU "
@@ -272,18 +283,20 @@ def main(argv=None):
     settings['blas']['kfac_work_threads'] = args.kfac_blas_threads
     if args.rss_child:
         print(peak_rss_child(args.rss_child, args.batches[0], args.steps,
-                             tuple(args.input_shape)))
+                             tuple(args.input_shape), args.model,
+                             args.classes))
         return
     device = chainer.get_device(args.device)
     device.use()
     env = environment(settings, device)
     print_environment(env)
     results = {'environment': env, 'step_seconds': {},
-               'input_shape': list(args.input_shape)}
+               'model': args.model, 'input_shape': list(args.input_shape)}
     for batch in args.batches:
         steps = args.steps or (30 if batch <= 256 else 10)
         times = bench(batch, steps, warmup=3 if batch <= 256 else 2,
-                      shape=tuple(args.input_shape), device=device)
+                      shape=tuple(args.input_shape), device=device,
+                      model=args.model, n_classes=args.classes)
         med, ratios = summarize_times(times)
         results['step_seconds'][batch] = med
         results.setdefault('paired_ratio', {})[batch] = {

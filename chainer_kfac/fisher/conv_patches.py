@@ -23,7 +23,17 @@ be ~0.5 GB). The batch is processed in chunks of about :data:`CHUNK_BYTES`,
 since every sum above splits by example. The bias column is the sum over the
 same rows of R, and its corner n*ho*wo. The result equals P^T P up to float
 rounding (tests/fisher/test_conv_patches.py checks it against Chainer's
-im2col). On the GPU, P is built whole and multiplied (as before).
+im2col).
+
+The bands pay off only while a row's m = c*kw taps are few (LeNet-5: 15 and
+30): each band product writes an m x span*m block from an inner dimension of
+only n*wo, so with wide layers (ResNet-50-D: m = 96 to 2048) it is bound by
+memory, not flops. Above :data:`BAND_MAX_ROW_TAPS` the chunk's patch matrix
+P_c is built (Chainer's im2col, as (c*kh*kw) x rows) and accumulated with
+one BLAS ``syrk`` per chunk, ``U <- alpha P_c^T P_c + U`` on the upper
+triangle (half the flops of a GEMM): 7x less time for ResNet-50-D's A
+factors at batch 8 (docs/results/README.md, "ResNet-50-D on CPU"). On the
+GPU, P is built whole and multiplied (as before).
 """
 import typing
 
@@ -33,8 +43,17 @@ from numpy.lib.stride_tricks import sliding_window_view
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
+from chainer_kfac.symmetric import symmetrize_upper
+
+try:
+    from scipy.linalg import blas as _blas
+except ImportError:  # pragma: no cover - scipy is an install requirement
+    _blas = None
+
 CHUNK_BYTES = 8 * 2 ** 20
 GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
+#: Largest c*kw for the band products; wider layers use syrk on P.
+BAND_MAX_ROW_TAPS = 32
 
 
 class PatchGram:
@@ -63,7 +82,43 @@ class PatchGram:
                     function.groups, self.link.W.shape))
         if backend.get_array_module(x) is not numpy:
             return self._whole_batch_gpu(x, function, ho, wo, alpha)
+        if x.shape[1] * self.link.W.shape[3] > BAND_MAX_ROW_TAPS:
+            return self._patches_cpu(x, function, ho, wo, alpha)
         return self._chunked_cpu(x, function, ho, wo, alpha)
+
+    def _patches_cpu(self, x: typing.Any, f: typing.Any, ho: int, wo: int,
+                     alpha: float) -> typing.Any:
+        """alpha * P^T P, one ``syrk`` per chunk of P's rows (BLAS adds
+        each chunk's product to the upper triangle in place)."""
+        n, d = x.shape[0], self.link.W.size // self.link.W.shape[0]
+        per_example = d * ho * wo * x.dtype.itemsize
+        chunk = int(max(1, min(n, self.chunk_bytes // per_example)))
+        syrk = _blas.get_blas_funcs('syrk', (x,))
+        upper = numpy.zeros((d, d), dtype=x.dtype, order='F')
+        sums = numpy.zeros(d, dtype=x.dtype)
+        for start in range(0, n, chunk):
+            cols = self._columns(x[start:start + chunk], f)
+            # cols.T is F-ordered (rows, d): syrk(trans=1) reads it as is.
+            upper = syrk(alpha, cols.T, beta=1.0, c=upper, trans=1,
+                         lower=0, overwrite_c=1)
+            sums += cols.sum(axis=1)
+        if self.link.b is None:
+            return symmetrize_upper(upper)
+        A = numpy.empty((d + 1, d + 1), dtype=x.dtype)
+        symmetrize_upper(upper, out=A[:d, :d])
+        A[:d, d] = A[d, :d] = alpha * sums
+        A[d, d] = alpha * n * ho * wo
+        return A
+
+    def _columns(self, x: typing.Any, f: typing.Any) -> typing.Any:
+        """P^T of ``x`` as a C-ordered (c*kh*kw) x (n*ho*wo) matrix."""
+        _, _, kh, kw = self.link.W.shape
+        col = conv_utils.im2col_cpu(
+            x, kh, kw, f.sy, f.sx, f.ph, f.pw, cover_all=f.cover_all,
+            dy=f.dy, dx=f.dx)
+        n, c, _, _, ho, wo = col.shape
+        return col.transpose(1, 2, 3, 0, 4, 5).reshape(
+            c * kh * kw, n * ho * wo)
 
     def _chunked_cpu(self, x: typing.Any, f: typing.Any, ho: int, wo: int,
                      alpha: float) -> typing.Any:

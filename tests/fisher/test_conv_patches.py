@@ -1,4 +1,8 @@
-"""Chunked A = alpha P^T P against Chainer's whole-batch im2col."""
+"""Chunked A = alpha P^T P against Chainer's whole-batch im2col.
+
+Both CPU paths are run on every case: the band products (narrow layers) and
+the per-chunk syrk of the patch matrix (wide ones), the threshold moved so
+that the small test layers take either."""
 import numpy as np
 import pytest
 
@@ -7,7 +11,16 @@ import chainer.links as L
 from chainer.functions.connection import convolution_2d as conv_function
 from chainer.utils import conv
 
+from chainer_kfac.fisher import conv_patches
 from chainer_kfac.fisher.conv_patches import PatchGram
+
+
+@pytest.fixture(params=['bands', 'syrk'])
+def cpu_path(request, monkeypatch):
+    """Which CPU path PatchGram takes (BAND_MAX_ROW_TAPS moved)."""
+    limit = 10 ** 9 if request.param == 'bands' else 0
+    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', limit)
+    return request.param
 
 
 def conv_function_of(link, x):
@@ -34,7 +47,7 @@ def reference_a(x, link, f, alpha):
     (3, 1, 1, False, True), (2, 0, 1, True, True)])
 @pytest.mark.parametrize('chunk_bytes', [1, 3000, 10 ** 9])
 def test_chunked_equals_whole_batch(stride, pad, dilate, nobias, cover_all,
-                                    chunk_bytes):
+                                    chunk_bytes, cpu_path):
     rng = np.random.RandomState(0)
     link = L.Convolution2D(3, 4, ksize=3, stride=stride, pad=pad,
                            dilate=dilate, nobias=nobias)
@@ -56,7 +69,8 @@ def conv_function_of_cover_all(link, x):
     return y.creator, y
 
 
-def test_chunks_split_the_batch_and_bound_the_buffer():
+def test_chunks_split_the_batch_and_bound_the_buffer(monkeypatch):
+    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', 10 ** 9)
     rng = np.random.RandomState(1)
     link = L.Convolution2D(2, 3, ksize=2)
     x = rng.randn(10, 2, 6, 6).astype(np.float32)
@@ -77,6 +91,42 @@ def test_chunks_split_the_batch_and_bound_the_buffer():
                                atol=1e-4)
 
 
+def test_syrk_chunks_split_the_batch(monkeypatch):
+    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', 0)
+    rng = np.random.RandomState(1)
+    link = L.Convolution2D(2, 3, ksize=2)
+    x = rng.randn(10, 2, 6, 6).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    per_example = 2 * 2 * 2 * 5 * 5 * 4  # c*kh*kw * ho*wo * float32
+    gram = PatchGram(link, chunk_bytes=4 * per_example)
+    calls = []
+    original = gram._columns
+
+    def spy(xc, *args):
+        calls.append(len(xc))
+        return original(xc, *args)
+    gram._columns = spy
+    A = gram(x, f, 5, 5, 0.5)
+    assert calls == [4, 4, 2]
+    np.testing.assert_allclose(A, reference_a(x, link, f, 0.5), rtol=1e-5,
+                               atol=1e-4)
+    np.testing.assert_array_equal(A, A.T)
+
+
+def test_wide_layers_take_the_syrk_path():
+    """c*kw above BAND_MAX_ROW_TAPS: no band buffer is made."""
+    rng = np.random.RandomState(4)
+    c = conv_patches.BAND_MAX_ROW_TAPS + 1
+    link = L.Convolution2D(c, 2, ksize=1)
+    x = rng.randn(2, c, 3, 3).astype(np.float32)
+    f, y = conv_function_of(link, x)
+    gram = PatchGram(link)
+    A = gram(x, f, 3, 3, 0.5)
+    assert gram._buffer is None
+    np.testing.assert_allclose(A, reference_a(x, link, f, 0.5), rtol=1e-4,
+                               atol=1e-4)
+
+
 def test_grouped_convolution_is_refused():
     link = L.Convolution2D(4, 4, ksize=3, groups=2)
     x = np.zeros((2, 4, 5, 5), np.float32)
@@ -87,7 +137,7 @@ def test_grouped_convolution_is_refused():
 
 
 @pytest.mark.parametrize('chunk_bytes', [1, 10 ** 9])
-def test_rectangular_kernel_and_unequal_strides(chunk_bytes):
+def test_rectangular_kernel_and_unequal_strides(chunk_bytes, cpu_path):
     rng = np.random.RandomState(2)
     link = L.Convolution2D(2, 3, ksize=(3, 2), stride=(2, 1), pad=(1, 0),
                            dilate=(1, 2))
