@@ -69,47 +69,42 @@ def conv_function_of_cover_all(link, x):
     return y.creator, y
 
 
-def test_chunks_split_the_batch_and_bound_the_buffer(monkeypatch):
-    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', 10 ** 9)
+def chunked_run(monkeypatch, band_limit, method, per_example, chunks):
+    """A of a small layer with ``chunks`` examples per chunk, on the path
+    ``band_limit`` selects; returns (gram, A, the batch sizes ``method``
+    saw, the reference A)."""
+    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', band_limit)
     rng = np.random.RandomState(1)
     link = L.Convolution2D(2, 3, ksize=2)
     x = rng.randn(10, 2, 6, 6).astype(np.float32)
     f, y = conv_function_of(link, x)
-    per_example = 5 * 6 * 2 * 2 * 4  # wo * padded rows * c * kw * float32
-    gram = PatchGram(link, chunk_bytes=3 * per_example)
+    gram = PatchGram(link, chunk_bytes=chunks * per_example)
     calls = []
-    original = gram._rows
+    original = getattr(gram, method)
 
     def spy(xc, *args):
         calls.append(len(xc))
         return original(xc, *args)
-    gram._rows = spy
+    setattr(gram, method, spy)
     A = gram(x, f, 5, 5, 0.5)
+    return gram, A, calls, reference_a(x, link, f, 0.5)
+
+
+def test_chunks_split_the_batch_and_bound_the_buffer(monkeypatch):
+    per_example = 5 * 6 * 2 * 2 * 4  # wo * padded rows * c * kw * float32
+    gram, A, calls, ref = chunked_run(monkeypatch, 10 ** 9, '_rows',
+                                      per_example, 3)
     assert calls == [3, 3, 3, 1]
     assert gram._buffer.nbytes == 3 * per_example
-    np.testing.assert_allclose(A, reference_a(x, link, f, 0.5), rtol=1e-5,
-                               atol=1e-4)
+    np.testing.assert_allclose(A, ref, rtol=1e-5, atol=1e-4)
 
 
 def test_syrk_chunks_split_the_batch(monkeypatch):
-    monkeypatch.setattr(conv_patches, 'BAND_MAX_ROW_TAPS', 0)
-    rng = np.random.RandomState(1)
-    link = L.Convolution2D(2, 3, ksize=2)
-    x = rng.randn(10, 2, 6, 6).astype(np.float32)
-    f, y = conv_function_of(link, x)
     per_example = 2 * 2 * 2 * 5 * 5 * 4  # c*kh*kw * ho*wo * float32
-    gram = PatchGram(link, chunk_bytes=4 * per_example)
-    calls = []
-    original = gram._columns
-
-    def spy(xc, *args):
-        calls.append(len(xc))
-        return original(xc, *args)
-    gram._columns = spy
-    A = gram(x, f, 5, 5, 0.5)
+    _, A, calls, ref = chunked_run(monkeypatch, 0, '_columns',
+                                   per_example, 4)
     assert calls == [4, 4, 2]
-    np.testing.assert_allclose(A, reference_a(x, link, f, 0.5), rtol=1e-5,
-                               atol=1e-4)
+    np.testing.assert_allclose(A, ref, rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(A, A.T)
 
 
