@@ -43,12 +43,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
+from chainer_kfac.fisher.gram import add_gram_upper
 from chainer_kfac.symmetric import symmetrize_upper
-
-try:
-    from scipy.linalg import blas as _blas
-except ImportError:  # pragma: no cover - scipy is an install requirement
-    _blas = None
 
 CHUNK_BYTES = 8 * 2 ** 20
 GROUP_ROWS = 4  # input rows per GEMM (fastest of 1-32 for LeNet-5's convs)
@@ -93,14 +89,12 @@ class PatchGram:
         n, d = x.shape[0], self.link.W.size // self.link.W.shape[0]
         per_example = d * ho * wo * x.dtype.itemsize
         chunk = int(max(1, min(n, self.chunk_bytes // per_example)))
-        syrk = _blas.get_blas_funcs('syrk', (x,))
         upper = numpy.zeros((d, d), dtype=x.dtype, order='F')
         sums = numpy.zeros(d, dtype=x.dtype)
         for start in range(0, n, chunk):
             cols = self._columns(x[start:start + chunk], f)
-            # cols.T is F-ordered (rows, d): syrk(trans=1) reads it as is.
-            upper = syrk(alpha, cols.T, beta=1.0, c=upper, trans=1,
-                         lower=0, overwrite_c=1)
+            # cols.T is F-ordered (rows, d): read as is.
+            upper = add_gram_upper(upper, cols.T, alpha)
             sums += cols.sum(axis=1)
         if self.link.b is None:
             return symmetrize_upper(upper)

@@ -42,3 +42,18 @@ def gram(x: typing.Any, alpha: float = 1.0) -> typing.Any:
     if alpha != 1.0:
         out *= x.dtype.type(alpha)
     return out
+
+
+def add_gram_upper(upper: typing.Any, x: typing.Any,
+                   alpha: float) -> typing.Any:
+    """Return ``upper + alpha * x.T @ x`` on the upper triangle, for a NumPy
+    (rows, d) ``x`` (F-ordered: read without a copy) and an F-ordered
+    (d, d) ``upper`` that BLAS ``syrk`` updates in place (beta = 1); the
+    strict lower triangle is left as it was. Summing per chunk of rows
+    this way builds X^T X without holding X whole."""
+    if _blas is not None and x.dtype in (numpy.float32, numpy.float64):
+        syrk = _blas.get_blas_funcs('syrk', (x,))
+        return syrk(alpha, x, beta=1.0, c=upper, trans=1, lower=0,
+                    overwrite_c=1)
+    upper += numpy.triu(x.T @ x) * x.dtype.type(alpha)
+    return upper
