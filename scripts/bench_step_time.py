@@ -175,7 +175,8 @@ def environment(settings, device):
     """What this run ran under: machine, versions, threads, malloc, and
     the device (with its GPU stack, experiments/gpu_info.py)."""
     exported = {k: v for k, v in os.environ.items()
-                if k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
+                if k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
+                         'OPENBLAS_CORETYPE')
                 or k.startswith('MALLOC_')}
     return {'machine': platform.processor() or platform.machine(),
             'cores': runtime.blas.usable_cores(),

@@ -60,3 +60,16 @@ def test_lenet_run_of_two_kinds(tmp_path):
     assert len(layers) == 5 and all(
         set(row) == set(bench_resnet.PHASES) | {'layers'}
         for row in layers.values())
+
+
+def test_upper_bound_of_the_amortised_cost_without_factor_only_steps():
+    """Without kfac_cov timed, the 10 factor steps of 100 count as full
+    steps: an upper bound, since a factor-only step does less."""
+    times = {'sgd': [2.0], 'kfac': [10.0], 'kfac_pre': [1.0]}
+    ratios = bench_resnet.summarize(times, {}, 1)['ratio_to_sgd']
+    assert 'amortised 10/100' not in ratios
+    bound = ratios['amortised 10/100, upper bound']
+    assert bound == (10 * 10.0 + 90 * 1.0) / 100 / 2.0
+    full = dict(times, kfac_cov=[4.0])
+    exact = bench_resnet.summarize(full, {}, 1)['ratio_to_sgd']
+    assert exact['amortised 10/100'] < bound
