@@ -42,7 +42,8 @@ def test_lenet_on_two_ranks(tmp_path):
     record = json.loads(out.read_text())
     assert (record['ranks'], record['batch_per_rank']) == (2, 4)
     result = record['result']
-    assert set(result['ratio_to_sgd']) == {'kfac', 'kfac_pre'}
+    assert set(result['ratio_to_sgd']) == {
+        'kfac', 'kfac_pre', 'amortised 10/100, upper bound'}
     for kind, ranks in result['per_rank'].items():
         assert len(ranks) == 2
         slowest = max(row['step'] for row in ranks)
