@@ -11,7 +11,7 @@ NP2_BIN := $(NP2_VENV)/bin
 # setuptools and without build isolation.
 PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
-.PHONY: venv venv-np2 venv-py312 lint test test-np2 test-py312 quick demo bench bench-comm fashion-mnist clean
+.PHONY: venv venv-np2 venv-py312 lint test test-np2 test-py312 quick demo bench bench-comm bench-resnet fashion-mnist clean
 
 # $(1): the environment's folder, $(2): its NumPy requirement, $(3): the
 # package's extras (pyproject.toml). .venv also gets the checkers.
@@ -107,6 +107,14 @@ bench: venv
 
 bench-comm: venv
 	$(BENCH_ENV) $(BIN)/python scripts/bench_comm.py --ranks 2
+
+# ResNet-50-D at 224x224, batch 32: one process, then 2 ranks of 16
+# (docs/results/README.md, section 3b; ~20 GiB, ~25 minutes on 2 cores).
+bench-resnet: venv
+	$(DEFAULT_ENV) $(BIN)/python scripts/bench_resnet.py --batches 32 \
+	  --steps 3 --kinds sgd kfac kfac_pre --no-malloc-tuning
+	$(DEFAULT_ENV) $(BIN)/python scripts/bench_resnet_mpi.py --ranks 2 \
+	  --batch 16 --steps 3 --assignment balanced --no-malloc-tuning
 
 clean:
 	rm -rf $(VENV) $(NP2_VENV) $(PY312_VENV) *.egg-info .mypy_cache .ruff_cache

@@ -29,3 +29,13 @@ run() { name=$1; shift; echo "== $name: $*"; date; "$@" > $O/$name.txt 2>&1; ech
 run mpi2_balanced_tunedblas env -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX $P scripts/bench_resnet_mpi.py --ranks 2 --batch 16 --steps 3 --assignment balanced --no-malloc-tuning --json $O/mpi2_balanced_tunedblas.json
 kill $MEM
 echo ALL DONE
+#!/usr/bin/env bash
+# One process, tuned BLAS, all four kinds (exact amortised 10/100), 4 rounds.
+cd /work/main
+P=.venv/bin/python; O=/root/bench_s6
+(while true; do echo "$(date +%T) $(free -m | awk '/Mem/{print $3}') MiB used, load $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 30; done) > $O/mem4.log 2>&1 &
+MEM=$!
+echo "== one_b32_tunedblas_4kinds"; date
+env -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX $P scripts/bench_resnet.py --batches 32 --steps 4 --no-malloc-tuning --json $O/one_b32_tunedblas_4kinds.json > $O/one_b32_tunedblas_4kinds.txt 2>&1
+echo "rc $? $(date)"
+kill $MEM
