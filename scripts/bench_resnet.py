@@ -133,6 +133,18 @@ def amortised(med, cov, inv):
             + (inv - factor_steps) * med['kfac_pre']) / inv
 
 
+def amortised_ratio(med, cov=10, inv=100):
+    """(ratio to SGD of intervals (cov, inv), exact) from the medians, or
+    None without ``kfac`` and ``kfac_pre``. Without ``kfac_cov`` (not timed,
+    to save memory) the factor steps count as full ``kfac`` steps: an upper
+    bound, ``exact`` False."""
+    if not {'kfac', 'kfac_pre'} <= set(med):
+        return None
+    exact = 'kfac_cov' in med
+    full = med if exact else dict(med, kfac_cov=med['kfac'])
+    return amortised(full, cov, inv) / med['sgd'], exact
+
+
 def breakdown(phases, steps):
     """{label: {phase: seconds per step}} of one K-FAC kind."""
     table = collections.defaultdict(dict)
@@ -146,12 +158,13 @@ def summarize(times, phases, steps):
     med = {k: statistics.median(v) for k, v in times.items()}
     kinds = [k for k in times if k != 'sgd']
     ratios = {k: med[k] / med['sgd'] for k in kinds}
-    if set(INTERVALS) <= set(kinds):
-        ratios['amortised 10/100'] = amortised(med, 10, 100) / med['sgd']
-        ratios['amortised 1/10'] = amortised(med, 1, 10) / med['sgd']
-    elif {'kfac', 'kfac_pre'} <= set(kinds):
-        ratios['amortised 10/100, upper bound'] = amortised(
-            dict(med, kfac_cov=med['kfac']), 10, 100) / med['sgd']
+    ten_hundred = amortised_ratio(med)
+    if ten_hundred is not None:
+        exact = ten_hundred[1]
+        ratios['amortised 10/100' if exact else
+               'amortised 10/100, upper bound'] = ten_hundred[0]
+        if exact:
+            ratios['amortised 1/10'] = amortised_ratio(med, 1, 10)[0]
     return {'median_seconds': med, 'ratio_to_sgd': ratios,
             'paired_total_ratio': {k: bench.paired_ratio(times, k)[0]
                                    for k in kinds},

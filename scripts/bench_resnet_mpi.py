@@ -42,9 +42,6 @@ KINDS = ('sgd', 'dkfac', 'dkfac_cov', 'dkfac_pre')
 NEVER = bench_resnet.NEVER
 INTERVALS = {'dkfac': (1, 1), 'dkfac_cov': (1, NEVER),
              'dkfac_pre': (NEVER, NEVER)}
-TUNING_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
-                    'OPENBLAS_CORETYPE', 'MALLOC_MMAP_THRESHOLD_',
-                    'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_')
 
 
 def relaunch(ranks):
@@ -177,13 +174,13 @@ def parse_args():
 
 
 def environment(comm, malloc_tuning):
-    """bench_step_time's record, the tuning variables and the ranks."""
+    """bench_step_time's record (the exported tuning variables with it)
+    and the ranks."""
     import chainer
     settings = runtime.apply_process_defaults(1, malloc_tuning=malloc_tuning)
     runtime.blas.set_kfac_blas_threads(1)
     env = bench.environment(settings, chainer.get_device('@numpy'))
     env['ranks'] = comm.size
-    env['variables'] = {k: os.environ.get(k) for k in TUNING_VARIABLES}
     return env
 
 

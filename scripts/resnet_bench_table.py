@@ -38,21 +38,12 @@ def rows(path):
 
 
 def environment_label(env):
-    """'tuned (OPENBLAS_CORETYPE=SkylakeX, ...)' or 'default'."""
-    variables = env.get('variables') or env.get('exported') or {}
-    core = variables.get('OPENBLAS_CORETYPE')
+    """'tuned (OPENBLAS_CORETYPE=...)' or 'default', from the exported
+    variables the benchmark recorded."""
+    core = env.get('exported', {}).get('OPENBLAS_CORETYPE')
     if core is None:
         return 'default'
     return 'tuned (OPENBLAS_CORETYPE={})'.format(core)
-
-
-def amortised(med):
-    """(ratio, 'exact' or 'at most') of intervals 10/100, or None."""
-    if not {'kfac', 'kfac_pre'} <= set(med):
-        return None
-    kind = 'exact' if 'kfac_cov' in med else 'at most'
-    full = dict(med) if kind == 'exact' else dict(med, kfac_cov=med['kfac'])
-    return bench_resnet.amortised(full, 10, 100) / med['sgd'], kind
 
 
 def cell(med, kind):
@@ -62,9 +53,9 @@ def cell(med, kind):
 
 
 def line(path, ranks, batch, env, med):
-    am = amortised(med)
-    am_text = '-' if am is None else '{} {:.2f}x'.format(
-        '' if am[1] == 'exact' else '<=', am[0]).strip()
+    am = bench_resnet.amortised_ratio(med)
+    am_text = '-' if am is None else '{}{:.2f}x'.format(
+        '' if am[1] else '<= ', am[0])
     return '| `{}` | {} | {} x {} | {:.1f} s | {} | {} | {} |'.format(
         os.path.basename(path), env, ranks, batch, med['sgd'],
         cell(med, 'kfac'), cell(med, 'kfac_pre'), am_text)

@@ -22,7 +22,7 @@ def test_one_process_and_mpi_records(tmp_path, capsys):
         'batches': {'32': {'median_seconds': {
             'sgd': 20.0, 'kfac': 40.0, 'kfac_cov': 30.0, 'kfac_pre': 21.0}}}})
     mpi = write(tmp_path / 'mpi.json', {
-        'environment': {'variables': {'OPENBLAS_CORETYPE': 'SkylakeX'}},
+        'environment': {'exported': {'OPENBLAS_CORETYPE': 'SkylakeX'}},
         'ranks': 2, 'batch_per_rank': 16,
         'result': {'median_seconds': {'sgd': 10.0, 'kfac': 30.0,
                                       'kfac_pre': 11.0}}})
