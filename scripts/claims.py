@@ -12,6 +12,11 @@ bootstrap interval (study_stats) and a threshold t:
 2. LB loses test accuracy: S = g(o, u) = final(SB) - final(LB); t = 0, >.
 3. Mixup cuts K-FAC's SB-LB loss to less than half: S = r(K-FAC) =
    g(K-FAC, mixup) / g(K-FAC, no mixup); t = 0.5, supported when S < t.
+   The claim presupposes a loss to cut: it is decided only where claim 2
+   holds for K-FAC without Mixup (g > 0 supported). Where that gap is
+   contradicted (LB no worse than SB) claim 3 is "not reproduced", however
+   small the ratio of two negative gaps; where it is inconclusive, so is
+   claim 3.
 4. Mixup flattens the minimum: S = sharpness(no mixup) - sharpness(mixup)
    per optimizer, batch class and kind of direction; t = 0, >.
 
@@ -54,9 +59,7 @@ def cell_name(cell):
 def decide(interval, threshold, above, seeds):
     """Verdict of a claim "S > threshold" (``above``) or "S < threshold"
     from S's interval; ``seeds``: the number of seeds of each cell used."""
-    fewest, most = min(seeds), max(seeds)
-    n = '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(
-        fewest, most), '' if most == 1 else 's')
+    fewest, n = min(seeds), seeds_text(seeds)
     if fewest < MIN_SEEDS:
         return 'inconclusive at {} (fewer than {} seeds in a cell)'.format(
             n, MIN_SEEDS)
@@ -71,6 +74,13 @@ def decide(interval, threshold, above, seeds):
     if short:
         return 'contradicted'
     return 'inconclusive at {}'.format(n)
+
+
+def seeds_text(seeds):
+    """'3 seeds', '2-5 seeds', '1 seed' for the seeds of each cell used."""
+    fewest, most = min(seeds), max(seeds)
+    return '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(
+        fewest, most), '' if most == 1 else 's')
 
 
 def compare(values, cells, statistic, threshold=None, above=True,
@@ -108,19 +118,41 @@ def gap_comparisons(values):
     the SGD ratio is shown but is not a claim of the study)."""
     rows = []
     for opt in OPTIMIZERS:
+        gaps = {}
         for mixup in (False, True):
             cells, stat = gap_statistic(opt, mixup)
-            rows.append(compare(values['final'], cells, stat, 0.0, True, 2,
-                                'gap SB - LB, {} {}'.format(
-                                    NAMES[opt], mixup_name(mixup))))
+            gaps[mixup] = compare(values['final'], cells, stat, 0.0, True, 2,
+                                  'gap SB - LB, {} {}'.format(
+                                      NAMES[opt], mixup_name(mixup)))
         cells, stat = ratio_statistic(opt)
         is_claim = opt == 'kfac'
-        rows.append(compare(values['final'], cells, stat,
+        ratio_row = compare(values['final'], cells, stat,
                             0.5 if is_claim else None, False,
                             3 if is_claim else None,
-                            'ratio gap(mixup) / gap(no mixup), ' +
-                            NAMES[opt]))
+                            'ratio gap(mixup) / gap(no mixup), ' + NAMES[opt])
+        rows += [gaps[False], gaps[True],
+                 with_premise(ratio_row, gaps[False]) if is_claim
+                 else ratio_row]
     return rows
+
+
+def with_premise(ratio_row, no_mixup_gap):
+    """Claim 3's row, its verdict bound to claim 2 without Mixup: a ratio
+    of gaps measures how much of LB's loss Mixup removes only when there is
+    a loss (with both gaps negative the ratio can be small for no reason)."""
+    decided = (ratio_row.verdict is not None and
+               not ratio_row.verdict.startswith('not assessed') and
+               min(ratio_row.seeds) >= MIN_SEEDS)
+    if not decided or no_mixup_gap.verdict == 'supported':
+        return ratio_row
+    if no_mixup_gap.verdict == 'contradicted':
+        verdict = ('not reproduced: without Mixup K-FAC LB does not lose '
+                   'test accuracy (gap SB - LB contradicted), so there is no '
+                   'loss for Mixup to cut')
+    else:
+        verdict = ('inconclusive at {} (no SB - LB loss without Mixup '
+                   'established)'.format(seeds_text(ratio_row.seeds)))
+    return ratio_row._replace(verdict=verdict)
 
 
 def iteration_comparisons(values, target):

@@ -43,6 +43,9 @@ METHOD = (
     '"inconclusive at n seeds"; with fewer than {} seeds in a cell it '
     'is inconclusive whatever the interval (a percentile bootstrap cannot '
     'be wider than the observed range, so with few seeds it is too narrow). '
+    'Claim 3 presupposes a loss to cut: it is decided only where K-FAC\'s '
+    'no-mixup gap (claim 2) is supported; "not reproduced" where that gap '
+    'is contradicted, inconclusive while it is. '
     'Iterations to target: first evaluation with test '
     'accuracy >= the target (+inf when never reached, so one missing seed '
     'makes the cell mean +inf).').format(study_stats.N_RESAMPLES,

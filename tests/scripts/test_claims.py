@@ -99,3 +99,37 @@ def test_iterations_unreached_counts_as_infinite():
     assert row.interval is None                     # inf - inf in resamples
     assert row.verdict == 'inconclusive at 3 seeds (undefined in some ' \
         'resamples)'
+
+
+def premise_cells(sb_no_mixup, lb_no_mixup, lb_mixup):
+    """K-FAC cells with SB mixup at 0.9 and the other three given."""
+    return {('kfac', 'SB', False): sb_no_mixup,
+            ('kfac', 'LB', False): lb_no_mixup,
+            ('kfac', 'SB', True): [0.9] * 3, ('kfac', 'LB', True): lb_mixup}
+
+
+def test_claim3_is_not_reproduced_when_lb_loses_nothing():
+    # Both gaps negative: no mixup -0.1 exactly, mixup -0.02 exactly. The
+    # ratio 0.2 lies below 0.5, yet there is no LB loss for Mixup to cut.
+    row = ratio_row(premise_cells([0.8] * 3, [0.9] * 3, [0.92] * 3))
+    assert row.estimate == pytest.approx(0.2)
+    assert row.interval == pytest.approx((0.2, 0.2))
+    assert row.verdict.startswith('not reproduced: without Mixup K-FAC LB '
+                                  'does not lose test accuracy')
+
+
+def test_claim3_waits_for_an_established_no_mixup_gap():
+    # No-mixup gap 0.9 - mean(LB): its interval [-0.02, 0.04] straddles 0.
+    row = ratio_row(premise_cells([0.9] * 3, [0.86, 0.89, 0.92],
+                                  [0.9] * 3))
+    assert row.estimate == pytest.approx(0.0)
+    assert row.verdict == ('inconclusive at 3 seeds (no SB - LB loss '
+                           'without Mixup established)')
+
+
+def test_claim3_premise_leaves_too_few_seeds_and_missing_cells_alone():
+    few = ratio_row(premise_cells([0.8] * 2, [0.9] * 3, [0.92] * 3))
+    assert few.verdict.startswith('inconclusive at 2-3 seeds (fewer than')
+    final = premise_cells([0.8] * 3, [0.9] * 3, [0.92] * 3)
+    del final[('kfac', 'LB', True)]
+    assert ratio_row(final).verdict.startswith('not assessed')
