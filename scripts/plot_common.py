@@ -38,11 +38,21 @@ def seeds_text(counts):
 
 
 def readable_log_axis(axis):
-    """Log axis with ticks at 1, 2, 5 x 10^k written as plain numbers."""
-    axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    """Log axis with ticks at 1 and 3 x 10^k (evenly spaced, about half a
+    decade apart) written as short numbers."""
+    axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 3.0)))
     axis.set_major_formatter(ticker.FuncFormatter(
-        lambda v, _: '{:,.0f}'.format(v) if v >= 1 else '{:g}'.format(v)))
+        lambda v, _: short_count(v)))
     axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def short_count(value):
+    """1, 20, 500, 2k, 50k, 1M: tick labels that do not run into each other
+    on a log axis spanning 10 to 100,000 iterations."""
+    for size, suffix in ((1e6, 'M'), (1e3, 'k')):
+        if value >= size:
+            return '{:g}{}'.format(value / size, suffix)
+    return '{:g}'.format(value)
 
 
 def legend_below(fig, axes, ncol=4):
