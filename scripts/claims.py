@@ -59,7 +59,7 @@ def cell_name(cell):
 def decide(interval, threshold, above, seeds):
     """Verdict of a claim "S > threshold" (``above``) or "S < threshold"
     from S's interval; ``seeds``: the number of seeds of each cell used."""
-    fewest, n = min(seeds), seeds_text(seeds)
+    fewest, n = min(seeds), study_stats.seeds_text(seeds)
     if fewest < MIN_SEEDS:
         return 'inconclusive at {} (fewer than {} seeds in a cell)'.format(
             n, MIN_SEEDS)
@@ -74,13 +74,6 @@ def decide(interval, threshold, above, seeds):
     if short:
         return 'contradicted'
     return 'inconclusive at {}'.format(n)
-
-
-def seeds_text(seeds):
-    """'3 seeds', '2-5 seeds', '1 seed' for the seeds of each cell used."""
-    fewest, most = min(seeds), max(seeds)
-    return '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(
-        fewest, most), '' if most == 1 else 's')
 
 
 def compare(values, cells, statistic, threshold=None, above=True,
@@ -140,10 +133,9 @@ def with_premise(ratio_row, no_mixup_gap):
     """Claim 3's row, its verdict bound to claim 2 without Mixup: a ratio
     of gaps measures how much of LB's loss Mixup removes only when there is
     a loss (with both gaps negative the ratio can be small for no reason)."""
-    decided = (ratio_row.verdict is not None and
-               not ratio_row.verdict.startswith('not assessed') and
-               min(ratio_row.seeds) >= MIN_SEEDS)
-    if not decided or no_mixup_gap.verdict == 'supported':
+    assessed = ratio_row.estimate is not None        # every cell has runs
+    if (not assessed or min(ratio_row.seeds) < MIN_SEEDS or
+            no_mixup_gap.verdict == 'supported'):
         return ratio_row
     if no_mixup_gap.verdict == 'contradicted':
         verdict = ('not reproduced: without Mixup K-FAC LB does not lose '
@@ -151,7 +143,8 @@ def with_premise(ratio_row, no_mixup_gap):
                    'loss for Mixup to cut')
     else:
         verdict = ('inconclusive at {} (no SB - LB loss without Mixup '
-                   'established)'.format(seeds_text(ratio_row.seeds)))
+                   'established)'.format(
+                       study_stats.seeds_text(ratio_row.seeds)))
     return ratio_row._replace(verdict=verdict)
 
 

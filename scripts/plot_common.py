@@ -5,6 +5,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # NOQA: E402,F401
 from matplotlib import ticker  # NOQA: E402
 
+import study_stats  # NOQA: E402
+
 #: colour = optimizer and batch class; line style = mixup.
 COLORS = {('momentum_sgd', 'SB'): '#6baed6', ('momentum_sgd', 'LB'): '#08306b',
           ('kfac', 'SB'): '#fd8d3c', ('kfac', 'LB'): '#a50f15'}
@@ -32,9 +34,8 @@ def schedule(runs):
 
 
 def seeds_text(counts):
-    lo, hi = min(counts), max(counts)
-    n = str(lo) if lo == hi else '{}-{}'.format(lo, hi)
-    return 'mean \u00b1 sd over {} seed{}'.format(n, '' if hi == 1 else 's')
+    """'mean ± sd over 2-3 seeds' for a figure's title."""
+    return 'mean \u00b1 sd over ' + study_stats.seeds_text(counts)
 
 
 def readable_log_axis(axis):

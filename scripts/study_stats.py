@@ -115,3 +115,10 @@ def band(curves):
     ys = numpy.array([[dict(c)[x] for x in xs] for c in curves])
     sd = ys.std(axis=0, ddof=1) if len(curves) > 1 else numpy.zeros(len(xs))
     return xs, ys.mean(axis=0), sd
+
+
+def seeds_text(counts):
+    """'3 seeds', '2-5 seeds', '1 seed' for the seeds of each cell used."""
+    fewest, most = min(counts), max(counts)
+    return '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(
+        fewest, most), '' if most == 1 else 's')

@@ -58,3 +58,10 @@ def test_band_uses_the_iterations_every_seed_has():
     np.testing.assert_allclose(sd, [np.std([0.4, 0.6], ddof=1)] * 2)
     xs, mean, sd = study_stats.band([quarter])
     assert len(xs) == 4 and not sd.any()
+
+
+@pytest.mark.parametrize('counts,text', [
+    ((3, 3), '3 seeds'), ((2, 5), '2-5 seeds'), ((1,), '1 seed'),
+    ((1, 1, 1), '1 seed'), ((1, 3), '1-3 seeds')])
+def test_seeds_text(counts, text):
+    assert study_stats.seeds_text(counts) == text
