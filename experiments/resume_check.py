@@ -20,6 +20,7 @@ import re
 
 from experiments import checkpoint
 from experiments import config as config_module
+from experiments import run_folder
 from experiments.config_file import read_yaml
 
 
@@ -81,8 +82,8 @@ def _listed(diffs, saved_path):
 
 
 #: what a run writes in its folder (``--overwrite`` removes these).
-RUN_FILES = ('config.yaml', 'log', 'env.json', 'DONE', 'loss.png',
-             'accuracy.png')
+RUN_FILES = (run_folder.CONFIG, 'log', 'env.json', run_folder.FINISHED,
+             'loss.png', 'accuracy.png')
 RUN_PREFIXES = ('snapshot_', 'tmpsnapshot_')
 
 

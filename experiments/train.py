@@ -45,6 +45,7 @@ from experiments import extensions as exp_extensions  # NOQA: E402
 from experiments import failure  # NOQA: E402
 from experiments import output_folder  # NOQA: E402
 from experiments import resume  # NOQA: E402
+from experiments import run_folder  # NOQA: E402
 from experiments import training  # NOQA: E402
 
 
@@ -139,17 +140,14 @@ def run(args, config, comm, agreement=None):
         trainer.run()
     failure.check_stop(agreement)
     if rank == 0:
-        with open(os.path.join(out, 'DONE'), 'w') as f:
-            f.write('finished at iteration {}\n'.format(
-                trainer.updater.iteration))
+        run_folder.mark_finished(out, trainer.updater.iteration)
 
 
 def _record_start(args, config, out, comm, device, info):
     """Rank 0: config.yaml, the start line, env.json (atomic writes); a
     DONE of an earlier start goes until this one finishes."""
     config_module.save_config(config, os.path.join(out, 'config.yaml'))
-    if os.path.exists(os.path.join(out, 'DONE')):
-        os.remove(os.path.join(out, 'DONE'))
+    run_folder.clear_finished(out)
     print('dataset: {} ({}{}); {} rank(s); device {}; output {}'.format(
         info['dataset'], info['source'],
         ', ' + info['path'] if info.get('path') else '',

@@ -13,8 +13,14 @@ named, so that docs/results only ever holds finished runs;
 import argparse
 import os
 import shutil
+import sys
 
-KEEP = ('config.yaml', 'env.json', 'log', 'train.log', 'DONE',
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from experiments import run_folder  # NOQA: E402  (stdlib only)
+
+KEEP = (run_folder.CONFIG, 'env.json', 'log', 'train.log', run_folder.FINISHED,
         'sharpness.json', 'suite.yaml', 'report.md')
 
 
@@ -26,17 +32,12 @@ def wanted(rel, name):
             name.startswith('table.') or name.startswith('landscape'))
 
 
-def unfinished(files):
-    """A run folder (it has config.yaml) without DONE."""
-    return 'config.yaml' in files and 'DONE' not in files
-
-
 def collect(src, dst, include_unfinished=False):
     """Copy what docs/results keeps; returns (copied paths, skipped runs)."""
     copied, skipped = [], []
     for root, dirs, files in os.walk(src):
         rel = os.path.relpath(root, src)
-        if unfinished(files) and not include_unfinished:
+        if run_folder.unfinished(files) and not include_unfinished:
             skipped.append(rel)
             dirs[:] = []
             continue

@@ -41,6 +41,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from experiments import run_folder  # NOQA: E402  (stdlib only)
+
 SETTINGS = ['--set', 'dataset=synthetic', '--set', 'synthetic_size=[256,64]',
             '--set', 'batch_size=32', '--set', 'snapshot_every=1',
             '--set', 'test_batch_size=64', '--set', 'epochs=6', '--quiet']
@@ -157,7 +160,7 @@ def inject_exit0(out, ranks, rng, window_s, hang_s):
     if not wait_or_kill(proc, log, hang_s):
         return 'hang after exit 0'
     if proc.returncode == 0:
-        return 'finished' if os.path.exists(os.path.join(out, 'DONE')) \
+        return 'finished' if run_folder.is_finished(out) \
             else 'job ended 0 after a rank exited 0'
     return 'ended non-zero'
 
@@ -243,9 +246,10 @@ CLEAN = ('killed', 'ended non-zero', 'explicit resume continued',
 
 
 def restart_from_scratch(out):
-    """After a run finished: drop DONE and its checkpoints, run again."""
+    """After a run finished: drop its marker and checkpoints, run again."""
+    run_folder.clear_finished(out)
     for name in os.listdir(out):
-        if name == 'DONE' or name.startswith('snapshot_'):
+        if name.startswith('snapshot_'):
             os.remove(os.path.join(out, name))
 
 

@@ -28,6 +28,11 @@ import re
 import sys
 import tarfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from experiments import run_folder  # NOQA: E402  (stdlib only)
+
 #: the most a device window returns per file.
 MAX_BYTES = 16 * 2 ** 20
 MARKER = re.compile(r'^snapshot_epoch_(\d+)\.complete$')
@@ -35,12 +40,6 @@ SNAPSHOT = re.compile(r'^snapshot_epoch_(\d+)(\.rank\d+)?(\.complete)?$')
 IDX = {'train-images-idx3-ubyte.gz': 'train', 'train-labels-idx1-ubyte.gz':
        'train', 't10k-images-idx3-ubyte.gz': 'test',
        't10k-labels-idx1-ubyte.gz': 'test'}
-
-
-def run_folders(suite_dir):
-    """Every folder below ``suite_dir`` holding a run (its config.yaml)."""
-    return sorted(root for root, _, files in os.walk(suite_dir)
-                  if 'config.yaml' in files)
 
 
 def newest_epoch(run):
@@ -61,11 +60,11 @@ def last_accuracy(run):
 
 
 def cmd_status(args):
-    runs = run_folders(args.suite_dir)
+    runs = run_folder.run_folders(args.suite_dir)
     done = 0
     for run in runs:
         entry = last_accuracy(run)
-        finished = os.path.exists(os.path.join(run, 'DONE'))
+        finished = run_folder.is_finished(run)
         done += finished
         print('{:40s} checkpoint epoch {}  {}{}'.format(
             os.path.relpath(run, args.suite_dir), newest_epoch(run),
@@ -90,7 +89,7 @@ def kept(run, name):
 def cmd_pack(args):
     base = os.path.dirname(os.path.abspath(args.suite_dir))
     groups = {'sb': [], 'lb': []}
-    for run in run_folders(args.suite_dir):
+    for run in run_folder.run_folders(args.suite_dir):
         key = 'sb' if os.path.basename(run).startswith('sb_') else 'lb'
         groups[key].append(run)
     status = 0

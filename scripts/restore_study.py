@@ -24,16 +24,10 @@ import os
 import shutil
 import sys
 
-DONE = 'DONE'
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
 
-
-def finished_runs(root):
-    """Run folders under root (relative paths) that hold a DONE file."""
-    runs = []
-    for folder, _dirs, files in os.walk(root):
-        if DONE in files:
-            runs.append(os.path.relpath(folder, root))
-    return sorted(runs)
+from experiments.run_folder import finished_runs  # NOQA: E402  (stdlib)
 
 
 def recorded_commit(root, runs):

@@ -7,8 +7,15 @@ A results folder holds run folders (with config.yaml) at any depth, e.g.
 """
 import json
 import os
+import sys
 
 import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from experiments import run_folder  # NOQA: E402
+from experiments.run_folder import run_folders  # NOQA: E402,F401
 
 OPTIMIZER_LABEL = {'momentum_sgd': 'SGD', 'kfac': 'K-FAC'}
 ACC = 'validation/main/accuracy'
@@ -21,10 +28,10 @@ class Run(object):
     def __init__(self, path):
         self.path = path
         self.name = os.path.basename(os.path.normpath(path))
-        with open(os.path.join(path, 'config.yaml')) as f:
+        with open(os.path.join(path, run_folder.CONFIG)) as f:
             self.config = yaml.safe_load(f)
         self.log = _read_json(os.path.join(path, 'log'), [])
-        self.finished = os.path.exists(os.path.join(path, 'DONE'))
+        self.finished = run_folder.is_finished(path)
         self.landscape = _read_json(os.path.join(path, 'sharpness.json'),
                                     {'kinds': {}})
         self.sharpness = {kind: data['sharpness'] for kind, data in
@@ -97,20 +104,6 @@ def _read_json(path, default):
         except ValueError as e:
             raise SystemExit('error: {} is not valid JSON ({}); delete or '
                              'regenerate it'.format(path, e)) from e
-
-
-def run_folders(path):
-    """Folders under ``path`` (itself included) that hold a config.yaml;
-    the search does not descend into a run folder."""
-    if os.path.exists(os.path.join(path, 'config.yaml')):
-        return [path]
-    found = []
-    for root, dirs, files in os.walk(path):
-        if 'config.yaml' in files:
-            found.append(root)
-            dirs[:] = []
-        dirs.sort()
-    return sorted(found)
 
 
 def find_runs(paths):

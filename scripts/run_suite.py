@@ -29,9 +29,11 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+sys.path.insert(0, ROOT)
 
 import suite_children  # NOQA: E402
 import suite_lock  # NOQA: E402
+from experiments import run_folder  # NOQA: E402  (stdlib only)
 SUITES = {'hpml2019': 'configs/hpml2019', 'quick': 'configs/quick',
           'fmnist_e20': 'configs/fmnist_e20',
           'fmnist_e150': 'configs/fmnist_e150',
@@ -212,11 +214,11 @@ def run_all(args, configs, suite_out, children):
 
 
 def unfinished_runs(configs, suite_out, seeds):
-    """(name, config, out, overrides) of every planned run without DONE."""
+    """(name, config, out, overrides) of every planned, unfinished run."""
     pending = []
     for name, config, out, overrides in planned_runs(configs, suite_out,
                                                      seeds):
-        if os.path.exists(os.path.join(out, 'DONE')):
+        if run_folder.is_finished(out):
             print('[skip]    {} (finished)'.format(name))
             continue
         pending.append((name, config, out, overrides))

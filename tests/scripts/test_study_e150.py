@@ -30,8 +30,10 @@ def repo(tmp_path):
     """Commit 1 is the study's code; commit 2 commits a run made on it."""
     repo = tmp_path / 'repo'
     (repo / 'scripts').mkdir(parents=True)
-    for name in ('study_e150.sh', 'restore_study.py'):
-        shutil.copy(os.path.join(ROOT, 'scripts', name), repo / 'scripts')
+    for name in ('scripts/study_e150.sh', 'scripts/restore_study.py',
+                 'experiments/__init__.py', 'experiments/run_folder.py'):
+        (repo / name).parent.mkdir(exist_ok=True)
+        shutil.copy(os.path.join(ROOT, name), repo / name)
     (repo / 'Makefile').write_text(MAKEFILE)
     (repo / 'fake_python').write_text(FAKE_PYTHON)
     git(repo, 'init', '-q')
