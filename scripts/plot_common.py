@@ -68,11 +68,23 @@ def legend_below(fig, axes, ncol=4):
                ncol=min(ncol, len(labels)), fontsize=8, frameon=False)
 
 
+#: per format, what makes the same figure the same bytes (no timestamp):
+#: a figure redrawn from unchanged runs leaves git with nothing to commit.
+REPRODUCIBLE = {'png': {}, 'pdf': {'CreationDate': None}}
+
+
+def write(fig, path_base):
+    """path_base.png and path_base.pdf, reproducibly; their paths."""
+    paths = []
+    for ext, metadata in REPRODUCIBLE.items():
+        path = '{}.{}'.format(path_base, ext)
+        fig.savefig(path, dpi=110, metadata=metadata)
+        paths.append(path)
+    return paths
+
+
 def save(fig, path_base, legend_rows):
     fig.tight_layout(rect=(0, 0.035 * legend_rows + 0.02, 1, 0.95))
-    paths = []
-    for ext in ('png', 'pdf'):
-        fig.savefig('{}.{}'.format(path_base, ext), dpi=110)
-        paths.append('{}.{}'.format(path_base, ext))
+    paths = write(fig, path_base)
     plt.close(fig)
     return paths

@@ -34,6 +34,7 @@ import chainer.functions as F  # NOQA: E402
 from experiments import config as config_module  # NOQA: E402
 from experiments import datasets  # NOQA: E402
 from experiments import training  # NOQA: E402
+import plot_common  # NOQA: E402  (scripts/)
 
 
 def gaussian_direction(model, seed, filter_normalize=False):
@@ -190,9 +191,8 @@ def main():
                     linestyle=':', label='{} accuracy'.format(label))
     label_axes(axes, twins, args)
     fig.tight_layout()
-    for ext in ('png', 'pdf'):
-        fig.savefig('{}.{}'.format(args.out, ext), dpi=110)
-        print('figure: {}.{}'.format(args.out, ext))
+    for path in plot_common.write(fig, args.out):
+        print('figure: {}'.format(path))
 
 
 if __name__ == '__main__':
