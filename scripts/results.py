@@ -15,7 +15,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from experiments import run_folder  # NOQA: E402
-from experiments.run_folder import run_folders  # NOQA: E402,F401
 
 OPTIMIZER_LABEL = {'momentum_sgd': 'SGD', 'kfac': 'K-FAC'}
 ACC = 'validation/main/accuracy'
@@ -111,7 +110,7 @@ def find_runs(paths):
     each folder once even when named twice or nested in another path."""
     runs, seen = [], set()
     for path in paths:
-        for folder in run_folders(path):
+        for folder in run_folder.run_folders(path):
             real = os.path.realpath(folder)
             if real not in seen:
                 seen.add(real)
