@@ -52,19 +52,12 @@ class Bottleneck(chainer.Chain):
         return h + x
 
 
-class Stage(chainer.ChainList):
-
-    def __init__(self, n_in: int, n_mid: int, n_out: int, n_blocks: int,
-                 stride: int) -> None:
-        super(Stage, self).__init__()
-        self.add_link(Bottleneck(n_in, n_mid, n_out, stride, project=True))
-        for _ in range(n_blocks - 1):
-            self.add_link(Bottleneck(n_out, n_mid, n_out))
-
-    def forward(self, x: chainer.Variable) -> chainer.Variable:
-        for block in self:
-            x = block(x)
-        return x
+def stage(n_in: int, n_mid: int, n_out: int, n_blocks: int,
+          stride: int) -> chainer.Sequential:
+    """A projecting, strided bottleneck, then ``n_blocks - 1`` plain ones."""
+    rest = (Bottleneck(n_out, n_mid, n_out) for _ in range(n_blocks - 1))
+    return chainer.Sequential(
+        Bottleneck(n_in, n_mid, n_out, stride, project=True), *rest)
 
 
 class ResNet50(chainer.Chain):
@@ -77,18 +70,17 @@ class ResNet50(chainer.Chain):
         with self.init_scope():
             self.conv1 = _conv(in_channels, 64 // n, 3)
             self.bn2 = L.BatchNormalization(64 // n)
-            self.stages = chainer.ChainList()
+            self.stages = chainer.Sequential()
             n_in = 64 // n
             for i, depth in enumerate(n_blocks):
                 mid = (64 << i) // n
-                self.stages.add_link(Stage(n_in, mid, mid * 4, depth,
-                                           1 if i == 0 else 2))
+                self.stages.append(stage(n_in, mid, mid * 4, depth,
+                                         1 if i == 0 else 2))
                 n_in = mid * 4
             self.fc7 = L.Linear(n_in, n_classes)
 
     def forward(self, x: chainer.Variable) -> chainer.Variable:
         h = F.relu(self.bn2(self.conv1(x)))
-        for stage in self.stages:
-            h = stage(h)
+        h = self.stages(h)
         h = F.average_pooling_2d(h, h.shape[2:])
         return self.fc7(h)

@@ -96,20 +96,13 @@ class Bottleneck(chainer.Chain):
         return F.relu(h + x)
 
 
-class Stage(chainer.ChainList):
-
-    def __init__(self, n_blocks: int, n_in: int, n_mid: int,
-                 stride: int) -> None:
-        super(Stage, self).__init__()
-        n_out = n_mid * EXPANSION
-        self.add_link(Bottleneck(n_in, n_mid, n_out, stride, project=True))
-        for _ in range(n_blocks - 1):
-            self.add_link(Bottleneck(n_out, n_mid, n_out))
-
-    def forward(self, x: chainer.Variable) -> chainer.Variable:
-        for block in self:
-            x = block(x)
-        return x
+def stage(n_blocks: int, n_in: int, n_mid: int,
+          stride: int) -> chainer.Sequential:
+    """A projecting, strided bottleneck, then ``n_blocks - 1`` plain ones."""
+    n_out = n_mid * EXPANSION
+    rest = (Bottleneck(n_out, n_mid, n_out) for _ in range(n_blocks - 1))
+    return chainer.Sequential(
+        Bottleneck(n_in, n_mid, n_out, stride, project=True), *rest)
 
 
 class ResNet50D(chainer.Chain):
@@ -125,11 +118,10 @@ class ResNet50D(chainer.Chain):
             self.stem1 = ConvBN(in_channels, 32 // n, 3, 2, nobias=False)
             self.stem2 = ConvBN(32 // n, 32 // n, 3)
             self.stem3 = ConvBN(32 // n, 64 // n, 3)
-            self.stages = chainer.ChainList()
+            self.stages = chainer.Sequential()
             n_in = 64 // n
             for n_blocks, width, stride in stages:
-                self.stages.add_link(Stage(n_blocks, n_in, width // n,
-                                           stride))
+                self.stages.append(stage(n_blocks, n_in, width // n, stride))
                 n_in = width // n * EXPANSION
             self.fc = L.Linear(n_in, n_classes,
                                initialW=initializers.HeNormal())
@@ -139,7 +131,6 @@ class ResNet50D(chainer.Chain):
         h = F.relu(self.stem2(h))
         h = F.relu(self.stem3(h))
         h = F.max_pooling_2d(h, 3, stride=2)
-        for stage in self.stages:
-            h = stage(h)
+        h = self.stages(h)
         h = F.average_pooling_2d(h, h.shape[2:])
         return self.fc(h)
