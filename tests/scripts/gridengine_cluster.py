@@ -14,26 +14,19 @@ Needs root (jobs run as root here, so ``min_uid`` is 0).
 :class:`GridEngineUnavailable` says why a cell could not be started.
 """
 import os
-import shutil
 import socket
-import subprocess
 import time
 
+from tests.scripts.local_scheduler import (LocalScheduler,
+                                           SchedulerUnavailable, free_port)
+
 PACKAGE_ROOT = '/var/lib/gridengine'
-DAEMONS = ('sge_qmaster', 'sge_execd')
-CLIENTS = ('qsub', 'qstat', 'qconf', 'qdel')
 DEFAULTS = '/usr/share/gridengine'
 LIBEXEC = '/usr/lib/gridengine'
 
 
-class GridEngineUnavailable(RuntimeError):
+class GridEngineUnavailable(SchedulerUnavailable):
     """Grid Engine is not installed, or its daemons did not start."""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def bootstrap(spool):
@@ -109,48 +102,44 @@ def exec_host(host):
         .format(host)
 
 
-class GridEngineCell:
+class GridEngineCell(LocalScheduler):
     """``with GridEngineCell(folder) as cell: cell.qsub(...)``."""
 
+    NAME = 'Grid Engine'
+    DAEMONS = ('sge_qmaster', 'sge_execd')
+    CLIENTS = ('qsub', 'qstat', 'qconf', 'qdel')
+    INSTALL = 'gridengine-master gridengine-exec gridengine-client'
+    Unavailable = GridEngineUnavailable
+
     def __init__(self, folder, slots=2):
-        self.folder = os.path.abspath(str(folder))
+        root = os.path.join(os.path.abspath(str(folder)), 'root')
+        super().__init__(folder, {
+            'SGE_ROOT': root, 'SGE_CELL': 'kfac',
+            'SGE_QMASTER_PORT': str(free_port()),
+            'SGE_EXECD_PORT': str(free_port()), 'SGE_ND': 'true'})
         self.slots = slots
         self.host = socket.gethostname()
-        self.procs = []
-        self.root = os.path.join(self.folder, 'root')
+        self.root = root
         self.spool = os.path.join(self.folder, 'spool')
-        self.env = dict(os.environ, SGE_ROOT=self.root, SGE_CELL='kfac',
-                        SGE_QMASTER_PORT=str(free_port()),
-                        SGE_EXECD_PORT=str(free_port()), SGE_ND='true')
 
-    def __enter__(self):
-        missing = [p for p in DAEMONS + CLIENTS if shutil.which(p) is None]
-        if missing or not os.path.isdir(PACKAGE_ROOT):
+    def _bring_up(self):
+        if not os.path.isdir(PACKAGE_ROOT):
             raise GridEngineUnavailable(
                 'Grid Engine is not installed (missing {}): apt-get install '
-                'gridengine-master gridengine-exec gridengine-client'.format(
-                    ', '.join(missing) or PACKAGE_ROOT))
-        if os.geteuid() != 0:
-            raise GridEngineUnavailable('sge_execd must run as root to '
-                                        'start jobs')
+                '{}'.format(PACKAGE_ROOT, self.INSTALL))
         try:
             socket.gethostbyname(self.host)
         except OSError:
             raise GridEngineUnavailable(
                 'the host name {0!r} does not resolve: add "127.0.0.1 {0}" '
                 'to /etc/hosts'.format(self.host)) from None
-        try:
-            self._make_cell()
-            self._start('sge_qmaster')
-            self._wait(lambda: self.run('qconf', '-sh', check=False
-                                        ).returncode == 0, 'the qmaster')
-            self._configure()
-            self._start('sge_execd')
-            self._wait(self._execd_up, 'the execution host')
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
+        self._make_cell()
+        self.start('sge_qmaster')
+        self.wait_until(lambda: self.run('qconf', '-sh', check=False
+                                         ).returncode == 0, 'the qmaster')
+        self._configure()
+        self.start('sge_execd')
+        self.wait_until(self._execd_up, 'the execution host')
 
     def _make_cell(self):
         common = os.path.join(self.root, 'kfac', 'common')
@@ -212,40 +201,11 @@ class GridEngineCell:
                 ' '.join(argv), proc.returncode, proc.stdout, proc.stderr,
                 self.logs()))
 
-    def _start(self, name):
-        log = open(os.path.join(self.folder, name + '.out'), 'w')
-        self.procs.append((name, subprocess.Popen(
-            [shutil.which(name)], stdout=log, stderr=subprocess.STDOUT,
-            env=self.env, cwd=self.folder), log))
-
-    def _wait(self, predicate, what, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for name, proc, _ in self.procs:
-                if proc.poll() is not None:
-                    raise GridEngineUnavailable('{} exited ({}): {}'.format(
-                        name, proc.returncode, self.logs()))
-            if predicate():
-                return
-            time.sleep(0.5)
-        raise GridEngineUnavailable('{} did not come up in {} s: {}'.format(
-            what, timeout, self.logs()))
-
-    def logs(self, tail=3000):
-        text = []
-        for path in [os.path.join(self.folder, n + '.out') for n in DAEMONS
-                     ] + [os.path.join(self.spool, 'qmaster', 'messages'),
-                          os.path.join(self.spool, 'execd', self.host,
-                                       'messages')]:
-            if os.path.exists(path):
-                with open(path, errors='replace') as f:
-                    text.append('--- {}\n{}'.format(path, f.read()[-tail:]))
-        return '\n'.join(text)
-
-    def run(self, *argv, check=True, env=None, cwd=None):
-        return subprocess.run(list(argv), capture_output=True, text=True,
-                              env=dict(self.env, **(env or {})),
-                              check=check, timeout=60, cwd=cwd)
+    def log_paths(self):
+        return [os.path.join(self.folder, n + '.out') for n in self.DAEMONS
+                ] + [os.path.join(self.spool, 'qmaster', 'messages'),
+                     os.path.join(self.spool, 'execd', self.host,
+                                  'messages')]
 
     def qsub(self, *argv, env=None, cwd=None):
         """Submit; return the job id."""
@@ -272,15 +232,3 @@ class GridEngineCell:
                     return int(line.split()[1])
             time.sleep(1)
         return None
-
-    def __exit__(self, *exc):
-        for _name, proc, log in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            log.close()
-        self.procs = []

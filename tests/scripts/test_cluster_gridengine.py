@@ -9,28 +9,17 @@ modules (``MODULES=``). Skipped, with the reason, where Grid Engine is not
 installed or its daemons cannot start; under CI that fails instead
 (tests/scripts/scheduler_required.py).
 """
-import json
 import os
-import sys
 
 import pytest
 
+from tests.scripts.cluster_job import (ROOT, TINY, assert_two_ranks_finished,
+                                       job_settings)
 from tests.scripts.gridengine_cluster import (GridEngineCell,
                                               GridEngineUnavailable)
 from tests.scripts.scheduler_required import unavailable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, 'scripts', 'cluster', 'gridengine', 'train.sh')
-TINY = """dataset: synthetic
-synthetic_size: [256, 128]
-epochs: 1
-batch_size: 64
-test_batch_size: 128
-optimizer:
-  name: kfac
-  lr: 0.01
-"""
 
 
 @pytest.fixture
@@ -43,15 +32,10 @@ def cell(tmp_path):
 
 
 def job_variables(config, out):
-    """qsub -v: this environment's venv and Open MPI (as the site's), 2
-    GPUs' worth of ranks on the CPU, Open MPI allowed to run as root."""
-    python_bin = os.path.dirname(sys.executable)
-    values = {'VENV': os.path.dirname(python_bin), 'MODULES': '',
-              'MPIEXEC': os.path.join(python_bin, 'mpiexec'),
-              'GPUS_PER_NODE': '2', 'CONFIG': config, 'OUT': out,
-              'DEVICE': '-1', 'OMPI_ALLOW_RUN_AS_ROOT': '1',
-              'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM': '1',
-              'PYTHONPATH': ROOT}
+    """qsub -v: the job's settings, no modules, 2 GPUs' worth of ranks on
+    the CPU."""
+    values = dict(job_settings(config, out), MODULES='', GPUS_PER_NODE='2',
+                  PYTHONPATH=ROOT)
     return ','.join('{}={}'.format(k, v) for k, v in values.items())
 
 
@@ -68,10 +52,4 @@ def test_gridengine_job_runs_two_ranks_to_the_end(cell, tmp_path):
     text = job_out.read_text() if job_out.exists() else '(no job output)'
     assert status == 0, '{}\n{}\n{}'.format(status, text, cell.logs())
     assert 'job {}: 1 node(s) x 2 ranks'.format(job) in text
-    assert (out / 'DONE').exists(), text
-    assert 'dataset: synthetic' in (out / 'config.yaml').read_text()
-    log = json.loads((out / 'log').read_text())
-    assert log[-1]['epoch'] == 1 and 'validation/main/loss' in log[-1]
-    assert json.loads((out / 'env.json').read_text())['ranks'] == 2
-    assert sorted(p.name for p in out.glob('snapshot_epoch_1.rank*')) == [
-        'snapshot_epoch_1.rank0', 'snapshot_epoch_1.rank1']
+    assert_two_ranks_finished(out, text)

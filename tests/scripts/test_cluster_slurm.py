@@ -8,27 +8,16 @@ honours: this environment's). Skipped, with the reason, where Slurm is not
 installed or its daemons cannot start; under CI that fails instead
 (tests/scripts/scheduler_required.py).
 """
-import json
 import os
-import sys
 
 import pytest
 
+from tests.scripts.cluster_job import (ROOT, TINY, assert_two_ranks_finished,
+                                       job_settings)
 from tests.scripts.scheduler_required import unavailable
 from tests.scripts.slurm_cluster import SlurmCluster, SlurmUnavailable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, 'scripts', 'cluster', 'slurm', 'train.sh')
-TINY = """dataset: synthetic
-synthetic_size: [256, 128]
-epochs: 1
-batch_size: 64
-test_batch_size: 128
-optimizer:
-  name: kfac
-  lr: 0.01
-"""
 
 
 @pytest.fixture
@@ -41,17 +30,9 @@ def slurm(tmp_path):
 
 
 def job_env(config, out):
-    """The job's settings, passed as sbatch --export=ALL would: this
-    environment's venv and its Open MPI as the site's, CPU, and Open MPI
-    allowed to run as root."""
-    return {'VENV': os.path.dirname(os.path.dirname(sys.executable)),
-            'MPIEXEC': os.path.join(os.path.dirname(sys.executable),
-                                    'mpiexec'),
-            'CONFIG': config, 'OUT': out, 'DEVICE': '-1',
-            'OMPI_ALLOW_RUN_AS_ROOT': '1',
-            'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM': '1',
-            'PYTHONPATH': ROOT + os.pathsep + os.environ.get('PYTHONPATH',
-                                                             '')}
+    """The job's settings, passed as sbatch --export=ALL would."""
+    return dict(job_settings(config, out), PYTHONPATH=ROOT + os.pathsep
+                + os.environ.get('PYTHONPATH', ''))
 
 
 @pytest.mark.mpi
@@ -70,10 +51,4 @@ def test_slurm_job_runs_two_ranks_to_the_end(slurm, tmp_path):
     assert state == 'COMPLETED', '{}\n{}\n{}'.format(state, text,
                                                      slurm.logs())
     assert 'job {}: 2 rank(s) on 1 node(s)'.format(job) in text
-    assert (out / 'DONE').exists(), text
-    assert 'dataset: synthetic' in (out / 'config.yaml').read_text()
-    log = json.loads((out / 'log').read_text())
-    assert log[-1]['epoch'] == 1 and 'validation/main/loss' in log[-1]
-    assert json.loads((out / 'env.json').read_text())['ranks'] == 2
-    assert sorted(p.name for p in out.glob('snapshot_epoch_1.rank*')) == [
-        'snapshot_epoch_1.rank0', 'snapshot_epoch_1.rank1']
+    assert_two_ranks_finished(out, text)
