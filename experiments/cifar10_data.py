@@ -3,7 +3,7 @@ the python version's tarball (``cifar-10-python.tar.gz``) or its extracted
 ``cifar-10-batches-py/`` folder in ``data_dir``, or Chainer's
 downloader/cache when ``data_dir`` is None. Images are float32 (3, 32, 32)
 in [0, 1], labels int32; a missing, truncated or corrupt file raises
-:class:`~experiments.datasets.DatasetError` saying how to provide it.
+:class:`~experiments.dataset_error.DatasetError` saying how to provide it.
 """
 import os
 import pickle
@@ -14,9 +14,10 @@ import numpy
 
 import chainer
 
-from experiments.datasets import CIFAR10_FOLDER
-from experiments.datasets import CIFAR10_TARBALL
-from experiments.datasets import DatasetError
+from experiments.dataset_error import DatasetError
+
+CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
+CIFAR10_FOLDER = 'cifar-10-batches-py'
 
 
 def load_cifar10(data_dir=None):

@@ -1,6 +1,8 @@
 """Datasets of the study: CIFAR-10 (experiments/cifar10_data.py),
-Fashion-MNIST, and a synthetic stand-in; MNIST and ImageNet
-(experiments/mnist_data.py, imagenet_data.py) for the original's examples.
+Fashion-MNIST (fashion_mnist_data.py) and a synthetic stand-in; MNIST
+and ImageNet (mnist_data.py, imagenet_data.py) for the original's examples.
+This module dispatches on the config's ``dataset`` name and checks what a
+loader returns.
 
 Every loader returns ``(train, test, info)`` where train/test are
 :class:`chainer.datasets.TupleDataset` of (float32 image in [0, 1], int32
@@ -12,30 +14,17 @@ or with train and test images of other shapes, raises
 :class:`DatasetError` saying where we looked and how to provide the files;
 nothing ever falls back to synthetic data.
 """
-import gzip
 import hashlib
-import os
-import struct
-import zlib
 
 import numpy
 
 import chainer
 
-FASHION_MNIST_DEBIAN = '/usr/share/datasets/fashion-mnist'
-FASHION_MNIST_FILES = {
-    'train_images': 'train-images-idx3-ubyte.gz',
-    'train_labels': 'train-labels-idx1-ubyte.gz',
-    'test_images': 't10k-images-idx3-ubyte.gz',
-    'test_labels': 't10k-labels-idx1-ubyte.gz',
-}
-CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
-CIFAR10_FOLDER = 'cifar-10-batches-py'
-
-
-class DatasetError(RuntimeError):
-    """The dataset is missing or unreadable (the message says how to fix)."""
-
+from experiments import cifar10_data
+from experiments import fashion_mnist_data
+from experiments import imagenet_data
+from experiments import mnist_data
+from experiments.dataset_error import DatasetError
 
 #: The datasets :func:`load` knows (the config's ``dataset`` choices).
 NAMES = ('cifar10', 'fashion-mnist', 'synthetic', 'mnist', 'imagenet')
@@ -54,18 +43,15 @@ def load(name, data_dir=None, synthetic_size=(512, 256), imagenet=None):
     the config's ``imagenet`` section; its list files are checked line by
     line by experiments/imagenet_data.py and it has no fingerprint)."""
     if name == 'imagenet':
-        from experiments import imagenet_data
         train, test, info = imagenet_data.load(imagenet or {})
         info['fingerprint'] = None
         return train, test, info
     if name == 'mnist':
-        from experiments import mnist_data
         train, test, info = mnist_data.load_mnist(data_dir)
     elif name == 'cifar10':
-        from experiments import cifar10_data
         train, test, info = cifar10_data.load_cifar10(data_dir)
     elif name == 'fashion-mnist':
-        train, test, info = load_fashion_mnist(data_dir)
+        train, test, info = fashion_mnist_data.load_fashion_mnist(data_dir)
     elif name == 'synthetic':
         train, test, info = load_synthetic(*synthetic_size)
     else:
@@ -111,88 +97,6 @@ def fingerprint(train, test):
                                         array.dtype.str).encode())
             digest.update(array.view(numpy.uint8).reshape(-1).data)
     return digest.hexdigest()
-
-
-# -- Fashion-MNIST ---------------------------------------------------------
-def load_fashion_mnist(data_dir=None):
-    """Fashion-MNIST from the four idx ``.gz`` files in ``data_dir``; by
-    default Debian's /usr/share/datasets/fashion-mnist when present, else
-    Chainer's downloader."""
-    if data_dir is None and os.path.isdir(FASHION_MNIST_DEBIAN):
-        data_dir = FASHION_MNIST_DEBIAN
-    if data_dir is None:
-        try:
-            train, test = chainer.datasets.get_fashion_mnist(ndim=3,
-                                                             scale=1.0)
-        except Exception as e:
-            raise DatasetError(
-                'Fashion-MNIST: {} does not exist and Chainer could not '
-                'download the dataset ({}: {}). Install it with `apt-get '
-                'install dataset-fashion-mnist`, or set `data_dir:` to a '
-                'folder with {}'.format(FASHION_MNIST_DEBIAN,
-                                        type(e).__name__, e,
-                                        ', '.join(FASHION_MNIST_FILES.values(
-                                        )))) from e
-        return train, test, {'dataset': 'fashion-mnist',
-                             'source': 'chainer.datasets.get_fashion_mnist',
-                             'path': chainer.dataset.get_dataset_directory(
-                                 'pfnet/chainer/fashion-mnist',
-                                 create_directory=False)}
-    paths = {k: os.path.join(data_dir, v)
-             for k, v in FASHION_MNIST_FILES.items()}
-    missing = [p for p in paths.values() if not os.path.isfile(p)]
-    if missing:
-        raise DatasetError(
-            'Fashion-MNIST: missing {} in {}. Install Debian\'s '
-            'dataset-fashion-mnist (files in {}) or set `data_dir:` to a '
-            'folder with the four idx .gz files'.format(
-                ', '.join(os.path.basename(m) for m in missing),
-                os.path.abspath(data_dir), FASHION_MNIST_DEBIAN))
-    train_x = read_idx_images(paths['train_images'])
-    train_t = read_idx_labels(paths['train_labels'])
-    test_x = read_idx_images(paths['test_images'])
-    test_t = read_idx_labels(paths['test_labels'])
-    for x, t, which in ((train_x, train_t, 'train'),
-                        (test_x, test_t, 't10k')):
-        if len(x) != len(t):
-            raise DatasetError('Fashion-MNIST: {} has {} images but {} '
-                               'labels in {}'.format(which, len(x), len(t),
-                                                     data_dir))
-    return (chainer.datasets.TupleDataset(train_x, train_t),
-            chainer.datasets.TupleDataset(test_x, test_t),
-            {'dataset': 'fashion-mnist', 'source': 'local',
-             'path': os.path.abspath(data_dir)})
-
-
-def _read_idx(path, magic, header_ints):
-    try:
-        with gzip.open(path, 'rb') as f:
-            raw = f.read()
-    except (OSError, EOFError, zlib.error) as e:
-        raise DatasetError('Fashion-MNIST: {} is truncated or corrupt '
-                           '({}: {}); reinstall dataset-fashion-mnist or '
-                           'download the file again'.format(
-                               path, type(e).__name__, e)) from e
-    head = 4 * header_ints
-    if len(raw) < head or struct.unpack('>i', raw[:4])[0] != magic:
-        raise DatasetError('Fashion-MNIST: {} is not an idx file (magic '
-                           'number {} expected)'.format(path, magic))
-    dims = struct.unpack('>' + 'i' * (header_ints - 1), raw[4:head])
-    body = numpy.frombuffer(raw, dtype=numpy.uint8, offset=head)
-    if body.size != int(numpy.prod(dims)):
-        raise DatasetError('Fashion-MNIST: {} is truncated: header says {} '
-                           'but holds {} bytes'.format(path, dims,
-                                                       body.size))
-    return body.reshape(dims)
-
-
-def read_idx_images(path):
-    images = _read_idx(path, 2051, 4)
-    return images[:, None].astype(numpy.float32) / 255.
-
-
-def read_idx_labels(path):
-    return _read_idx(path, 2049, 2).astype(numpy.int32)
 
 
 # -- synthetic -------------------------------------------------------------

@@ -15,7 +15,7 @@ float32:
 minus the top-left crop x crop of the mean, times 1/255.
 
 A missing, unreadable or malformed line or image raises
-:class:`~experiments.datasets.DatasetError` naming the list file, the line
+:class:`~experiments.dataset_error.DatasetError` naming the list file, the line
 number and the path.
 """
 import math
@@ -24,7 +24,7 @@ import random
 
 import numpy
 
-from experiments.datasets import DatasetError
+from experiments.dataset_error import DatasetError
 
 try:
     from PIL import Image

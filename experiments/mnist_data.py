@@ -2,13 +2,14 @@
 LeCun's site (the same names and format as Fashion-MNIST's) in
 ``data_dir``, or Chainer's downloader/cache when ``data_dir`` is None.
 Images are float32 (1, 28, 28) in [0, 1], labels int32, as Fashion-MNIST
-(experiments/datasets.py).
+(experiments/fashion_mnist_data.py, idx_files.py).
 """
 import os
 
 import chainer
 
-from experiments import datasets
+from experiments.dataset_error import DatasetError
+from experiments.idx_files import IDX_FILES, read_idx_images, read_idx_labels
 
 
 def load_mnist(data_dir=None):
@@ -17,30 +18,30 @@ def load_mnist(data_dir=None):
         try:
             train, test = chainer.datasets.get_mnist(ndim=3, scale=1.0)
         except Exception as e:
-            raise datasets.DatasetError(
+            raise DatasetError(
                 'MNIST: Chainer could not download it or find it in its '
                 'cache ({}: {}). Offline? Set `data_dir:` to a folder with '
                 '{}'.format(type(e).__name__, e, ', '.join(
-                    datasets.FASHION_MNIST_FILES.values()))) from e
+                    IDX_FILES.values()))) from e
         return train, test, {
             'dataset': 'mnist', 'source': 'chainer.datasets.get_mnist',
             'path': chainer.dataset.get_dataset_directory(
                 'pfnet/chainer/mnist', create_directory=False)}
     paths = {k: os.path.join(data_dir, v)
-             for k, v in datasets.FASHION_MNIST_FILES.items()}
+             for k, v in IDX_FILES.items()}
     missing = [p for p in paths.values() if not os.path.isfile(p)]
     if missing:
-        raise datasets.DatasetError(
+        raise DatasetError(
             'MNIST: missing {} in {}; set `data_dir:` to a folder with the '
             'four idx .gz files (or null for Chainer\'s downloader)'.format(
                 ', '.join(os.path.basename(m) for m in missing),
                 os.path.abspath(data_dir)))
-    split = {k: (datasets.read_idx_images if k.endswith('images') else
-                 datasets.read_idx_labels)(p) for k, p in paths.items()}
+    split = {k: (read_idx_images if k.endswith('images') else
+                 read_idx_labels)(p) for k, p in paths.items()}
     for which in ('train', 'test'):
         x, t = split[which + '_images'], split[which + '_labels']
         if len(x) != len(t):
-            raise datasets.DatasetError(
+            raise DatasetError(
                 'MNIST: {} has {} images but {} labels in {}'.format(
                     which, len(x), len(t), data_dir))
     make = chainer.datasets.TupleDataset

@@ -8,7 +8,7 @@ Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (read from
 /usr/share/datasets/fashion-mnist) when installed, or installed here with
 ``apt-get`` (as root or through ``sudo -n``); otherwise Chainer's own
 downloader, into Chainer's dataset cache ($CHAINER_DATASET_ROOT), which
-experiments/datasets.py reads when Debian's folder is absent. With
+experiments/fashion_mnist_data.py reads when Debian's folder is absent. With
 ``--data-dir`` only that folder's four idx files are checked. CIFAR-10:
 Chainer's downloader. When no way works the script exits with the exact fix.
 """
@@ -25,7 +25,10 @@ if ROOT not in sys.path:
 import chainer_kfac  # NOQA: E402,F401  (compatibility layer before Chainer)
 import chainer  # NOQA: E402
 
-from experiments import datasets  # NOQA: E402
+from experiments import fashion_mnist_data  # NOQA: E402
+from experiments.cifar10_data import CIFAR10_TARBALL  # NOQA: E402
+from experiments.dataset_error import DatasetError  # NOQA: E402
+from experiments.idx_files import IDX_FILES  # NOQA: E402
 
 FASHION_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
 APT_PACKAGE = 'dataset-fashion-mnist'
@@ -66,12 +69,13 @@ def chainer_download(name):
 
 
 def debian_ready():
-    return all(os.path.isfile(os.path.join(datasets.FASHION_MNIST_DEBIAN, f))
-               for f in datasets.FASHION_MNIST_FILES.values())
+    folder = fashion_mnist_data.FASHION_MNIST_DEBIAN
+    return all(os.path.isfile(os.path.join(folder, f))
+               for f in IDX_FILES.values())
 
 
 def fashion_mnist_fix(apt_why, chainer_why):
-    files = ', '.join(datasets.FASHION_MNIST_FILES.values())
+    files = ', '.join(IDX_FILES.values())
     return (
         "Fashion-MNIST is not available: Debian's {pkg} could not be "
         "installed ({apt}) and Chainer's downloader failed ({dl}).\n"
@@ -90,19 +94,19 @@ def fetch_fashion_mnist(data_dir=None):
     works."""
     if data_dir is not None:
         try:
-            datasets.load_fashion_mnist(data_dir)
-        except datasets.DatasetError as e:
+            fashion_mnist_data.load_fashion_mnist(data_dir)
+        except DatasetError as e:
             raise SystemExit('error: {}'.format(e)) from e
         return 'Fashion-MNIST: the idx files in {}'.format(data_dir)
     if debian_ready():
         return "Fashion-MNIST: Debian's {} in {}".format(
-            APT_PACKAGE, datasets.FASHION_MNIST_DEBIAN)
+            APT_PACKAGE, fashion_mnist_data.FASHION_MNIST_DEBIAN)
     apt_why = apt_install()
     if apt_why is None and debian_ready():
         return "Fashion-MNIST: installed Debian's {} ({})".format(
-            APT_PACKAGE, datasets.FASHION_MNIST_DEBIAN)
+            APT_PACKAGE, fashion_mnist_data.FASHION_MNIST_DEBIAN)
     apt_why = apt_why or 'installed, but {} lacks the files'.format(
-        datasets.FASHION_MNIST_DEBIAN)
+        fashion_mnist_data.FASHION_MNIST_DEBIAN)
     folder, chainer_why = chainer_download('fashion-mnist')
     if folder is None:
         raise SystemExit('error: ' + fashion_mnist_fix(apt_why, chainer_why))
@@ -117,7 +121,7 @@ def fetch_cifar10():
             "error: CIFAR-10: Chainer's downloader failed ({}). Fix: "
             'download https://www.cs.toronto.edu/~kriz/{} into a folder DIR '
             'and run with --set data_dir=DIR (job scripts: '
-            'DATA_DIR=DIR)'.format(why, datasets.CIFAR10_TARBALL))
+            'DATA_DIR=DIR)'.format(why, CIFAR10_TARBALL))
     return "CIFAR-10: Chainer's downloader, cached in {}".format(folder)
 
 

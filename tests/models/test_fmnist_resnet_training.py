@@ -13,7 +13,8 @@ import chainer.functions as F
 
 import chainer_kfac
 from chainer_kfac import models
-from experiments import datasets
+from experiments import fashion_mnist_data
+from experiments.dataset_error import DatasetError
 
 STEPS = 250
 BATCH = 32
@@ -28,8 +29,8 @@ OPTIMIZERS = {
 
 def _data():
     try:
-        train, test, _ = datasets.load_fashion_mnist()
-    except datasets.DatasetError as e:
+        train, test, _ = fashion_mnist_data.load_fashion_mnist()
+    except DatasetError as e:
         pytest.fail('Fashion-MNIST is needed (make fashion-mnist): '
                     '{}'.format(e))
     x, t = test._datasets

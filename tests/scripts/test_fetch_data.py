@@ -6,14 +6,15 @@ import chainer
 import pytest
 
 import fetch_data
-from experiments import datasets
+from experiments import fashion_mnist_data
+from experiments.idx_files import IDX_FILES
 from tests.experiments.test_datasets import make_fashion
 
 
 @pytest.fixture
 def no_debian(tmp_path, monkeypatch):
     """No Debian folder, no apt-get on PATH."""
-    monkeypatch.setattr(datasets, 'FASHION_MNIST_DEBIAN',
+    monkeypatch.setattr(fashion_mnist_data, 'FASHION_MNIST_DEBIAN',
                         str(tmp_path / 'usr-share-datasets-fashion-mnist'))
     empty = tmp_path / 'empty-bin'
     empty.mkdir()
@@ -34,7 +35,7 @@ def test_neither_source_fails_with_the_exact_fix(no_debian, monkeypatch):
     assert 'URLError' in message and 'offline' in message
     assert 'sudo apt-get install dataset-fashion-mnist' in message
     assert 'make quick DATA_DIR=DIR' in message
-    for name in datasets.FASHION_MNIST_FILES.values():
+    for name in IDX_FILES.values():
         assert name in message
     assert fetch_data.FASHION_URL in message
 
@@ -56,7 +57,8 @@ def test_debian_folder_is_used_first(tmp_path, monkeypatch):
     folder = tmp_path / 'debian'
     folder.mkdir()
     make_fashion(str(folder))
-    monkeypatch.setattr(datasets, 'FASHION_MNIST_DEBIAN', str(folder))
+    monkeypatch.setattr(fashion_mnist_data, 'FASHION_MNIST_DEBIAN',
+                        str(folder))
     monkeypatch.setattr(chainer.datasets, 'get_fashion_mnist', None)
     assert fetch_data.fetch_fashion_mnist() == \
         "Fashion-MNIST: Debian's dataset-fashion-mnist in {}".format(folder)
