@@ -9,7 +9,7 @@ import os
 import chainer
 
 from experiments.dataset_error import DatasetError
-from experiments.idx_files import IDX_FILES, read_idx_images, read_idx_labels
+from experiments.idx_files import IDX_FILES, read_folder
 
 FASHION_MNIST_DEBIAN = '/usr/share/datasets/fashion-mnist'
 
@@ -38,27 +38,9 @@ def load_fashion_mnist(data_dir=None):
                              'path': chainer.dataset.get_dataset_directory(
                                  'pfnet/chainer/fashion-mnist',
                                  create_directory=False)}
-    paths = {k: os.path.join(data_dir, v)
-             for k, v in IDX_FILES.items()}
-    missing = [p for p in paths.values() if not os.path.isfile(p)]
-    if missing:
-        raise DatasetError(
-            'Fashion-MNIST: missing {} in {}. Install Debian\'s '
-            'dataset-fashion-mnist (files in {}) or set `data_dir:` to a '
-            'folder with the four idx .gz files'.format(
-                ', '.join(os.path.basename(m) for m in missing),
-                os.path.abspath(data_dir), FASHION_MNIST_DEBIAN))
-    train_x = read_idx_images(paths['train_images'])
-    train_t = read_idx_labels(paths['train_labels'])
-    test_x = read_idx_images(paths['test_images'])
-    test_t = read_idx_labels(paths['test_labels'])
-    for x, t, which in ((train_x, train_t, 'train'),
-                        (test_x, test_t, 't10k')):
-        if len(x) != len(t):
-            raise DatasetError('Fashion-MNIST: {} has {} images but {} '
-                               'labels in {}'.format(which, len(x), len(t),
-                                                     data_dir))
-    return (chainer.datasets.TupleDataset(train_x, train_t),
-            chainer.datasets.TupleDataset(test_x, test_t),
-            {'dataset': 'fashion-mnist', 'source': 'local',
-             'path': os.path.abspath(data_dir)})
+    train, test = read_folder(
+        data_dir, 'Fashion-MNIST', 'Install Debian\'s dataset-fashion-mnist '
+        '(files in {}) or set `data_dir:` to a folder with the four idx .gz '
+        'files'.format(FASHION_MNIST_DEBIAN))
+    return train, test, {'dataset': 'fashion-mnist', 'source': 'local',
+                         'path': os.path.abspath(data_dir)}

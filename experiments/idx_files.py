@@ -2,14 +2,19 @@
 files (:data:`IDX_FILES`), a big-endian header (magic number 2051 for
 images, 2049 for labels, then the dimensions) and uint8 bytes. Images come
 back float32 (N, 1, 28, 28) scaled to [0, 1], labels int32; a file that is
-truncated, corrupt or of another kind raises
+missing, truncated, corrupt or of another kind, or labels that do not match
+their images in number, raise
 :class:`~experiments.dataset_error.DatasetError` naming it.
 """
 import gzip
+import os
 import struct
+import typing
 import zlib
 
 import numpy
+
+import chainer
 
 from experiments.dataset_error import DatasetError
 
@@ -49,3 +54,25 @@ def read_idx_images(path):
 
 def read_idx_labels(path):
     return _read_idx(path, 2049, 2).astype(numpy.int32)
+
+
+def read_folder(data_dir: str, dataset: str, fix: str
+                ) -> typing.Tuple[chainer.datasets.TupleDataset, ...]:
+    """(train, test) from the four :data:`IDX_FILES` in ``data_dir``; the
+    errors start with ``dataset`` and a missing file's ends with ``fix``."""
+    paths = {k: os.path.join(data_dir, v) for k, v in IDX_FILES.items()}
+    missing = [os.path.basename(p) for p in paths.values()
+               if not os.path.isfile(p)]
+    if missing:
+        raise DatasetError('{}: missing {} in {}. {}'.format(
+            dataset, ', '.join(missing), os.path.abspath(data_dir), fix))
+    splits = []
+    for which in ('train', 'test'):
+        x = read_idx_images(paths[which + '_images'])
+        t = read_idx_labels(paths[which + '_labels'])
+        if len(x) != len(t):
+            raise DatasetError('{}: {} has {} images but {} labels in {}'
+                               .format(dataset, which, len(x), len(t),
+                                       data_dir))
+        splits.append(chainer.datasets.TupleDataset(x, t))
+    return tuple(splits)

@@ -9,7 +9,7 @@ import os
 import chainer
 
 from experiments.dataset_error import DatasetError
-from experiments.idx_files import IDX_FILES, read_idx_images, read_idx_labels
+from experiments.idx_files import IDX_FILES, read_folder
 
 
 def load_mnist(data_dir=None):
@@ -27,25 +27,8 @@ def load_mnist(data_dir=None):
             'dataset': 'mnist', 'source': 'chainer.datasets.get_mnist',
             'path': chainer.dataset.get_dataset_directory(
                 'pfnet/chainer/mnist', create_directory=False)}
-    paths = {k: os.path.join(data_dir, v)
-             for k, v in IDX_FILES.items()}
-    missing = [p for p in paths.values() if not os.path.isfile(p)]
-    if missing:
-        raise DatasetError(
-            'MNIST: missing {} in {}; set `data_dir:` to a folder with the '
-            'four idx .gz files (or null for Chainer\'s downloader)'.format(
-                ', '.join(os.path.basename(m) for m in missing),
-                os.path.abspath(data_dir)))
-    split = {k: (read_idx_images if k.endswith('images') else
-                 read_idx_labels)(p) for k, p in paths.items()}
-    for which in ('train', 'test'):
-        x, t = split[which + '_images'], split[which + '_labels']
-        if len(x) != len(t):
-            raise DatasetError(
-                'MNIST: {} has {} images but {} labels in {}'.format(
-                    which, len(x), len(t), data_dir))
-    make = chainer.datasets.TupleDataset
-    return (make(split['train_images'], split['train_labels']),
-            make(split['test_images'], split['test_labels']),
-            {'dataset': 'mnist', 'source': 'local',
-             'path': os.path.abspath(data_dir)})
+    train, test = read_folder(
+        data_dir, 'MNIST', 'Set `data_dir:` to a folder with the four idx '
+        '.gz files (or null for Chainer\'s downloader)')
+    return train, test, {'dataset': 'mnist', 'source': 'local',
+                         'path': os.path.abspath(data_dir)}

@@ -55,3 +55,35 @@ def test_the_four_file_names_are_lecuns():
     assert sorted(idx_files.IDX_FILES.values()) == [
         't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz',
         'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']
+
+
+def write_folder(folder, n_train=5, n_test=2, n_test_labels=2):
+    names = idx_files.IDX_FILES
+    write_idx(str(folder / names['train_images']),
+              np.zeros((n_train, 28, 28)), 2051)
+    write_idx(str(folder / names['train_labels']),
+              np.arange(n_train) % 10, 2049)
+    write_idx(str(folder / names['test_images']),
+              np.full((n_test, 28, 28), 255), 2051)
+    write_idx(str(folder / names['test_labels']),
+              np.arange(n_test_labels) % 10, 2049)
+
+
+def test_a_folder_reads_as_train_and_test_pairs(tmp_path):
+    write_folder(tmp_path)
+    train, test = idx_files.read_folder(str(tmp_path), 'Some-MNIST', 'fix')
+    assert len(train) == 5 and len(test) == 2
+    x, t = test[1]
+    assert x.shape == (1, 28, 28) and float(x.max()) == 1.0 and t == 1
+
+
+def test_a_folder_with_a_gap_or_a_mismatch_says_which(tmp_path):
+    write_folder(tmp_path, n_test_labels=3)
+    with pytest.raises(DatasetError, match='Some-MNIST: test has 2 images '
+                                           'but 3 labels'):
+        idx_files.read_folder(str(tmp_path), 'Some-MNIST', 'fix')
+    (tmp_path / idx_files.IDX_FILES['train_labels']).unlink()
+    with pytest.raises(DatasetError, match='Some-MNIST: missing '
+                                           'train-labels-idx1-ubyte.gz in '
+                                           '.*Do this'):
+        idx_files.read_folder(str(tmp_path), 'Some-MNIST', 'Do this')
