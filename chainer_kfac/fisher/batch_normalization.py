@@ -90,11 +90,17 @@ class BatchNormalizationFisherBlock(FisherBlock):
         size = sum(p.size for p in self.params())
         return [(size,) if self.diagonalize else (size, size)]
 
+    def gradients_per_example(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array]) -> Array:
+        """(n, k C) g_i of this layer: gamma's entries, then beta's."""
+        return per_example_gradients(function, in_data, out_grad,
+                                     (self.link.gamma, self.link.beta))
+
     def compute_factors(
             self, function: typing.Any, in_data: typing.Sequence[Array],
             out_grad: typing.Sequence[Array]) -> typing.List[Array]:
-        g = per_example_gradients(function, in_data, out_grad,
-                                  (self.link.gamma, self.link.beta))
+        g = self.gradients_per_example(function, in_data, out_grad)
         n = g.shape[0]
         if self.diagonalize:
             return [(g * g).sum(axis=0) * g.dtype.type(n)]

@@ -23,7 +23,6 @@ from chainer import backend
 
 from chainer_kfac.fisher.batch_normalization import \
     BatchNormalizationFisherBlock
-from chainer_kfac.fisher.batch_normalization import per_example_gradients
 from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import Factor
 from chainer_kfac.fisher.factors import UnitWiseFactor
@@ -49,8 +48,7 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
     def compute_factors(
             self, function: typing.Any, in_data: typing.Sequence[Array],
             out_grad: typing.Sequence[Array]) -> typing.List[Array]:
-        g = per_example_gradients(function, in_data, out_grad,
-                                  (self.link.gamma, self.link.beta))
+        g = self.gradients_per_example(function, in_data, out_grad)
         n = g.shape[0]
         xp = backend.get_array_module(g)
         g = g.reshape(n, self._k(), -1)
