@@ -112,14 +112,15 @@ def _to_float(value):
 
 class SkippedStepsReport(training.Extension):
     """Report ``kfac/skipped_steps``, the number of updates K-FAC skipped
-    so far (``on_nonfinite: skip``), so that the log records them."""
+    so far (``on_nonfinite: skip``), so that the log records them; for a
+    :class:`chainer_kfac.optimizers.KFAC` (experiments/training.py adds it
+    only there)."""
 
     priority = training.PRIORITY_WRITER
 
     def __call__(self, trainer):
         optimizer = trainer.updater.get_optimizer('main')
-        chainer.report({'kfac/skipped_steps':
-                        getattr(optimizer, 'skipped_steps', 0)})
+        chainer.report({'kfac/skipped_steps': optimizer.skipped_steps})
 
 
 class NonFiniteLossGuard(training.Extension):

@@ -80,8 +80,9 @@ def check_one_batch(train, info, batch_size):
 def _labels(data):
     if isinstance(data, imagenet_data.CroppingImageDataset):
         return data.labels      # without reading the images
-    return numpy.asarray(data._datasets[1]) if hasattr(
-        data, '_datasets') else numpy.asarray([t for _, t in data])
+    if isinstance(data, chainer.datasets.TupleDataset):
+        return numpy.asarray(data._datasets[1])
+    return numpy.asarray([t for _, t in data])
 
 
 def make_model(config, sample_x, rank=0):
@@ -209,7 +210,7 @@ def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
         return os.path.join(tr.out, name)
 
     trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
-    if hasattr(optimizer, 'skipped_steps'):
+    if isinstance(optimizer, chainer_kfac.optimizers.KFAC):
         trainer.extend(exp_extensions.SkippedStepsReport(),
                        trigger=eval_trigger)
 
