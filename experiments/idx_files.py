@@ -36,14 +36,13 @@ def _read_idx(path, magic, header_ints):
                                path, type(e).__name__, e)) from e
     head = 4 * header_ints
     if len(raw) < head or struct.unpack('>i', raw[:4])[0] != magic:
-        raise DatasetError('{} is not an idx file (magic '
-                           'number {} expected)'.format(path, magic))
+        raise DatasetError('{} is not an idx file (magic number {} '
+                           'expected)'.format(path, magic))
     dims = struct.unpack('>' + 'i' * (header_ints - 1), raw[4:head])
     body = numpy.frombuffer(raw, dtype=numpy.uint8, offset=head)
     if body.size != int(numpy.prod(dims)):
         raise DatasetError('{} is truncated: header says {} but holds {} '
-                           'bytes'.format(path, dims,
-                                                       body.size))
+                           'bytes'.format(path, dims, body.size))
     return body.reshape(dims)
 
 

@@ -109,6 +109,7 @@ class GridEngineCell(LocalScheduler):
     DAEMONS = ('sge_qmaster', 'sge_execd')
     CLIENTS = ('qsub', 'qstat', 'qconf', 'qdel')
     INSTALL = 'gridengine-master gridengine-exec gridengine-client'
+    PATHS = (PACKAGE_ROOT,)
     Unavailable = GridEngineUnavailable
 
     def __init__(self, folder, slots=2):
@@ -123,10 +124,6 @@ class GridEngineCell(LocalScheduler):
         self.spool = os.path.join(self.folder, 'spool')
 
     def _bring_up(self):
-        if not os.path.isdir(PACKAGE_ROOT):
-            raise GridEngineUnavailable(
-                'Grid Engine is not installed (missing {}): apt-get install '
-                '{}'.format(PACKAGE_ROOT, self.INSTALL))
         try:
             socket.gethostbyname(self.host)
         except OSError:

@@ -32,6 +32,8 @@ class LocalScheduler(abc.ABC):
     NAME = ''
     DAEMONS: typing.Tuple[str, ...] = ()
     CLIENTS: typing.Tuple[str, ...] = ()
+    #: Files or folders of the package that must exist besides the programs.
+    PATHS: typing.Tuple[str, ...] = ()
     INSTALL = ''
     Unavailable: typing.Type[SchedulerUnavailable] = SchedulerUnavailable
 
@@ -51,6 +53,7 @@ class LocalScheduler(abc.ABC):
     def __enter__(self):
         missing = [p for p in self.DAEMONS + self.CLIENTS
                    if shutil.which(p) is None]
+        missing += [p for p in self.PATHS if not os.path.exists(p)]
         if missing:
             raise self.Unavailable('{} is not installed (missing {}): '
                                    'apt-get install {}'.format(
