@@ -24,7 +24,7 @@ from chainer import backend
 
 from chainer_kfac.distributed.interface import KFACCommunicator
 from chainer_kfac.distributed.plan import BufferPlan
-from chainer_kfac.fisher.block import kfgrad_dtype
+from chainer_kfac.preconditioning import kfgrad
 
 
 class Group(Protocol):
@@ -94,17 +94,17 @@ class OwnerExchange(object):
         """All-gather each owner's preconditioned gradients: the owner's
         ``kfgrad`` (its ``grad`` where it has none) lands in the other
         ranks' ``grad`` (for a float16 parameter: in a new float32
-        ``kfgrad``, see :func:`~chainer_kfac.fisher.block.kfgrad_dtype`),
-        and their other ``kfgrad`` is cleared."""
+        ``kfgrad``, see :func:`.kfgrad.dtype_for`), and their other
+        ``kfgrad`` is cleared."""
         arrays = []
         for r, groups in enumerate(self.by_rank):
             segment = []
             for p in (p for g in groups for p in g.params()):
-                kfgrad = getattr(p, 'kfgrad', None)
-                if r == self.comm.rank and kfgrad is not None:
-                    segment.append(kfgrad)
+                direction = kfgrad.get(p)
+                if r == self.comm.rank and direction is not None:
+                    segment.append(direction)
                 else:
-                    p.kfgrad = None
+                    kfgrad.clear(p)
                     segment.append(_received_direction(p))
             arrays.append(segment)
         self.comm.all_gather_v_arrays(arrays, plan=self._plan(
@@ -124,12 +124,13 @@ class OwnerExchange(object):
 
 def _received_direction(param: Any) -> Any:
     """The array a non-owner receives ``param``'s direction in."""
-    dtype = kfgrad_dtype(param.grad.dtype)
+    dtype = kfgrad.dtype_for(param.grad.dtype)
     if param.grad.dtype == dtype:
         return param.grad
     xp = backend.get_array_module(param.grad)
-    param.kfgrad = xp.empty(param.grad.shape, dtype=dtype)
-    return param.kfgrad
+    buffer = xp.empty(param.grad.shape, dtype=dtype)
+    kfgrad.replace(param, buffer)
+    return buffer
 
 
 def _grads_and_factors(group: Group,

@@ -29,11 +29,11 @@ from chainer import backend
 from chainer.functions.normalization import batch_normalization as bn
 
 from chainer_kfac.fisher.block import FisherBlock
-from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import DenseFactor
 from chainer_kfac.fisher.factors import DiagonalFactor
 from chainer_kfac.fisher.factors import Factor
 from chainer_kfac.fisher.gram import gram
+from chainer_kfac.preconditioning import kfgrad
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damping import Damping
 
@@ -128,5 +128,5 @@ class BatchNormalizationFisherBlock(FisherBlock):
         offset = 0
         for p in self.params():
             part = matrix[offset:offset + p.size].reshape(p.shape)
-            p.kfgrad = part.astype(kfgrad_dtype(p.dtype), copy=True)
+            kfgrad.store(p, part)
             offset += p.size

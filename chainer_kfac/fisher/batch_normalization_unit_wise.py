@@ -23,9 +23,9 @@ from chainer import backend
 
 from chainer_kfac.fisher.batch_normalization import \
     BatchNormalizationFisherBlock
-from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import Factor
 from chainer_kfac.fisher.factors import UnitWiseFactor
+from chainer_kfac.preconditioning import kfgrad
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damping import Damping
 
@@ -72,5 +72,4 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
 
     def set_preconditioned(self, matrix: Array) -> None:
         for j, p in enumerate(self.params()):
-            p.kfgrad = matrix[:, j].reshape(p.shape).astype(
-                kfgrad_dtype(p.dtype), copy=True)
+            kfgrad.store(p, matrix[:, j].reshape(p.shape))

@@ -19,8 +19,6 @@ factors' business (:mod:`.factors`); the damping value is
 """
 import typing
 
-import numpy
-
 import chainer
 from chainer import backend
 
@@ -30,17 +28,6 @@ from chainer_kfac.fisher.factors import Shift
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damped_inverse import DampedInverse
 from chainer_kfac.preconditioning.damping import Damping
-
-
-def kfgrad_dtype(dtype: typing.Any) -> numpy.dtype:
-    """The dtype of the kfgrad of a parameter of ``dtype``: float32 for
-    float16, else the same. A kfgrad carries the loss scale s like the
-    gradient, and ``G^-1 M A^-1`` can leave float16's range where the
-    gradient did not; the update (float32 under ``use_fp32_update()``)
-    reads it whole."""
-    if numpy.dtype(dtype) == numpy.float16:
-        return numpy.dtype(numpy.float32)
-    return numpy.dtype(dtype)
 
 
 class FisherBlock(object):

@@ -21,10 +21,10 @@ import chainer
 from chainer import backend
 
 from chainer_kfac.fisher.block import FisherBlock
-from chainer_kfac.fisher.block import kfgrad_dtype
 from chainer_kfac.fisher.factors import DenseFactor
 from chainer_kfac.fisher.factors import DiagonalFactor
 from chainer_kfac.fisher.factors import Factor
+from chainer_kfac.preconditioning import kfgrad
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damping import Damping
 
@@ -89,11 +89,9 @@ class KroneckerFisherBlock(FisherBlock):
         """Split a c_out x (k [+ 1]) matrix into ``W.kfgrad``/``b.kfgrad``."""
         W = self.link.W
         k = W.size // W.shape[0]
-        W.kfgrad = matrix[:, :k].reshape(W.shape).astype(
-            kfgrad_dtype(W.dtype), copy=True)
+        kfgrad.store(W, matrix[:, :k].reshape(W.shape))
         if self.link.b is not None:
-            b = self.link.b
-            b.kfgrad = matrix[:, k].astype(kfgrad_dtype(b.dtype), copy=True)
+            kfgrad.store(self.link.b, matrix[:, k])
 
     def serialize(self, serializer: typing.Any) -> None:
         super().serialize(serializer)

@@ -58,6 +58,7 @@ from chainer_kfac.optimizers.hyperparameters import parse_options
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 from chainer_kfac.optimizers import overflow
 from chainer_kfac.optimizers.overflow import KFACError
+from chainer_kfac.preconditioning import kfgrad
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
 from chainer_kfac.runtime import blas
@@ -247,8 +248,7 @@ class KFAC(optimizer.GradientMethod):
 
     def _clear_kfgrads(self) -> None:
         for param in self.target.params():
-            if getattr(param, 'kfgrad', None) is not None:
-                param.kfgrad = None
+            kfgrad.clear(param)
 
     # -- persistence ----------------------------------------------------------
     def serialize(self, serializer: typing.Any) -> None:

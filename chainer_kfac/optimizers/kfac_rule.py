@@ -26,6 +26,8 @@ import numpy
 import chainer
 from chainer import optimizer
 
+from chainer_kfac.preconditioning import kfgrad
+
 
 def adjusted_momentum(momentum: float, lr: float, lr_pre: float,
                       adjust_momentum: bool) -> float:
@@ -62,27 +64,32 @@ class KFACUpdateRule(optimizer.UpdateRule):
             self._fp32_param = chainer.Parameter(
                 param.device.send(self._loaded_fp32), name=param.name)
             self._loaded_fp32 = None
-        kfgrad = getattr(param, 'kfgrad', None)
-        if not self.enabled or kfgrad is None or param.array is None:
+        direction = kfgrad.get(param)
+        if not self.enabled or direction is None or param.array is None:
             return super(KFACUpdateRule, self).update(param)
+        holder = self._direction_holder(param)
+        if holder is not param:
+            kfgrad.store(holder, direction)
         scale = param._loss_scale
-        if self._use_fp32_update and param.dtype == numpy.float16:
-            if self._fp32_param is None:
-                self._fp32_param = chainer.Parameter(
-                    param.array.astype(numpy.float32), name=param.name)
-            holder = self._fp32_param
-            holder.kfgrad = kfgrad.astype(numpy.float32)
-            if scale is not None:
-                holder.kfgrad /= scale
-        else:
-            holder = param
-            if scale is not None:
-                param.kfgrad = kfgrad / kfgrad.dtype.type(scale)
+        if scale is not None:
+            unscaled = kfgrad.get(holder)
+            unscaled /= unscaled.dtype.type(scale)
         try:
             super(KFACUpdateRule, self).update(param)
         finally:
             if holder is not param:
-                holder.kfgrad = None
+                kfgrad.clear(holder)
+
+    def _direction_holder(self, param: chainer.Parameter
+                          ) -> chainer.Parameter:
+        """The parameter the momentum step updates: ``param``, or under
+        ``use_fp32_update()`` the float32 copy of a float16 ``param``."""
+        if not (self._use_fp32_update and param.dtype == numpy.float16):
+            return param
+        if self._fp32_param is None:
+            self._fp32_param = chainer.Parameter(
+                param.array.astype(numpy.float32), name=param.name)
+        return self._fp32_param
 
     def serialize(self, serializer: typing.Any) -> None:
         """Chainer's (``t``, momentum) and the float32 master copy of a
@@ -100,7 +107,7 @@ class KFACUpdateRule(optimizer.UpdateRule):
             self._fp32_param, self._loaded_fp32 = None, value
 
     def update_core_cpu(self, param: chainer.Parameter) -> None:
-        grad = getattr(param, 'kfgrad', None)
+        grad = kfgrad.get(param)
         if grad is None:
             grad = param.grad
         if grad is None:

@@ -6,6 +6,8 @@
   factor, explicit matrix, diagonal, unit-wise 2 x 2 blocks);
 - :mod:`.inverse`: the SPD inverse itself; :mod:`.checked_linalg`: CuPy's
   factorisations made to fail as NumPy's do.
+- :mod:`.kfgrad`: the preconditioned gradient they produce, kept on each
+  parameter as ``param.kfgrad`` (its one reader, writer and dtype rule).
 """
 from chainer_kfac.preconditioning.damped_inverse import CholeskyInverse
 from chainer_kfac.preconditioning.damped_inverse import DampedInverse

@@ -5,13 +5,14 @@ import chainer
 
 from chainer_kfac.optimizers import KFACUpdateRule
 from chainer_kfac.optimizers.hyperparameters import _default_hyperparam
+from chainer_kfac.preconditioning import kfgrad
 
 
-def _param(grad, kfgrad=None, dtype=np.float32):
+def _param(grad, direction=None, dtype=np.float32):
     p = chainer.Parameter(np.zeros(3, dtype))
     p.grad = np.asarray(grad, dtype)
-    if kfgrad is not None:
-        p.kfgrad = np.asarray(kfgrad, dtype)
+    if direction is not None:
+        p.kfgrad = np.asarray(direction, dtype)
     return p
 
 
@@ -26,7 +27,7 @@ def _rule(**kw):
 
 def test_uses_kfgrad_when_present_else_grad():
     rule = _rule()
-    p = _param([1, 1, 1], kfgrad=[2, 0, -2])
+    p = _param([1, 1, 1], direction=[2, 0, -2])
     rule.update(p)
     np.testing.assert_allclose(p.array, [-0.2, 0, 0.2], rtol=1e-6)
     q = _param([1, 1, 1])
@@ -93,7 +94,7 @@ def test_drop_with_lr_pre_untouched_adjusts_every_later_step():
 
 def test_loss_scale_is_removed_from_kfgrad_and_grad():
     rule = _rule()
-    p = _param([4, 4, 4], kfgrad=[8, 0, -8])
+    p = _param([4, 4, 4], direction=[8, 0, -8])
     p._loss_scale = 4.0
     rule.update(p)
     np.testing.assert_allclose(p.array, [-0.2, 0, 0.2], rtol=1e-6)
@@ -106,7 +107,7 @@ def test_loss_scale_is_removed_from_kfgrad_and_grad():
 def test_fp32_update_of_a_float16_parameter_uses_the_kfgrad():
     rule = _rule()
     rule.use_fp32_update()
-    p = _param([1, 1, 1], kfgrad=[2e-4, 0, -2e-4], dtype=np.float16)
+    p = _param([1, 1, 1], direction=[2e-4, 0, -2e-4], dtype=np.float16)
     p._loss_scale = 2.0
     for _ in range(3):
         rule.update(p)
@@ -117,4 +118,4 @@ def test_fp32_update_of_a_float16_parameter_uses_the_kfgrad():
     np.testing.assert_allclose(master.array, [-5.61e-5, 0, 5.61e-5],
                                rtol=1e-3)
     np.testing.assert_allclose(p.array, master.array.astype(np.float16))
-    assert getattr(master, 'kfgrad', None) is None
+    assert kfgrad.get(master) is None
