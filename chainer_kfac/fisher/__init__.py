@@ -67,7 +67,7 @@ def _block_for(name: str, link: chainer.Link, bn_fisher: str,
     if isinstance(link, L.Linear):
         return LinearFisherBlock(name, link, diagonalize)
     if isinstance(link, L.Convolution2D):
-        if getattr(link, 'groups', 1) != 1:
+        if link.groups != 1:
             return None
         return Convolution2DFisherBlock(name, link, diagonalize)
     if isinstance(link, L.BatchNormalization):

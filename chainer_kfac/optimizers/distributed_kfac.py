@@ -31,6 +31,7 @@ dynamic loss scaling (or ``on_nonfinite='skip'``) the ranks agree on it
 before the step (:meth:`DistributedKFAC._agree_on`), so that all skip it
 and halve the loss scale together (:mod:`.overflow`).
 """
+import collections.abc
 import dataclasses
 import inspect
 from typing import Any, List, Optional
@@ -154,7 +155,8 @@ class DistributedKFAC(KFAC):
     def update(self, lossfun: Any = None, *args: Any, **kwds: Any) -> None:
         if not self._synchronized:
             self._synchronize_parameters()
-        if args and hasattr(args[0], '__len__') and len(args[0]) == 0:
+        if args and isinstance(args[0], collections.abc.Sized) \
+                and len(args[0]) == 0:
             raise ValueError(
                 'DistributedKFAC: rank {} got an empty batch. The global '
                 'batch is split over {} ranks; it must hold at least one '

@@ -118,7 +118,7 @@ class KFAC(optimizer.GradientMethod):
             block = fisher.create_block(name, sub, **self.block_options)
             if block is not None:
                 self.blocks.append(block)
-            elif getattr(sub, '_params', None):
+            elif sub._params:   # its own parameters, not its children's
                 self.uncovered_links.append((name, sub))
                 warnings.warn(
                     'KFAC: link {!r} ({}) is not covered by K-FAC; its '
