@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from experiments.config import ConfigError
-from experiments.config import load_config
+from experiments.train.config import ConfigError
+from experiments.train.config import load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -115,7 +115,7 @@ def test_scaled_suites_keep_table_2_but_scale_together(suite, sb, lb,
 def test_kfac_block_options_reach_the_optimizer(tmp_path):
     """bn_fisher, diagonalize and damping_in_running_average: config keys
     with KFAC's defaults, passed by training.make_optimizer."""
-    from experiments import training
+    from experiments.train import training
     path = _write(tmp_path, 'a.yaml', 'optimizer: {name: kfac}\n')
     c = load_config(path)
     assert training.make_optimizer(c, None).block_options == dict(
@@ -161,7 +161,7 @@ def test_distributed_section_and_choices_come_from_their_homes():
 
 
 def test_distributed_options_reach_the_optimizer(tmp_path):
-    from experiments import training
+    from experiments.train import training
     from tests.distributed.local_world import LocalComm
     path = _write(tmp_path, 'a.yaml', 'optimizer: {name: kfac}\n')
     c = load_config(path, ['distributed.assignment=balanced',

@@ -8,7 +8,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from experiments import datasets
+from experiments.data import datasets
 
 
 def make_cifar_batches(folder, per_batch=4):

@@ -7,11 +7,11 @@ import sys
 import pytest
 
 from chainer_kfac.distributed.nccl_check import NcclUnavailableError
-from experiments import comm_setup
-from experiments import config as config_module
-from experiments import devices
-from experiments import gpu_info
-from experiments import train
+from experiments.train import comm_setup
+from experiments.train import config as config_module
+from experiments.train import devices
+from experiments.train import gpu_info
+from experiments.train import cli as train
 from tests.experiments.test_train import config
 
 CPU, PER_RANK = devices.DeviceSpec('cpu', None), devices.DeviceSpec(
@@ -100,7 +100,7 @@ def test_gpu_stack_report_without_a_gpu(tmp_path):
     if not cuda.available:
         assert info['cudnn_enabled'] is False
     assert gpu_info.describe('@numpy') == '@numpy'
-    from experiments import extensions
+    from experiments.train import extensions
     path = str(tmp_path / 'env.json')
     extensions.write_env(path, None, '@numpy', {}, 'c.yaml', ['x'])
     with open(path) as f:

@@ -3,8 +3,8 @@ import pytest
 
 import chainer
 
-from experiments.extensions import MeanOverRanks
-from experiments.extensions import StepLRSchedule
+from experiments.train.extensions import MeanOverRanks
+from experiments.train.extensions import StepLRSchedule
 
 
 class FakeComm(object):
@@ -116,7 +116,7 @@ def fires(trigger, iters_per_epoch, iterations):
 
 
 def test_fraction_of_epoch_trigger_quarters_and_epoch_ends():
-    from experiments.extensions import FractionOfEpochTrigger
+    from experiments.train.extensions import FractionOfEpochTrigger
     # 10 iterations per epoch: quarters at 2.5, 5, 7.5 -> iterations 3, 5, 8,
     # and always at the epoch's end (10, 20).
     assert fires(FractionOfEpochTrigger(4), 10, 20) == \
@@ -125,13 +125,13 @@ def test_fraction_of_epoch_trigger_quarters_and_epoch_ends():
 
 
 def test_fraction_of_epoch_trigger_rejects_zero():
-    from experiments.extensions import FractionOfEpochTrigger
+    from experiments.train.extensions import FractionOfEpochTrigger
     with pytest.raises(ValueError, match='evals_per_epoch'):
         FractionOfEpochTrigger(0)
 
 
 def test_fraction_of_epoch_trigger_dense_only_in_first_epochs():
-    from experiments.extensions import FractionOfEpochTrigger
+    from experiments.train.extensions import FractionOfEpochTrigger
     # 4 per epoch for the first 2 epochs, then only at epoch ends.
     assert fires(FractionOfEpochTrigger(4, dense_epochs=2), 10, 40) == \
         [3, 5, 8, 10, 13, 15, 18, 20, 30, 40]

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from experiments import idx_files
-from experiments.dataset_error import DatasetError
+from experiments.data import idx_files
+from experiments.data.dataset_error import DatasetError
 from tests.experiments.test_datasets import write_idx
 
 

@@ -8,9 +8,9 @@ import numpy
 import pytest
 from PIL import Image
 
-from experiments import datasets
-from experiments import imagenet_data
-from experiments import loaders
+from experiments.data import datasets
+from experiments.data import imagenet as imagenet_data
+from experiments.train import loaders
 
 CROP = 8
 

@@ -8,9 +8,9 @@ import warnings
 import numpy
 import pytest
 
-from experiments import config as config_module
-from experiments import train
-from experiments import training
+from experiments.train import config as config_module
+from experiments.train import cli as train
+from experiments.train import training
 from tests.distributed.mpi_helper import ROOT
 
 BASE = os.path.join(ROOT, 'configs', 'mnist_examples', 'cnn_kfac.yaml')

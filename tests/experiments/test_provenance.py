@@ -1,6 +1,6 @@
 import subprocess
 
-from experiments import provenance
+from experiments.folders import provenance
 
 
 def test_commit_and_dirty_flag_of_this_repository():

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 from chainer_kfac import models
-from experiments import config as config_module
-from experiments import mnist_data
-from experiments import recipe
-from experiments import train
+from experiments.train import config as config_module
+from experiments.data import mnist as mnist_data
+from experiments.train import recipe
+from experiments.train import cli as train
 from tests.distributed.mpi_helper import ROOT
 from tests.experiments.test_datasets import make_fashion
 
@@ -126,7 +126,7 @@ def test_header_names_links_kfac_does_not_cover():
     import chainer.links as L
 
     import chainer_kfac
-    from experiments import training
+    from experiments.train import training
     model = chainer.Sequential(L.Linear(3, 4), L.Bias(shape=(4,)))
     opt = chainer_kfac.KFAC()
     with warnings.catch_warnings():

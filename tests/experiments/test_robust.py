@@ -12,9 +12,9 @@ import time
 import numpy
 import pytest
 
-from experiments import config as config_module
-from experiments import train
-from experiments import training
+from experiments.train import config as config_module
+from experiments.train import cli as train
+from experiments.train import training
 from tests.experiments.test_train import COMMON
 from tests.experiments.test_train import config
 from tests.experiments.test_train import read_log
@@ -52,7 +52,7 @@ def test_resume_with_more_epochs_is_allowed_and_said(tmp_path, capsys):
 
 
 def test_rank_count_refusal_of_two_rank_checkpoints(tmp_path):
-    from experiments import resume_check
+    from experiments.train import resume_check
     for name in ('snapshot_epoch_1.rank0', 'snapshot_epoch_1.rank1'):
         (tmp_path / name).write_bytes(b'')
     (tmp_path / 'snapshot_epoch_1.complete').write_text(

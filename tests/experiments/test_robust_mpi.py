@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from experiments import train
+from experiments.train import cli as train
 from tests.distributed.mpi_helper import run_mpi
 from tests.distributed.mpi_helper import run_mpi_argv
 from tests.experiments.test_train import COMMON

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from experiments import train
+from experiments.train import cli as train
 from tests.distributed.mpi_helper import ROOT
 from tests.distributed.mpi_helper import run_mpi_argv
 from tests.experiments.test_train import COMMON

@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from experiments import config as config_module
-from experiments import datasets
-from experiments import train
+from experiments.train import config as config_module
+from experiments.data import datasets
+from experiments.train import cli as train
 from tests.experiments.test_datasets import make_fashion
 from tests.experiments.test_datasets import write_idx
 from tests.experiments.test_train import COMMON

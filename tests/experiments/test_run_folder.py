@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from experiments import run_folder
+from experiments.folders import run_folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

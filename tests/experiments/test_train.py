@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from experiments import train
+from experiments.train import cli as train
 from tests.distributed.mpi_helper import ROOT
 from tests.distributed.mpi_helper import run_mpi_argv
 

@@ -9,8 +9,8 @@ import chainer
 from chainer_kfac.distributed import host_staging
 from chainer_kfac.preconditioning import inverse_spd
 from chainer_kfac.preconditioning import NotPositiveDefiniteError
-from experiments import devices
-from experiments import gpu_info
+from experiments.train import devices
+from experiments.train import gpu_info
 
 pytestmark = pytest.mark.gpu
 

@@ -13,8 +13,8 @@ import chainer.functions as F
 
 import chainer_kfac
 from chainer_kfac import models
-from experiments import fashion_mnist_data
-from experiments.dataset_error import DatasetError
+from experiments.data import fashion_mnist as fashion_mnist_data
+from experiments.data.dataset_error import DatasetError
 
 STEPS = 250
 BATCH = 32

@@ -92,7 +92,7 @@ def test_hyperparameters_are_keyword_only_and_declared_once():
 
 
 def test_config_defaults_are_kfacs():
-    from experiments import config
+    from experiments.train import config
     section = config.SCHEMA['kfac']
     declared = [KFACHyperparameters(), KFACBlockOptions()]
     for name, (_, default) in section.items():

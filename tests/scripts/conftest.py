@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from experiments import train
+from experiments.train import cli as train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

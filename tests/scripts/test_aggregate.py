@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import yaml
 
-import aggregate
-import report
-import results
-import suite_file
+from experiments.analysis import aggregate
+from experiments.analysis import report
+from experiments.analysis import results
+from experiments.folders import suite_file
 
 SUITE = 'description: synthetic folders\ntarget_accuracy: 0.8\n' \
     'batch_classes: {SB: 128, LB: 2048}\n'
@@ -123,7 +123,7 @@ def test_evaluation_grid_names_the_optimizer_of_each_seed():
 
 
 def test_run_evaluation_grid_names_the_dense_epochs():
-    import results
+    from experiments.analysis import results
     run = results.Run.__new__(results.Run)
     run.config = {'evals_per_epoch': 4, 'dense_eval_epochs': 10}
     assert run.evaluation_grid == '4/epoch for 10 epochs, then 1/epoch'

@@ -7,8 +7,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 
-import bench_resnet  # NOQA: E402
-import project_comm  # NOQA: E402
+from experiments.bench import resnet as bench_resnet  # NOQA: E402
+from experiments.bench import project_comm  # NOQA: E402
 
 
 def test_amortised_counts_one_full_step_per_inverse_interval():

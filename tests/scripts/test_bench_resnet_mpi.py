@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'distributed'))
 
-import bench_resnet_mpi  # NOQA: E402
+from experiments.bench import resnet_mpi as bench_resnet_mpi  # NOQA: E402
 import mpi_helper  # NOQA: E402
 
 

@@ -2,7 +2,7 @@
 interval can be worked out by hand."""
 import pytest
 
-import claims
+from experiments.analysis import claims
 
 SEEDS = (3, 3)
 

@@ -1,5 +1,5 @@
 """collect_results.py on a run folder with finished and unfinished runs."""
-import collect_results
+from experiments.suite import collect as collect_results
 
 
 def run_folder(root, rel, done):

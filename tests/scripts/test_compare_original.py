@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import chainer_kfac
-import compare_original
-import original_kfac
+from experiments.checks import compare_original
+from experiments.checks import original_kfac
 
 
 def test_cupy_stand_in_imports_and_refuses_use_and_is_removed():

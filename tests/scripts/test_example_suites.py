@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from experiments.config import load_config
+from experiments.train.config import load_config
 from scripts import run_suite
 from scripts import suite_file
 

@@ -5,9 +5,9 @@ import urllib.error
 import chainer
 import pytest
 
-import fetch_data
-from experiments import fashion_mnist_data
-from experiments.idx_files import IDX_FILES
+from experiments.data import fetch as fetch_data
+from experiments.data import fashion_mnist as fashion_mnist_data
+from experiments.data.idx_files import IDX_FILES
 from tests.experiments.test_datasets import make_fashion
 
 

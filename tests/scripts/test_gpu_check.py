@@ -11,11 +11,11 @@ import types
 
 import numpy as np
 
-import bench_step_time
-import gpu_parity
-import gpu_suite
-from experiments import datasets
-from experiments import resume
+from experiments.bench import step_time as bench_step_time
+from experiments.checks import gpu_parity
+from experiments.checks import gpu_suite
+from experiments.data import datasets
+from experiments.train import resume
 from tests.experiments.test_datasets import make_fashion
 
 

@@ -3,8 +3,8 @@ import argparse
 
 import pytest
 
-import gpu_slots
-import run_suite
+from experiments.suite import gpu_slots
+from experiments.suite import runner as run_suite
 
 
 def test_one_gpu_per_rank_when_there_are_enough():

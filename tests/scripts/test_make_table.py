@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-import make_table
-import suite_file
+from experiments.analysis import tables as make_table
+from experiments.folders import suite_file
 
 
 def log_of(suite_dir, run):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-import plot_common
+from experiments.analysis import plot_common
 
 
 @pytest.mark.parametrize('value,label', [

@@ -1,7 +1,7 @@
 import os
 
-import plot_curves
-import suite_file
+from experiments.analysis import plot_curves
+from experiments.folders import suite_file
 
 
 def test_figures_are_written_and_non_empty(suite_dir, tmp_path):

@@ -3,7 +3,7 @@ import os
 import numpy as np
 import pytest
 
-import plot_landscape
+from experiments.sharpness import landscape as plot_landscape
 
 
 def test_f0_is_the_snapshot_loss_and_sharpness_uses_the_curve(suite_dir):

@@ -5,12 +5,12 @@ import os
 
 import pytest
 
-import aggregate
-import report
-import results
-import sharpness
-import suite_file
-from experiments import train
+from experiments.analysis import aggregate
+from experiments.analysis import report
+from experiments.analysis import results
+from experiments.sharpness import cli as sharpness
+from experiments.folders import suite_file
+from experiments.train import cli as train
 
 from .conftest import ROOT, RUNS
 

@@ -8,7 +8,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 
-import resnet_bench_table  # NOQA: E402
+from experiments.bench import resnet_table as resnet_bench_table  # NOQA: E402
 
 
 def write(path, record):

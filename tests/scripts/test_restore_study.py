@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-import restore_study
+from experiments.suite import restore as restore_study
 
 SCRIPT = os.path.join(os.path.dirname(restore_study.__file__),
                       'restore_study.py')

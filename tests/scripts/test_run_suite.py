@@ -62,7 +62,7 @@ def test_runs_skips_finished_and_resumes_interrupted(tmp_path):
 def test_parse_seeds_ranges_lists_and_errors():
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
     import argparse
-    import run_suite
+    from experiments.suite import runner as run_suite
     assert run_suite.parse_seeds('0-4') == [0, 1, 2, 3, 4]
     assert run_suite.parse_seeds('0,2,5') == [0, 2, 5]
     assert run_suite.parse_seeds('1-2,7') == [1, 2, 7]
@@ -77,7 +77,7 @@ def test_parse_seeds_ranges_lists_and_errors():
 
 def test_planned_runs_one_folder_per_seed(tmp_path):
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-    import run_suite
+    from experiments.suite import runner as run_suite
     runs = run_suite.planned_runs(['/c/sb_kfac.yaml', '/c/lb_kfac.yaml'],
                                   str(tmp_path), [3, 4])
     assert [r[0] for r in runs] == ['seed_3/sb_kfac', 'seed_3/lb_kfac',
@@ -97,7 +97,7 @@ def _suite_yaml(tmp_path, seeds_line):
 
 def test_default_seeds_come_from_the_suite_file(tmp_path):
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-    import run_suite
+    from experiments.suite import runner as run_suite
     assert run_suite.default_seeds(_suite_yaml(tmp_path, 'seeds: 0-2\n')) \
         == [0, 1, 2]
     assert run_suite.default_seeds(_suite_yaml(tmp_path, 'seeds: 4\n')) \
@@ -107,7 +107,7 @@ def test_default_seeds_come_from_the_suite_file(tmp_path):
 
 def test_bad_suite_file_seeds_name_the_file(tmp_path):
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-    import run_suite
+    from experiments.suite import runner as run_suite
     for line in ('seeds: 1,1\n', 'seeds: [0, 1]\n'):
         path = _suite_yaml(tmp_path, line)
         try:
@@ -122,8 +122,8 @@ def test_the_main_job_runs_enough_seeds_for_a_verdict():
     """`make quick` runs the quick suite without --seeds: its suite file's
     seeds must be enough for claims.py to decide (MIN_SEEDS per cell)."""
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-    import claims
-    import run_suite
+    from experiments.analysis import claims
+    from experiments.suite import runner as run_suite
     seeds = run_suite.default_seeds(
         os.path.join(ROOT, 'configs', 'quick', '_suite.yaml'))
     assert seeds is not None and len(seeds) >= claims.MIN_SEEDS

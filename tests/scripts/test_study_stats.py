@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-import study_stats
+from experiments.analysis import stats as study_stats
 
 
 def test_summarize_against_numpy():

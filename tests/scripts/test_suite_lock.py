@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 
-import suite_lock  # NOQA: E402
+from experiments.suite import lock as suite_lock  # NOQA: E402
 
 
 def write_lock(folder, **holder):

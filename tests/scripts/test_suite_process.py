@@ -106,7 +106,7 @@ def test_second_runner_on_the_same_folder_is_refused(tmp_path):
 
 def test_stale_lock_is_replaced(tmp_path):
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-    import suite_lock
+    from experiments.suite import lock as suite_lock
     folder = str(tmp_path)
     dead = subprocess.Popen([sys.executable, '-c', 'pass'])
     dead.wait()

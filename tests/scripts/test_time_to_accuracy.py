@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-import suite_file
-import time_to_accuracy as tta
+from experiments.folders import suite_file
+from experiments.analysis import time_to_accuracy as tta
 from tests.scripts.test_aggregate import SUITE, write_run
 
 # Test accuracy every 100 iterations (write_run), per seed.

@@ -6,8 +6,8 @@ import sys
 import time
 
 import chainer_kfac  # NOQA: F401  (before Chainer)
-from experiments import checkpoint
-from experiments import train
+from experiments.train import checkpoint
+from experiments.train import cli as train
 
 save_atomically = checkpoint.save_atomically
 

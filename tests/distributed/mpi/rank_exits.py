@@ -4,7 +4,7 @@ import sys
 import time
 
 import chainer_kfac
-from experiments import failure
+from experiments.train import failure
 
 comm = chainer_kfac.create_communicator('mpi')
 with failure.end_all_ranks_on_failure(comm):

@@ -1,0 +1,114 @@
+"""CIFAR-10 (Chainer_K-FAC's examples/cifar10; the study's other dataset):
+the python version's tarball (``cifar-10-python.tar.gz``) or its extracted
+``cifar-10-batches-py/`` folder in ``data_dir``, or Chainer's
+downloader/cache when ``data_dir`` is None. Images are float32 (3, 32, 32)
+in [0, 1], labels int32; a missing, truncated or corrupt file raises
+:class:`~experiments.dataset_error.DatasetError` saying how to provide it.
+"""
+import os
+import pickle
+import tarfile
+import zlib
+
+import numpy
+
+import chainer
+
+from experiments.data.dataset_error import DatasetError
+
+CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
+CIFAR10_FOLDER = 'cifar-10-batches-py'
+
+
+def load_cifar10(data_dir=None):
+    """CIFAR-10 from ``data_dir`` (the tarball or its extracted folder), or
+    Chainer's downloader/cache when ``data_dir`` is None."""
+    if data_dir is None:
+        root = chainer.dataset.get_dataset_directory('pfnet/chainer/cifar',
+                                                     create_directory=False)
+        try:
+            train, test = chainer.datasets.get_cifar10(withlabel=True,
+                                                       scale=1.0)
+        except Exception as e:
+            raise DatasetError(
+                'CIFAR-10: Chainer could not download it or find it in its '
+                'cache ({}): {}: {}. Offline? Download {} elsewhere and set '
+                '`data_dir:` to the folder holding it (or its extracted {}/ '
+                'folder)'.format(root, type(e).__name__, e, CIFAR10_TARBALL,
+                                 CIFAR10_FOLDER)) from e
+        return train, test, {'dataset': 'cifar10',
+                             'source': 'chainer.datasets.get_cifar10',
+                             'path': root}
+    batches, where = _cifar10_batches(data_dir)
+    train_x, train_t = _cifar_concat([batches['data_batch_%d' % i]
+                                      for i in range(1, 6)], where)
+    test_x, test_t = _cifar_concat([batches['test_batch']], where)
+    return (chainer.datasets.TupleDataset(train_x, train_t),
+            chainer.datasets.TupleDataset(test_x, test_t),
+            {'dataset': 'cifar10', 'source': 'local', 'path': where})
+
+
+def _cifar10_batches(data_dir):
+    names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
+    candidates = [data_dir, os.path.join(data_dir, CIFAR10_TARBALL)]
+    tarball = next((c for c in candidates if os.path.isfile(c)), None)
+    folder = next((f for f in (os.path.join(data_dir, CIFAR10_FOLDER),
+                               data_dir)
+                   if os.path.isfile(os.path.join(f, 'test_batch'))), None)
+    hint = ('put {} (from https://www.cs.toronto.edu/~kriz/cifar.html) or '
+            'its extracted {}/ folder there, or set `data_dir:`'.format(
+                CIFAR10_TARBALL, CIFAR10_FOLDER))
+    if tarball is None and folder is None:
+        raise DatasetError('CIFAR-10: found neither {} nor {}/ in {}; '
+                           '{}'.format(CIFAR10_TARBALL, CIFAR10_FOLDER,
+                                       os.path.abspath(data_dir), hint))
+    out = {}
+    if folder is not None:
+        for name in names:
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                raise DatasetError('CIFAR-10: {} is missing; {}'.format(
+                    path, hint))
+            with open(path, 'rb') as f:
+                out[name] = _unpickle(f, path, hint)
+        return out, folder
+    try:
+        with tarfile.open(tarball, 'r:gz') as tar:
+            members = {os.path.basename(m.name): m for m in tar.getmembers()
+                       if m.isfile()}
+            for name in names:
+                if name not in members:
+                    raise DatasetError(
+                        'CIFAR-10: {} has no {}: not the python version of '
+                        'CIFAR-10? {}'.format(tarball, name, hint))
+                out[name] = _unpickle(tar.extractfile(members[name]),
+                                      tarball + ':' + name, hint)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        raise DatasetError('CIFAR-10: {} is truncated or corrupt ({}: {}); '
+                           'download it again. {}'.format(
+                               tarball, type(e).__name__, e, hint)) from e
+    return out, tarball
+
+
+def _unpickle(f, where, hint):
+    try:
+        d = pickle.load(f, encoding='bytes')
+        data = numpy.asarray(d[b'data'], dtype=numpy.uint8)
+        labels = numpy.asarray(d[b'labels'], dtype=numpy.int32)
+    except Exception as e:
+        raise DatasetError('CIFAR-10: cannot read {} ({}: {}); the file is '
+                           'truncated or corrupt: {}'.format(
+                               where, type(e).__name__, e, hint)) from e
+    if data.ndim != 2 or data.shape[1] != 3072 or \
+            len(data) != len(labels):
+        raise DatasetError('CIFAR-10: {} has data of shape {} and {} labels '
+                           '(expected N x 3072 and N); {}'.format(
+                               where, data.shape, len(labels), hint))
+    return data, labels
+
+
+def _cifar_concat(parts, where):
+    x = numpy.concatenate([p[0] for p in parts])
+    t = numpy.concatenate([p[1] for p in parts])
+    x = x.reshape(-1, 3, 32, 32).astype(numpy.float32) / 255.
+    return x, t

@@ -1,7 +1,0 @@
-"""The one error every dataset loader raises (experiments/datasets.py and
-the per-dataset modules it dispatches to): a missing, truncated, corrupt or
-mismatched file. Its message names the file and says how to provide it."""
-
-
-class DatasetError(RuntimeError):
-    """The dataset is missing or unreadable (the message says how to fix)."""

@@ -1,0 +1,253 @@
+"""Build the Trainer of one experiment from a resolved config."""
+import os
+
+import numpy
+
+import chainer
+from chainer import training
+from chainer.training import extensions
+
+import chainer_kfac
+from chainer_kfac.distributed import launch
+from chainer_kfac import models
+from experiments.train import checkpoint
+from experiments.train.config_file import ConfigError
+from experiments.data import datasets
+from experiments.train import devices
+from experiments.train import extensions as exp_extensions
+from experiments.data import imagenet as imagenet_data
+from experiments.train import precision
+from experiments.train import recipe
+
+rank_suffix = checkpoint.rank_suffix
+#: The config's ``model`` and ``optimizer.name`` choices.
+MODELS = tuple(sorted(models.MODELS))
+OPTIMIZERS = ('momentum_sgd', 'kfac', 'adam')
+#: True when this process is an MPI rank (train.py asks; one helper).
+in_mpi_launch = launch.in_mpi_launch
+
+
+def get_device(spec, comm):
+    """The Chainer device of the config's ``device`` on this rank (see
+    experiments/devices.py)."""
+    return devices.get_device(spec, comm)
+
+
+def load_data(config, comm):
+    if comm is None or comm.rank == 0:
+        train, test, info = datasets.load(
+            config['dataset'], config['data_dir'],
+            tuple(config['synthetic_size']), config['imagenet'])
+        check_labels(train, test, info, datasets.n_classes(
+            config['dataset']))
+        check_one_batch(train, info, config['batch_size'])
+    else:
+        train = test = info = None
+    if comm is not None:
+        import chainermn
+        info = comm.bcast_obj(info)
+        train = chainermn.scatter_dataset(train, comm, shuffle=True,
+                                          seed=config['seed'])
+        test = chainermn.scatter_dataset(test, comm)
+    return train, test, info
+
+
+def check_labels(train, test, info, n_classes=10):
+    """Every label is a class of the model: 0 <= t < n_classes."""
+    for split, data in (('train', train), ('test', test)):
+        labels = _labels(data)
+        bad = numpy.flatnonzero((labels < 0) | (labels >= n_classes))
+        if bad.size:
+            raise datasets.DatasetError(
+                '{} {} set ({}): {} label(s) outside 0..{}, e.g. {} at index '
+                '{}; the label file is corrupt or of another dataset'.format(
+                    info.get('dataset'), split, info.get('path', 'generated'),
+                    bad.size, n_classes - 1, labels[bad[0]], bad[0]))
+
+
+def check_one_batch(train, info, batch_size):
+    """The training set holds at least one global batch (else every epoch
+    would be one short step)."""
+    if len(train) < batch_size:
+        raise datasets.DatasetError(
+            '{} ({}) has {} training examples, fewer than one global batch '
+            '(batch_size {}): every epoch would be a single short step. '
+            'Lower batch_size to at most {}, or use more data'.format(
+                info.get('dataset'), info.get('path') or info.get('source'),
+                len(train), batch_size, len(train)))
+
+
+def _labels(data):
+    if isinstance(data, imagenet_data.CroppingImageDataset):
+        return data.labels      # without reading the images
+    if isinstance(data, chainer.datasets.TupleDataset):
+        return numpy.asarray(data._datasets[1])
+    return numpy.asarray([t for _, t in data])
+
+
+def make_model(config, sample_x, rank=0):
+    """The registered ``model:`` in its classifier (experiments/recipe.py).
+    """
+    channels, size = sample_x.shape[0], sample_x.shape[-1]
+    numpy.random.seed(config['seed'])
+    n_classes = datasets.n_classes(config['dataset'])
+    try:
+        with precision.building(config):
+            predictor = models.build(config['model'], channels, size,
+                                     n_classes)
+    except ValueError as e:
+        raise datasets.DatasetError('`model: {}`: {}'.format(
+            config['model'], e)) from e
+    return recipe.make_classifier(config, predictor, n_classes,
+                                  stream_seed=config['seed'] * 1009 + rank)
+
+
+def make_optimizer(config, comm):
+    opt_cfg, kfac_cfg = config['optimizer'], config['kfac']
+    if opt_cfg['name'] == 'kfac':
+        kwargs = dict(kfac_cfg, lr=opt_cfg['lr'],
+                      momentum=opt_cfg['momentum'])
+        if comm is None:
+            optimizer = chainer_kfac.KFAC(**kwargs)
+        else:
+            optimizer = chainer_kfac.DistributedKFAC(
+                comm, **dict(kwargs, **config['distributed']))
+    else:
+        if opt_cfg['name'] == 'adam':   # examples/mnist's baseline
+            optimizer = chainer.optimizers.Adam(alpha=opt_cfg['lr'])
+        else:
+            optimizer = chainer.optimizers.MomentumSGD(
+                lr=opt_cfg['lr'], momentum=opt_cfg['momentum'])
+        if comm is not None:
+            import chainermn
+            optimizer = chainermn.create_multi_node_optimizer(optimizer,
+                                                              comm)
+    return optimizer
+
+
+def per_rank_batch(config, comm):
+    """This rank's share of the global ``batch_size``; a ConfigError if
+    the ranks cannot share it evenly."""
+    size = 1 if comm is None else comm.size
+    batch = config['batch_size']
+    if batch % size:
+        lower, upper = batch - batch % size, batch - batch % size + size
+        raise ConfigError(
+            'batch_size {} (the global batch, shared by all ranks) is not '
+            'divisible by the {} ranks: set batch_size to a multiple of {} '
+            '(e.g. {}{}), or run on a number of ranks that divides '
+            '{}'.format(batch, size, size, upper, ' or {}'.format(lower)
+                        if lower else '', batch))
+    return batch // size
+
+
+def build_trainer(config, out, comm=None, progress=True):
+    """Return ``(trainer, info, device)`` for the resolved ``config``."""
+    rank = 0 if comm is None else comm.rank
+    device = get_device(config['device'], comm)
+    recipe.check(config)
+    train, test, info = load_data(config, comm)
+    train, test = (precision.cast_inputs(d, config) for d in (train, test))
+    model = make_model(config, train[0][0], rank)
+    model.to_device(device)
+    optimizer = make_optimizer(config, comm)
+    optimizer.setup(model)
+    precision.apply(optimizer, config)
+    hook_states = recipe.add_update_hooks(optimizer, config)
+    if rank == 0:
+        print(kfac_coverage(optimizer, config['model']))
+    if config['optimizer']['weight_decay']:
+        optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
+            config['optimizer']['weight_decay']))
+    train_iter = recipe.make_train_iterator(
+        config, train, per_rank_batch(config, comm),
+        stream_seed=config['seed'] * 1009 + rank)
+    updater = training.updaters.StandardUpdater(train_iter, optimizer,
+                                                device=device)
+    trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
+    for state in hook_states:
+        trainer.extend(state)
+    eval_trigger = exp_extensions.FractionOfEpochTrigger(
+        config['evals_per_epoch'], config['dense_eval_epochs'])
+    _extend_evaluation(trainer, config, test, model, device, comm,
+                       eval_trigger)
+    _extend_safety(trainer, config, optimizer, comm, eval_trigger)
+    if rank == 0:
+        _extend_reports(trainer, eval_trigger, progress)
+    return trainer, info, device
+
+
+def _extend_evaluation(trainer, config, test, model, device, comm,
+                       eval_trigger):
+    """Test-set evaluation (every rank's share, averaged) and the schedule."""
+    test_iter = recipe.make_test_iterator(
+        config, test, max(1, config['test_batch_size'] // (
+            1 if comm is None else comm.size)))
+    evaluator = extensions.Evaluator(test_iter, model, device=device)
+    if comm is not None:
+        import chainermn
+        evaluator = chainermn.create_multi_node_evaluator(evaluator, comm)
+        # Training loss/accuracy in the log: the mean over all ranks.
+        trainer.extend(exp_extensions.MeanOverRanks(
+            comm, ['main/loss', 'main/accuracy']))
+    trainer.extend(evaluator, trigger=eval_trigger)
+    recipe.extend_lr_schedule(trainer, config)
+
+
+def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
+    """Checkpoints, the on-error snapshot and the non-finite guards."""
+    trainer.extend(checkpoint.ConsistentSnapshot(comm),
+                   trigger=(config['snapshot_every'], 'epoch'))
+    # A run that dies leaves its state in a separate file, so that it can
+    # never overwrite (or be mistaken for) an end-of-epoch snapshot.
+    trainer.extend(checkpoint.ErrorSnapshot(comm),
+                   trigger=(10 ** 9, 'epoch'), name='snapshot_on_error')
+
+    def save_now(tr):
+        name = 'snapshot_nonfinite_iter_{}{}'.format(
+            tr.updater.iteration, rank_suffix(comm))
+        chainer.serializers.save_npz(os.path.join(tr.out, name), tr)
+        return os.path.join(tr.out, name)
+
+    trainer.extend(exp_extensions.NonFiniteLossGuard(save_now))
+    if isinstance(optimizer, chainer_kfac.optimizers.KFAC):
+        trainer.extend(exp_extensions.SkippedStepsReport(),
+                       trigger=eval_trigger)
+
+
+def _extend_reports(trainer, eval_trigger, progress):
+    """Rank 0's JSON log, progress bar, table and plots."""
+    trainer.extend(extensions.LogReport(trigger=eval_trigger))
+    trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
+    entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
+               'validation/main/loss', 'validation/main/accuracy',
+               'elapsed_time']
+    if progress:
+        trainer.extend(extensions.PrintReport(entries))
+        trainer.extend(extensions.ProgressBar(update_interval=10))
+    if extensions.PlotReport.available():
+        # A stateless trigger: PlotReport does not save its own, so the
+        # default one fires again after a resume (a duplicate point).
+        for kind in ('loss', 'accuracy'):
+            trainer.extend(extensions.PlotReport(
+                ['main/' + kind, 'validation/main/' + kind], 'epoch',
+                trigger=exp_extensions.FractionOfEpochTrigger(1),
+                filename=kind + '.png'))
+
+
+# -- the run's header: what K-FAC covers (issue 24) ---------------------------
+def kfac_coverage(optimizer, model_name):
+    """One line for the run's first lines: the model, K-FAC's blocks by
+    type, and every link K-FAC does NOT cover (plain momentum update)."""
+    if not isinstance(optimizer, chainer_kfac.KFAC):
+        return 'model {}: {} (no K-FAC)'.format(
+            model_name, type(optimizer).__name__)
+    kinds = {}
+    for block in optimizer.blocks:
+        kinds[type(block).__name__] = kinds.get(type(block).__name__, 0) + 1
+    uncovered = ', '.join('{} ({})'.format(name, type(link).__name__)
+                          for name, link in optimizer.uncovered_links)
+    return 'model {}: K-FAC blocks {}; not covered by K-FAC: {}'.format(
+        model_name, ', '.join('{} {}'.format(n, k)
+                              for k, n in sorted(kinds.items())),
+        uncovered or 'none')
