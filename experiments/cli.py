@@ -96,6 +96,16 @@ def _compare_original() -> Main:
     return compare_original.main
 
 
+def _tune() -> Main:
+    from experiments.tune import cli
+    return cli.main
+
+
+def _dashboard() -> Main:
+    from experiments.tune import dashboard
+    return dashboard.main
+
+
 def _fault_injection() -> Main:
     from experiments.checks import fault_injection
     return fault_injection.main
@@ -107,6 +117,10 @@ COMMANDS: dict[str, Command] = {
                      'report', _suite),
     'report': Command('claims with verdicts, tables and figures of a suite',
                       _report),
+    'tune': Command('tune every cell of a suite with the same budget on a '
+                    'held-out split (Optuna)', _tune),
+    'dashboard': Command('optuna-dashboard over a suite\'s tuning studies '
+                         '(127.0.0.1)', _dashboard),
     'table': Command('per-run and SB-LB gap tables of a suite', _table),
     'time-to-accuracy': Command('wall-clock time to a test accuracy, SGD / '
                                 'K-FAC', _time_to_accuracy),

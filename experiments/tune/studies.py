@@ -1,0 +1,55 @@
+"""One Optuna study per cell, with the sampler and pruner the tuning file
+states (experiments/tune/tune_file.py).
+
+A study is named ``SUITE/CELL`` (several suites may share one database)
+and maximises the objective. The sampler's seed is the file's plus the
+worker's index, so that concurrent workers do not draw the same points;
+one worker alone is reproducible from the file.
+"""
+from collections.abc import Mapping
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage
+
+from experiments.tune.tune_file import TuneFile
+
+
+def study_name(suite: str, cell: str) -> str:
+    return '{}/{}'.format(suite, cell)
+
+
+def make_sampler(spec: Mapping[str, Any],
+                 worker: int) -> optuna.samplers.BaseSampler:
+    seed = spec.get('seed', 0) + worker
+    if spec['name'] == 'random':
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(
+        seed=seed, n_startup_trials=spec.get('n_startup_trials', 10))
+
+
+def make_pruner(spec: Mapping[str, Any]) -> optuna.pruners.BasePruner:
+    if spec['name'] == 'median':
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=spec.get('n_startup_trials', 5),
+            n_warmup_steps=spec.get('n_warmup_steps', 0))
+    if spec['name'] == 'successive_halving':
+        return optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=spec.get('min_resource', 'auto'),
+            reduction_factor=spec.get('reduction_factor', 4))
+    return optuna.pruners.NopPruner()
+
+
+def open_study(storage: BaseStorage, suite: str, cell: str,
+               tune: TuneFile, worker: int = 0) -> optuna.Study:
+    """The cell's study in ``storage``, created on first use."""
+    return optuna.create_study(
+        storage=storage, study_name=study_name(suite, cell),
+        direction='maximize', load_if_exists=True,
+        sampler=make_sampler(tune.sampler, worker),
+        pruner=make_pruner(tune.pruner))
+
+
+def quiet_optuna() -> None:
+    """Optuna logs every trial at INFO; the tuner prints its own lines."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
