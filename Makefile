@@ -15,8 +15,8 @@ PIP_CHAINER := pip install -q --no-build-isolation 'chainer==7.8.1'
 
 # $(1): the environment's folder, $(2): its NumPy requirement, $(3): the
 # package's extras (pyproject.toml). .venv also gets the checkers.
-TEST_EXTRAS := test,local-mpi
-DEV_EXTRAS := test,lint,local-mpi
+TEST_EXTRAS := test,tune,local-mpi
+DEV_EXTRAS := test,tune,lint,local-mpi
 define make_venv
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
@@ -39,15 +39,28 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint venv venv-np2
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
+# Every test runs in .venv, on both cores (pytest-xdist). The NumPy-2 and
+# Python-3.12 environments run the tests whose outcome can depend on NumPy
+# or Python (COMPAT_TESTS: the library, training, data, analysis, the
+# benchmarks and checks); they leave out what reads only our own files or
+# drives the shell, schedulers, processes and Optuna (the static checks,
+# tests/scripts, the suite runner, run folders, tuning), run in .venv.
+XDIST := -n 2 -p no:cacheprovider
+COMPAT_TESTS := tests --ignore=tests/scripts \
+  --ignore=tests/experiments/suite --ignore=tests/experiments/folders \
+  --ignore=tests/experiments/tune --ignore=tests/test_code_shape.py \
+  --ignore=tests/test_layers.py --ignore=tests/test_docs.py \
+  --ignore=tests/test_setup_shim.py --ignore=tests/test_boundaries.py
+test: lint venv venv-np2 fashion-mnist
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q $(XDIST) tests
 	$(MAKE) test-np2
 	@if [ -n "$(PYTHON312)" ]; then $(MAKE) test-py312; else \
 	  echo "python3.12 not found: skipping the Python 3.12 compatibility run"; fi
 	$(MAKE) gpu-rehearse
 
 test-np2: venv-np2
-	OMP_NUM_THREADS=1 $(NP2_BIN)/python -m pytest -q -m "not mpi" tests
+	OMP_NUM_THREADS=1 $(NP2_BIN)/python -m pytest -q $(XDIST) -m "not mpi" \
+	  $(COMPAT_TESTS)
 
 # Python 3.12 + NumPy 2 without setuptools (no pkg_resources, no
 # numpy.distutils): the stack of the lent GPU machines. Run by `make test`
@@ -67,8 +80,8 @@ $(PY312_VENV)/.installed: pyproject.toml
 	touch $@
 
 test-py312: venv-py312
-	OMP_NUM_THREADS=1 $(PY312_VENV)/bin/python -m pytest -q -m "not mpi" \
-	  -p no:cacheprovider tests
+	OMP_NUM_THREADS=1 $(PY312_VENV)/bin/python -m pytest -q $(XDIST) \
+	  -m "not mpi" $(COMPAT_TESTS)
 	OMP_NUM_THREADS=1 $$($(PY312_VENV)/bin/python -m \
 	  chainer_kfac.distributed.launch 2) $(PY312_VENV)/bin/python \
 	  tests/distributed/mpi/equivalence.py
@@ -78,18 +91,18 @@ test-py312: venv-py312
 # with the claims' verdicts and the figures (results/quick/).
 # DATA_DIR=DIR: read Fashion-MNIST's four idx .gz files from DIR instead.
 quick: venv fashion-mnist
-	$(BIN)/python scripts/run_suite.py quick --jobs 2 --out results \
+	$(BIN)/python -m experiments suite quick --jobs 2 --out results \
 	  $(if $(DATA_DIR),--set data_dir=$(DATA_DIR))
 
 # Fashion-MNIST: Debian's dataset-fashion-mnist (installed with apt-get when
 # possible), else Chainer's downloader; says which, or prints the exact fix.
 fashion-mnist: venv
-	$(BIN)/python scripts/fetch_data.py fashion-mnist \
+	$(BIN)/python -m experiments fetch-data fashion-mnist \
 	  $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 # K-FAC vs momentum SGD on a generated problem (no dataset needed).
 demo: venv
-	$(BIN)/python scripts/quick_compare.py
+	$(BIN)/python -m experiments demo
 
 # The benchmark (like experiments/train.py) sets one BLAS thread and glibc
 # malloc keeping freed memory from inside the process (chainer_kfac.runtime).
@@ -102,18 +115,18 @@ BENCH_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
 DEFAULT_ENV := env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS \
   -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_
 bench: venv
-	$(DEFAULT_ENV) $(BIN)/python scripts/bench_step_time.py
-	$(DEFAULT_ENV) $(BENCH_ENV) $(BIN)/python scripts/bench_step_time.py
+	$(DEFAULT_ENV) $(BIN)/python -m experiments bench step-time
+	$(DEFAULT_ENV) $(BENCH_ENV) $(BIN)/python -m experiments bench step-time
 
 bench-comm: venv
-	$(BENCH_ENV) $(BIN)/python scripts/bench_comm.py --ranks 2
+	$(BENCH_ENV) $(BIN)/python -m experiments bench comm --ranks 2
 
 # ResNet-50-D at 224x224, batch 32: one process, then 2 ranks of 16
 # (docs/results/README.md, section 3b; ~20 GiB, ~25 minutes on 2 cores).
 bench-resnet: venv
-	$(DEFAULT_ENV) $(BIN)/python scripts/bench_resnet.py --batches 32 \
+	$(DEFAULT_ENV) $(BIN)/python -m experiments bench resnet --batches 32 \
 	  --steps 3 --kinds sgd kfac kfac_pre --no-malloc-tuning
-	$(DEFAULT_ENV) $(BIN)/python scripts/bench_resnet_mpi.py --ranks 2 \
+	$(DEFAULT_ENV) $(BIN)/python -m experiments bench resnet-mpi --ranks 2 \
 	  --batch 16 --steps 3 --assignment balanced --no-malloc-tuning
 
 clean:
@@ -142,7 +155,8 @@ gpu-continue:
 	  "(DIR holds a window's suite-*.tar.gz)"; exit 2; }
 	mkdir -p .gpu-carry/suite
 	for t in $(FROM)/suite-*.tar.gz; do tar -xzf $$t -C .gpu-carry/suite; done
-	$(BIN)/python scripts/gpu_suite.py status .gpu-carry/suite/fmnist_e150
+	$(BIN)/python -m experiments gpu-check suite status \
+	  .gpu-carry/suite/fmnist_e150
 
 # The heavy tests (marker `heavy`: ResNet-50-D at 224x224, full width, one
 # K-FAC step against float64; a few minutes each), deselected by `make test`

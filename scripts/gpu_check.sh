@@ -156,8 +156,8 @@ finish_suite() {
     local rc=$? status
     status=$([ "$rc" = 124 ] && echo stopped-time || outcome "$rc" \
         "$LOGS/suite.log")
-    timeout 60 "$PY" scripts/gpu_suite.py status "$SUITE_OUT/fmnist_e150" \
-        >"$LOGS/suite_status.txt" 2>&1
+    timeout 60 "$PY" -m experiments gpu-check suite status \
+        "$SUITE_OUT/fmnist_e150" >"$LOGS/suite_status.txt" 2>&1
     record suite "$status" "$(awk -v a="$SUITE_T0" '{printf "%.1f", $1 - a}' \
         "$LOGS/suite.end")" \
         "$(tail -n 1 "$LOGS/suite_status.txt")"
@@ -168,8 +168,8 @@ pack_suite() {  # suite-sb/lb.tar.gz: the runs with their newest checkpoint
     [ -d "$SUITE_OUT/fmnist_e150" ] || return 0
     local t0 rc
     t0=$(date +%s.%N)
-    timeout 90 "$PY" scripts/gpu_suite.py pack "$SUITE_OUT/fmnist_e150" \
-        "$DEST" >"$LOGS/pack.log" 2>&1
+    timeout 90 "$PY" -m experiments gpu-check suite pack \
+        "$SUITE_OUT/fmnist_e150" "$DEST" >"$LOGS/pack.log" 2>&1
     rc=$?
     record pack "$(outcome "$rc" "$LOGS/pack.log")" "$(elapsed "$t0")" \
         "$(tail -n 1 "$LOGS/pack.log")"

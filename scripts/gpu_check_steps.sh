@@ -73,7 +73,8 @@ EOF
 
 show_stack() {
     [ "$MODE" = gpu ] && nvidia-smi
-    "$PY" scripts/gpu_stack.py --device "$DEVICE" --json "$LOGS/stack.json"
+    "$PY" -m experiments gpu-check stack --device "$DEVICE" \
+        --json "$LOGS/stack.json"
 }
 
 tests_gpu() {
@@ -91,7 +92,8 @@ cpu_tests() {  # on the GPU's stack; the rehearsal's CI runs them all
 bench() {
     local quick=
     [ "$MODE" = rehearse ] && quick=--quick
-    "$PY" scripts/bench_step_time.py --device "$DEVICE" --no-memory \
+    # shellcheck disable=SC2086
+    "$PY" -m experiments bench step-time --device "$DEVICE" --no-memory \
         --json "$LOGS/bench.json" $quick
 }
 
@@ -99,13 +101,13 @@ breakdown() {
     local sizes=
     [ "$MODE" = rehearse ] && sizes='--batches 8 --steps 2'
     # shellcheck disable=SC2086
-    "$PY" scripts/gpu_breakdown.py --device "$DEVICE" \
+    "$PY" -m experiments gpu-check breakdown --device "$DEVICE" \
         --json "$LOGS/breakdown.json" $sizes
 }
 
 tiny_data() {
-    "$PY" scripts/gpu_suite.py tiny-data "$CARRY/fashion-mnist" "$FMNIST" \
-        4096 512
+    "$PY" -m experiments gpu-check suite tiny-data "$CARRY/fashion-mnist" \
+        "$FMNIST" 4096 512
 }
 
 run_suite() {
@@ -114,25 +116,25 @@ run_suite() {
         cp -a "$CARRY/suite/fmnist_e150" "$SUITE_OUT/"
         echo "continuing the runs of $CARRY/suite/fmnist_e150"
     fi
-    exec "$PY" scripts/run_suite.py fmnist_e150 --jobs 8 --device "$DEVICE" \
-        --seeds "$SEEDS" --out "$SUITE_OUT" --set snapshot_every=1 \
-        --set "data_dir=$FMNIST"
+    exec "$PY" -m experiments suite fmnist_e150 --jobs 8 \
+        --device "$DEVICE" --seeds "$SEEDS" --out "$SUITE_OUT" \
+        --set snapshot_every=1 --set "data_dir=$FMNIST"
 }
 
 parity_steps() {
-    "$PY" scripts/gpu_parity.py steps --device "$DEVICE"
+    "$PY" -m experiments gpu-check parity steps --device "$DEVICE"
 }
 
 parity_train() {  # the same quarter epoch on the device and on the CPU
     set -e
     # shellcheck disable=SC2086
-    NVIDIA_TF32_OVERRIDE=0 "$PY" experiments/train.py --config "$SB_KFAC" \
+    NVIDIA_TF32_OVERRIDE=0 "$PY" -m experiments train --config "$SB_KFAC" \
         $SHORT --set "device=$DEVICE" --out "$LOGS/train_device" &
     # shellcheck disable=SC2086
-    "$PY" experiments/train.py --config "$SB_KFAC" $SHORT --set device=-1 \
+    "$PY" -m experiments train --config "$SB_KFAC" $SHORT --set device=-1 \
         --out "$LOGS/train_cpu"
     wait $!
-    "$PY" scripts/gpu_parity.py logs "$LOGS/train_cpu/log" \
+    "$PY" -m experiments gpu-check parity logs "$LOGS/train_cpu/log" \
         "$LOGS/train_device/log" --rtol 0.02 --atol 0.02
 }
 
@@ -143,10 +145,10 @@ mpi_two_ranks() {  # mpiexec -n 2, the mpi communicator, both on one GPU
     launch=$("$PY" -m chainer_kfac.distributed.launch 2)
     echo "$launch"
     # shellcheck disable=SC2086
-    $launch "$PY" experiments/train.py --config "$SB_KFAC" $SHORT \
+    $launch "$PY" -m experiments train --config "$SB_KFAC" $SHORT \
         --set "device=$device" --set communicator=mpi --out "$LOGS/train_mpi"
     test -f "$LOGS/train_mpi/DONE"
-    "$PY" scripts/gpu_parity.py finite "$LOGS/train_mpi/log"
+    "$PY" -m experiments gpu-check parity finite "$LOGS/train_mpi/log"
 }
 
 resume_check() {  # 2 epochs straight == 1 epoch, then resumed to 2
@@ -154,23 +156,24 @@ resume_check() {  # 2 epochs straight == 1 epoch, then resumed to 2
     local base="--config $SB_KFAC --set dataset=synthetic --set
         device=$DEVICE --set snapshot_every=1 --quiet"
     # shellcheck disable=SC2086
-    "$PY" experiments/train.py $base --set epochs=2 --out "$LOGS/resume_ref"
+    "$PY" -m experiments train $base --set epochs=2 --out "$LOGS/resume_ref"
     # shellcheck disable=SC2086
-    "$PY" experiments/train.py $base --set epochs=1 --out "$LOGS/resume_cut"
+    "$PY" -m experiments train $base --set epochs=1 --out "$LOGS/resume_cut"
     # shellcheck disable=SC2086
-    "$PY" experiments/train.py $base --set epochs=2 --out "$LOGS/resume_cut" \
-        --resume auto
+    "$PY" -m experiments train $base --set epochs=2 \
+        --out "$LOGS/resume_cut" --resume auto
     rm -f "$LOGS"/resume_*/snapshot_*
-    "$PY" scripts/gpu_parity.py logs "$LOGS/resume_ref/log" \
+    "$PY" -m experiments gpu-check parity logs "$LOGS/resume_ref/log" \
         "$LOGS/resume_cut/log" --rtol 1e-5 --atol 1e-6
 }
 
 mixup_run() {
     set -e
     # shellcheck disable=SC2086
-    "$PY" experiments/train.py --config configs/fmnist_e150/sb_kfac_mixup.yaml \
-        $SHORT --set "device=$DEVICE" --out "$LOGS/train_mixup"
-    "$PY" scripts/gpu_parity.py finite "$LOGS/train_mixup/log"
+    "$PY" -m experiments train \
+        --config configs/fmnist_e150/sb_kfac_mixup.yaml $SHORT \
+        --set "device=$DEVICE" --out "$LOGS/train_mixup"
+    "$PY" -m experiments gpu-check parity finite "$LOGS/train_mixup/log"
 }
 
 continue_suite() {  # rehearsal: the packed runs continue from their tarballs
@@ -181,7 +184,7 @@ continue_suite() {  # rehearsal: the packed runs continue from their tarballs
     run=$(find "$from" -name 'snapshot_epoch_*.complete' | head -n 1)
     test -n "$run" || { echo "no packed checkpoint to continue"; return 1; }
     run=$(dirname "$run")
-    timeout 45 "$PY" scripts/run_suite.py fmnist_e150 --jobs 1 \
+    timeout 45 "$PY" -m experiments suite fmnist_e150 --jobs 1 \
         --device "$DEVICE" --seeds "$SEEDS" --out "$from" \
         --set snapshot_every=1 --set "data_dir=$FMNIST" \
         --only "$(basename "$run")" || true

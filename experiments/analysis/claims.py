@@ -26,17 +26,35 @@ of t, "contradicted" when it lies entirely on the other side, otherwise
 comparison is inconclusive whatever its interval; a missing cell leaves it
 unassessed.
 """
-import collections
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from experiments.analysis import stats as study_stats
+from experiments.analysis.results import Cell
+from experiments.analysis.stats import Estimate, Interval
 
 #: Fewest seeds per cell for a verdict other than "inconclusive": the
 #: percentile bootstrap cannot be wider than the observed range, so with 1
 #: or 2 seeds its interval says little about the spread.
 MIN_SEEDS = 3
 
-Comparison = collections.namedtuple(
-    'Comparison', 'claim what estimate interval seeds verdict')
+#: a statistic of cell means: of the point means, or of each resample's
+Statistic = Callable[[Mapping[Cell, Estimate]], Estimate]
+#: the per-seed values of each cell, of one metric
+CellValues = Mapping[Cell, Sequence[float]]
+
+
+class Comparison(NamedTuple):
+    """One computed comparison: which claim (None: not a claim of the
+    study), what it compares, the estimate and its interval (None when
+    not assessed or undefined), seeds per cell and the verdict (None
+    without a threshold)."""
+    claim: int | None
+    what: str
+    estimate: float | None
+    interval: Interval | None
+    seeds: tuple[int, ...]
+    verdict: str | None
 
 OPTIMIZERS = ('momentum_sgd', 'kfac')
 NAMES = {'momentum_sgd': 'SGD', 'kfac': 'K-FAC'}
@@ -48,15 +66,16 @@ SHARPNESS_KINDS = (('sharpness_gaussian', 'Gaussian'),
                    ('sharpness_filternorm', 'filter-normalised'))
 
 
-def mixup_name(mixup):
+def mixup_name(mixup: bool) -> str:
     return 'mixup' if mixup else 'no mixup'
 
 
-def cell_name(cell):
+def cell_name(cell: Cell) -> str:
     return '{} {} {}'.format(NAMES[cell[0]], cell[1], mixup_name(cell[2]))
 
 
-def decide(interval, threshold, above, seeds):
+def decide(interval: Interval | None, threshold: float, above: bool,
+           seeds: Sequence[int]) -> str:
     """Verdict of a claim "S > threshold" (``above``) or "S < threshold"
     from S's interval; ``seeds``: the number of seeds of each cell used."""
     fewest, n = min(seeds), study_stats.seeds_text(seeds)
@@ -76,8 +95,10 @@ def decide(interval, threshold, above, seeds):
     return 'inconclusive at {}'.format(n)
 
 
-def compare(values, cells, statistic, threshold=None, above=True,
-            claim=None, what=''):
+def compare(values: CellValues, cells: Sequence[Cell],
+            statistic: Statistic, threshold: float | None = None,
+            above: bool = True, claim: int | None = None,
+            what: str = '') -> Comparison:
     """``statistic(means)`` of ``cells``' means, its interval and, when a
     ``threshold`` is given, the verdict."""
     missing = [c for c in cells if not values.get(c)]
@@ -95,31 +116,38 @@ def compare(values, cells, statistic, threshold=None, above=True,
     return Comparison(claim, what, estimate, interval, seeds, verdict)
 
 
-def gap_statistic(optimizer, mixup):
+def difference_statistic(a: Cell, b: Cell) -> Statistic:
+    """mean(a) - mean(b)."""
+    return lambda m: study_stats.difference(m[a], m[b])
+
+
+def gap_statistic(optimizer: str, mixup: bool
+                  ) -> tuple[tuple[Cell, Cell], Statistic]:
     sb, lb = (optimizer, 'SB', mixup), (optimizer, 'LB', mixup)
-    return (sb, lb), lambda m: study_stats.difference(m[sb], m[lb])
+    return (sb, lb), difference_statistic(sb, lb)
 
 
-def ratio_statistic(optimizer):
+def ratio_statistic(optimizer: str
+                    ) -> tuple[tuple[Cell, Cell, Cell, Cell], Statistic]:
     (a, b), gap_mix = gap_statistic(optimizer, True)
     (c, d), gap_no = gap_statistic(optimizer, False)
     return (a, b, c, d), lambda m: study_stats.ratio(gap_mix(m), gap_no(m))
 
 
-def gap_comparisons(values):
+def gap_comparisons(values: Mapping[str, CellValues]) -> list[Comparison]:
     """Per optimizer: gap without, with mixup, and the ratio (claims 2, 3;
     the SGD ratio is shown but is not a claim of the study)."""
     rows = []
     for opt in OPTIMIZERS:
-        gaps = {}
+        gaps: dict[bool, Comparison] = {}
         for mixup in (False, True):
             cells, stat = gap_statistic(opt, mixup)
             gaps[mixup] = compare(values['final'], cells, stat, 0.0, True, 2,
                                   'gap SB - LB, {} {}'.format(
                                       NAMES[opt], mixup_name(mixup)))
-        cells, stat = ratio_statistic(opt)
+        ratio_cells, ratio_stat = ratio_statistic(opt)
         is_claim = opt == 'kfac'
-        ratio_row = compare(values['final'], cells, stat,
+        ratio_row = compare(values['final'], ratio_cells, ratio_stat,
                             0.5 if is_claim else None, False,
                             3 if is_claim else None,
                             'ratio gap(mixup) / gap(no mixup), ' + NAMES[opt])
@@ -129,7 +157,8 @@ def gap_comparisons(values):
     return rows
 
 
-def with_premise(ratio_row, no_mixup_gap):
+def with_premise(ratio_row: Comparison, no_mixup_gap: Comparison
+                 ) -> Comparison:
     """Claim 3's row, its verdict bound to claim 2 without Mixup: a ratio
     of gaps measures how much of LB's loss Mixup removes only when there is
     a loss (with both gaps negative the ratio can be small for no reason)."""
@@ -148,20 +177,22 @@ def with_premise(ratio_row, no_mixup_gap):
     return ratio_row._replace(verdict=verdict)
 
 
-def iteration_comparisons(values, target):
+def iteration_comparisons(values: Mapping[str, CellValues], target: float
+                          ) -> list[Comparison]:
     rows = []
     for cls in ('SB', 'LB'):
         for mixup in (False, True):
             sgd, kfac = ('momentum_sgd', cls, mixup), ('kfac', cls, mixup)
             rows.append(compare(
                 values['iters'], (sgd, kfac),
-                lambda m, s=sgd, k=kfac: study_stats.difference(m[s], m[k]),
+                difference_statistic(sgd, kfac),
                 0.0, True, 1, 'iterations to {:g}: SGD - K-FAC, {} {}'.format(
                     target, cls, mixup_name(mixup))))
     return rows
 
 
-def sharpness_comparisons(values):
+def sharpness_comparisons(values: Mapping[str, CellValues]
+                          ) -> list[Comparison]:
     rows = []
     for key, kind in SHARPNESS_KINDS:
         for opt in OPTIMIZERS:
@@ -171,13 +202,14 @@ def sharpness_comparisons(values):
                 no, mix = (opt, cls, False), (opt, cls, True)
                 rows.append(compare(
                     values[key], (no, mix),
-                    lambda m, a=no, b=mix: study_stats.difference(m[a], m[b]),
+                    difference_statistic(no, mix),
                     0.0, True, 4, 'sharpness ({}): no mixup - mixup, {} '
                     '{}'.format(kind, NAMES[opt], cls)))
     return rows
 
 
-def all_comparisons(values, target):
+def all_comparisons(values: Mapping[str, CellValues], target: float
+                    ) -> list[Comparison]:
     """Claims 1-4 in order (the SGD ratio row has no verdict)."""
     gaps = gap_comparisons(values)
     rows = iteration_comparisons(values, target)

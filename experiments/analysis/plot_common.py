@@ -1,11 +1,18 @@
 """What every figure of the report shares: colours, titles naming dataset,
 schedule and seeds, readable log-scale ticks, legends outside the data."""
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # NOQA: E402,F401
 from matplotlib import ticker  # NOQA: E402
+from matplotlib.axes import Axes  # NOQA: E402
+from matplotlib.axis import Axis  # NOQA: E402
+from matplotlib.figure import Figure  # NOQA: E402
 
 from experiments.analysis import stats as study_stats  # NOQA: E402
+from experiments.analysis.results import Cell, Config, Run  # NOQA: E402
 
 #: colour = optimizer and batch class; line style = mixup.
 COLORS = {('momentum_sgd', 'SB'): '#6baed6', ('momentum_sgd', 'LB'): '#08306b',
@@ -14,16 +21,18 @@ DATASETS = {'fashion-mnist': 'Fashion-MNIST', 'cifar10': 'CIFAR-10',
             'synthetic': 'synthetic data'}
 
 
-def line_style(cell):
+def line_style(cell: Cell) -> dict[str, Any]:
     opt, cls, mixup = cell
     return dict(color=COLORS[(opt, cls)], linestyle='-' if mixup else '--',
                 linewidth=1.6)
 
 
-def schedule(runs):
+def schedule(runs: Iterable[Run]) -> str:
     """'Fashion-MNIST, 20 epochs, LR x0.5 after epoch 9' from the configs
     (several values joined by '/' if the runs differ)."""
-    def joined(fn):
+    runs = list(runs)
+
+    def joined(fn: Callable[[Config], object]) -> str:
         return '/'.join(sorted({str(fn(r.config)) for r in runs}))
     drops = joined(lambda c: ', '.join(
         str(e) for e in c['lr_schedule']['drop_epochs']) or 'none')
@@ -33,12 +42,12 @@ def schedule(runs):
         joined(lambda c: '{:g}'.format(c['lr_schedule']['factor'])), drops)
 
 
-def seeds_text(counts):
+def seeds_text(counts: Sequence[int]) -> str:
     """'mean ± sd over 2-3 seeds' for a figure's title."""
     return 'mean \u00b1 sd over ' + study_stats.seeds_text(counts)
 
 
-def readable_log_axis(axis):
+def readable_log_axis(axis: Axis) -> None:
     """Log axis with ticks at 1 and 3 x 10^k (evenly spaced, about half a
     decade apart) written as short numbers."""
     axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 3.0)))
@@ -47,7 +56,7 @@ def readable_log_axis(axis):
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def short_count(value):
+def short_count(value: float) -> str:
     """1, 20, 500, 2k, 50k, 1M: tick labels that do not run into each other
     on a log axis spanning 10 to 100,000 iterations."""
     for size, suffix in ((1e6, 'M'), (1e3, 'k')):
@@ -56,9 +65,10 @@ def short_count(value):
     return '{:g}'.format(value)
 
 
-def legend_below(fig, axes, ncol=4):
+def legend_below(fig: Figure, axes: Iterable[Axes], ncol: int = 4) -> None:
     """One legend for the figure, below the panels (never over data)."""
-    handles, labels = {}, []
+    handles: dict[str, Any] = {}
+    labels: list[str] = []
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             if label not in handles:
@@ -70,10 +80,11 @@ def legend_below(fig, axes, ncol=4):
 
 #: per format, what makes the same figure the same bytes (no timestamp):
 #: a figure redrawn from unchanged runs leaves git with nothing to commit.
-REPRODUCIBLE = {'png': {}, 'pdf': {'CreationDate': None}}
+REPRODUCIBLE: dict[str, dict[str, Any]] = {'png': {},
+                                           'pdf': {'CreationDate': None}}
 
 
-def write(fig, path_base):
+def write(fig: Figure, path_base: str) -> list[str]:
     """path_base.png and path_base.pdf, reproducibly; their paths."""
     paths = []
     for ext, metadata in REPRODUCIBLE.items():
@@ -83,7 +94,7 @@ def write(fig, path_base):
     return paths
 
 
-def save(fig, path_base, legend_rows):
+def save(fig: Figure, path_base: str, legend_rows: int) -> list[str]:
     fig.tight_layout(rect=(0, 0.035 * legend_rows + 0.02, 1, 0.95))
     paths = write(fig, path_base)
     plt.close(fig)

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Learning curves over seeds, in the families of the study's figures.
 
-    python scripts/plot_curves.py RESULTS [...] [--suite FILE] [--out DIR]
+    python -m experiments curves RESULTS [...] [--suite FILE] [--out DIR]
 
 Writes PNG and PDF of the finished runs, one line per cell (optimizer x
 batch class x mixup) at the mean over its seeds with a band of +- one sd,
@@ -19,14 +18,21 @@ dashed: none). SB/LB come from the suite file's batch sizes.
 import argparse
 import collections
 import os
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
+from matplotlib.axes import Axes
 
-from experiments.analysis.aggregate import CELL_ORDER  # NOQA: E402
-from experiments.analysis import plot_common  # NOQA: E402
-from experiments.analysis.plot_common import plt  # NOQA: E402
-from experiments.analysis import results  # NOQA: E402
-from experiments.analysis import stats as study_stats  # NOQA: E402
-from experiments.folders import suite_file  # NOQA: E402
+from experiments.analysis import plot_common
+from experiments.analysis import results
+from experiments.analysis import stats as study_stats
+from experiments.analysis.aggregate import CELL_ORDER
+from experiments.analysis.plot_common import plt
+from experiments.analysis.results import Cell, SuiteRun
+from experiments.folders import suite_file
+
+#: {cell: its finished runs}
+Groups = Mapping[Cell, Sequence[SuiteRun]]
 
 PANELS = [('validation/main/accuracy', 'epoch', 'test accuracy'),
           ('validation/main/loss', 'epoch', 'test loss'),
@@ -34,15 +40,14 @@ PANELS = [('validation/main/accuracy', 'epoch', 'test accuracy'),
           ('validation/main/loss', 'iteration', 'test loss')]
 
 
-def cell_label(cell, runs):
+def cell_label(cell: Cell, runs: Sequence[SuiteRun]) -> str:
     run = runs[0]
     return '{} {} ({}){}, n={}'.format(
-        results.OPTIMIZER_LABEL[cell[0]], cell[1], run.batch,
-        ' mixup \u03b1={:g}'.format(run.alpha) if run.mixup else ' no mixup',
+        results.OPTIMIZER_LABEL[cell[0]], cell[1], run.batch, run.mixup_text,
         len(runs))
 
 
-def curve(run, key, x):
+def curve(run: results.Run, key: str, x: str) -> list[tuple[float, float]]:
     """[(x, value)] of one run; epoch = iteration scaled so that the last
     entry is at the run's last epoch (entries fall within epochs)."""
     points = run.series(key)
@@ -51,7 +56,7 @@ def curve(run, key, x):
     return [(it * scale, v) for _, it, v in points]
 
 
-def draw_panel(ax, groups, key, x):
+def draw_panel(ax: Axes, groups: Groups, key: str, x: str) -> None:
     for cell, runs in groups.items():
         xs, mean, sd = study_stats.band([curve(r, key, x) for r in runs])
         style = plot_common.line_style(cell)
@@ -65,7 +70,7 @@ def draw_panel(ax, groups, key, x):
     ax.grid(alpha=0.3, which='both' if x == 'iteration' else 'major')
 
 
-def zoom(ax, groups, key):
+def zoom(ax: Axes, groups: Groups, key: str) -> None:
     """Accuracy from a little under the worst final mean; loss up to a
     little over the worst final mean (the first evaluations are off)."""
     finals = [sum(r.series(key)[-1][2] for r in runs) / len(runs)
@@ -76,7 +81,7 @@ def zoom(ax, groups, key):
         ax.set_ylim(max(0.0, min(finals) - 0.1), max(finals) * 1.6)
 
 
-def figure(groups, title, path_base):
+def figure(groups: Groups, title: str, path_base: str) -> list[str]:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     for ax, (key, x, ylabel) in zip(axes.ravel(), PANELS, strict=True):
         draw_panel(ax, groups, key, x)
@@ -88,57 +93,70 @@ def figure(groups, title, path_base):
     return plot_common.save(fig, path_base, (len(groups) + 1) // 2)
 
 
-def grouped(runs, suite):
+def grouped(runs: Sequence[SuiteRun]) -> dict[Cell, list[SuiteRun]]:
     """{cell: finished runs} in the report's cell order."""
-    groups = collections.defaultdict(list)
+    groups: dict[Cell, list[SuiteRun]] = collections.defaultdict(list)
     for run in runs:
         if run.finished:
-            groups[results.cell(run, suite)].append(run)
+            groups[run.cell].append(run)
     return groups
 
 
-def make_figures(paths, out, suite):
-    runs = results.find_runs(paths)
-    results.check_unique(runs, suite)
-    groups = grouped(runs, suite)
+class Choice(NamedTuple):
+    """One figure: its file name, its title and the cells it shows."""
+    name: str
+    title: str
+    optimizers: tuple[str, ...] = ('momentum_sgd', 'kfac')
+    classes: tuple[str, ...] = ('SB', 'LB')
+    mixups: tuple[bool, ...] = (False, True)
+
+    def shows(self, cell: Cell) -> bool:
+        return (cell[0] in self.optimizers and cell[1] in self.classes and
+                cell[2] in self.mixups)
+
+
+def choices() -> list[Choice]:
+    """The figures, in the order they are written."""
+    out = [Choice('sgd_vs_kfac_{}{}'.format(cls.lower(), '_mixup' * mixup),
+                  'SGD vs K-FAC, {}, {}'.format(cls, 'mixup' if mixup else
+                                                'no mixup'),
+                  classes=(cls,), mixups=(mixup,))
+           for cls in ('SB', 'LB') for mixup in (False, True)]
+    out += [Choice('mixup_' + name, '{} with vs without mixup'.format(
+        results.OPTIMIZER_LABEL[opt]), optimizers=(opt,))
+        for opt, name in (('momentum_sgd', 'sgd'), ('kfac', 'kfac'))]
+    return out + [Choice('all_test_accuracy', 'all cells')]
+
+
+def make_figures(runs: Sequence[SuiteRun], out: str) -> list[str]:
+    """Write the learning-curve figures of ``runs`` into ``out``; their
+    paths (PNG and PDF of each)."""
+    groups = grouped(runs)
     head = plot_common.schedule(runs)
     os.makedirs(out, exist_ok=True)
     written = []
-
-    def pick(name, title, test):
+    for choice in choices():
         chosen = {c: groups[c] for c in sorted(groups, key=CELL_ORDER.index)
-                  if test(c)}
+                  if choice.shows(c)}
         if chosen:
-            written.extend(figure(chosen, '{}: {}'.format(head, title),
-                                  os.path.join(out, name)))
-
-    for cls in ('SB', 'LB'):
-        for mixup in (False, True):
-            pick('sgd_vs_kfac_{}{}'.format(cls.lower(), '_mixup' * mixup),
-                 'SGD vs K-FAC, {}, {}'.format(cls, 'mixup' if mixup else
-                                                'no mixup'),
-                 lambda c, b=cls, m=mixup: c[1] == b and c[2] == m)
-    for opt, name in (('momentum_sgd', 'sgd'), ('kfac', 'kfac')):
-        pick('mixup_' + name, '{} with vs without mixup'.format(
-            results.OPTIMIZER_LABEL[opt]), lambda c, o=opt: c[0] == o)
-    pick('all_test_accuracy', 'all cells', lambda c: True)
+            written.extend(figure(chosen, '{}: {}'.format(head, choice.title),
+                                  os.path.join(out, choice.name)))
     return written
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m experiments curves',
+                                     description=__doc__.splitlines()[0])
     parser.add_argument('paths', nargs='+')
     parser.add_argument('--suite', default=None,
                         help='suite file (default: PATHS[0]/suite.yaml)')
     parser.add_argument('--out', default=None,
                         help='folder for the figures (default: '
                              'figures/ in the first folder)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     suite = suite_file.find(args.paths[0], args.suite)
     out = args.out or os.path.join(args.paths[0], 'figures')
-    for path in make_figures(args.paths, out, suite):
+    study = results.load_study(args.paths, suite)
+    for path in make_figures(study.runs, out):
         print('figure: {}'.format(path))
-
-
-if __name__ == '__main__':
-    main()
+    return 0

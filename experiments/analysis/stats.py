@@ -23,33 +23,50 @@ percentile of the B values (the nearest resampled values outward, no
 interpolation). A statistic undefined in some resample (a NaN:
 0/0 or inf - inf) has no interval.
 """
-import collections
 import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import NamedTuple, TypeVar
 
 import numpy
+from numpy.typing import ArrayLike, NDArray
 
 #: Number of bootstrap resamples and the seed of the bootstrap's RNG.
 N_RESAMPLES = 10000
 BOOTSTRAP_SEED = 20191118
 
-Summary = collections.namedtuple('Summary', 'mean sd n')
+#: a cell (or any key a value list is filed under)
+Key = TypeVar('Key', bound=Hashable)
+Samples = NDArray[numpy.float64]
+#: a number, or one per bootstrap resample
+Estimate = float | Samples
+#: (lower, upper) ends of an interval
+Interval = tuple[float, float]
 
 
-def summarize(values):
+class Summary(NamedTuple):
+    """Mean, sample sd (None for one value, NaN with a non-finite value)
+    and the number of values."""
+    mean: float
+    sd: float | None
+    n: int
+
+
+def summarize(values: Iterable[float]) -> Summary | None:
     """Mean, sample sd (None for one value) and n; None when empty."""
-    values = [float(v) for v in values]
-    if not values:
+    numbers = [float(v) for v in values]
+    if not numbers:
         return None
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2 or not all(math.isfinite(v) for v in values):
+    n = len(numbers)
+    mean = sum(numbers) / n
+    sd: float | None
+    if n < 2 or not all(math.isfinite(v) for v in numbers):
         sd = None if n < 2 else float('nan')
     else:
-        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+        sd = math.sqrt(sum((v - mean) ** 2 for v in numbers) / (n - 1))
     return Summary(mean, sd, n)
 
 
-def first_reach(points, target):
+def first_reach(points: Iterable[tuple[int, float]], target: float) -> float:
     """First iteration of ``points`` [(iteration, accuracy), ...] (in log
     order) with accuracy >= ``target``; +inf when none."""
     for iteration, accuracy in points:
@@ -58,8 +75,9 @@ def first_reach(points, target):
     return math.inf
 
 
-def resample_means(values_by_cell, n_resamples=N_RESAMPLES,
-                   seed=BOOTSTRAP_SEED):
+def resample_means(values_by_cell: Mapping[Key, Sequence[float]],
+                   n_resamples: int = N_RESAMPLES,
+                   seed: int = BOOTSTRAP_SEED) -> dict[Key, Samples]:
     """{cell: array of ``n_resamples`` means of its values drawn with
     replacement}; cells are drawn in sorted order from one seeded RNG, so
     the result depends only on the data, ``n_resamples`` and ``seed``."""
@@ -75,38 +93,40 @@ def resample_means(values_by_cell, n_resamples=N_RESAMPLES,
     return out
 
 
-def cell_means(values_by_cell):
+def cell_means(values_by_cell: Mapping[Key, Sequence[float]]
+               ) -> dict[Key, float]:
     """{cell: mean} of the non-empty cells (the point estimates)."""
     return {c: float(numpy.mean(numpy.asarray(v, dtype=float)))
             for c, v in values_by_cell.items() if len(v)}
 
 
-def difference(a, b):
+def difference(a: Estimate, b: Estimate) -> Estimate:
     """a - b for numbers or arrays; inf - inf is NaN (undefined)."""
     with numpy.errstate(invalid='ignore'):
         return numpy.subtract(a, b)
 
 
-def ratio(a, b):
+def ratio(a: Estimate, b: Estimate) -> Estimate:
     """a / b for numbers or arrays; x/0 is +-inf, 0/0 NaN (undefined)."""
     with numpy.errstate(divide='ignore', invalid='ignore'):
         return numpy.true_divide(a, b)
 
 
-def interval(samples, level=0.95):
+def interval(samples: ArrayLike, level: float = 0.95) -> Interval | None:
     """Percentile interval of bootstrap ``samples``; None if any is NaN."""
-    samples = numpy.asarray(samples, dtype=float)
-    if samples.size == 0 or numpy.isnan(samples).any():
+    values = numpy.asarray(samples, dtype=float)
+    if values.size == 0 or numpy.isnan(values).any():
         return None
     tail = (1 - level) / 2 * 100
     # No interpolation between neighbours (inf - inf would be NaN): the
     # lower end rounds down, the upper end up.
-    lo = numpy.percentile(samples, tail, method='lower')
-    hi = numpy.percentile(samples, 100 - tail, method='higher')
+    lo = numpy.percentile(values, tail, method='lower')
+    hi = numpy.percentile(values, 100 - tail, method='higher')
     return float(lo), float(hi)
 
 
-def band(curves):
+def band(curves: Sequence[Sequence[tuple[float, float]]]
+         ) -> tuple[Samples, Samples, Samples]:
     """Mean and sd over seeds of curves [[(x, y), ...] per seed] at the x
     every seed logged (seeds evaluated on different grids share only
     those); sd is 0 for a single seed. Returns (xs, mean, sd) arrays."""
@@ -117,7 +137,7 @@ def band(curves):
     return xs, ys.mean(axis=0), sd
 
 
-def seeds_text(counts):
+def seeds_text(counts: Sequence[int]) -> str:
     """'3 seeds', '2-5 seeds', '1 seed' for the seeds of each cell used."""
     fewest, most = min(counts), max(counts)
     return '{} seed{}'.format(fewest if fewest == most else '{}-{}'.format(

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Time to accuracy: how much sooner (in wall-clock) K-FAC reaches a test
 accuracy than momentum SGD, per batch class and Mixup setting.
 
@@ -8,7 +7,7 @@ For a cell c = (optimizer o, batch b, mixup u) with seeds i = 1..n_c:
              accuracy >= T (+inf when the run never reaches T)
     t_o(b)   seconds of one training step of o at batch b, measured side by
              side with the other optimizer in ONE run of
-             scripts/bench_step_time.py (interleaved steps; K-FAC with its
+             experiments/bench/step_time.py (interleaved steps; K-FAC with its
              factors and inverses every step, as the study's runs do)
     W_c      = mean_i(I_{c,i}) * t_o(b)        (training time, evaluation
                                                 excluded)
@@ -20,48 +19,74 @@ mean would be missed by the seeds that end below it) -- "as good as
 small-batch SGD ends".
 
 Interval: 95 % percentile bootstrap; each of B resamples draws every cell's
-seeds with replacement (stratified, scripts/study_stats.py) and the
+seeds with replacement (stratified, experiments/analysis/stats.py) and the
 benchmark's rounds with replacement (the same round indices for both
 optimizers, so the pairing of the side-by-side measurement is kept), and
 recomputes R. Verdict: "K-FAC sooner" when the whole interval is above 1,
 "SGD sooner" when below, else inconclusive; fewer than claims.MIN_SEEDS
 seeds in a cell is always inconclusive.
 
-    python scripts/time_to_accuracy.py RESULTS [--bench FILE] [--json OUT]
+    python -m experiments time-to-accuracy RESULTS [--bench FILE]
+        [--json OUT]
 
 RESULTS holds suite.yaml and the runs (seed_N/RUN); FILE defaults to
 RESULTS/bench_step_time.json, written by
-``scripts/bench_step_time.py --input-shape 1 28 28 --json FILE``.
+``python -m experiments bench step-time --input-shape 1 28 28 --json
+FILE``.
 """
 import argparse
 import collections
 import json
 import math
 import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy
 
-
-from experiments.analysis import claims  # NOQA: E402
-from experiments.analysis import results  # NOQA: E402
-from experiments.analysis import stats as study_stats  # NOQA: E402
-from experiments.folders import suite_file  # NOQA: E402
+from experiments.analysis import claims
+from experiments.analysis import results
+from experiments.analysis import stats as study_stats
+from experiments.analysis.results import Cell, SuiteRun
+from experiments.analysis.stats import Estimate, Interval
+from experiments.errors import StudyError
+from experiments.folders import suite_file
+from experiments.folders.suite_file import Suite
 
 FIXED_TARGET = 0.85
 BENCH_NAME = 'bench_step_time.json'
 OPTIMIZERS = ('momentum_sgd', 'kfac')
 BENCH_KIND = {'momentum_sgd': 'sgd', 'kfac': 'kfac'}
 
-Row = collections.namedtuple(
-    'Row', 'batch_class mixup target target_text iters step_seconds '
-           'ratio interval verdict')
+#: {batch: {optimizer: [seconds of one step, per benchmark round]}}
+Bench = dict[int, dict[str, list[float]]]
+#: {cell: [one value per finished seed, in seed order]}
+PerSeed = dict[Cell, list[float]]
 
 
-def load_bench(path):
+class NoStepTimes(StudyError):
+    """The step-time benchmark's file is missing."""
+
+
+class Row(NamedTuple):
+    """One target and batch class: iterations and step times of both
+    optimizers, the ratio R, its interval and the verdict."""
+    batch_class: str
+    mixup: bool
+    target: float
+    target_text: str
+    iters: dict[str, list[float]]
+    step_seconds: dict[str, float]
+    ratio: float
+    interval: Interval | None
+    verdict: str
+
+
+def load_bench(path: str) -> Bench:
     """{batch: {optimizer: [seconds per round]}} of a bench JSON file."""
     if not os.path.isfile(path):
-        raise SystemExit(
-            'error: no step-time file {}: measure it with `python '
+        raise NoStepTimes(
+            'no step-time file {}: measure it with `python '
             'scripts/bench_step_time.py --input-shape 1 28 28 --no-memory '
             '--json {}`'.format(path, path))
     with open(path) as f:
@@ -70,25 +95,29 @@ def load_bench(path):
             for b in rounds}
 
 
-def final_accuracies(runs, suite):
+def _by_seed(runs: Iterable[SuiteRun]) -> list[SuiteRun]:
+    return sorted((r for r in runs if r.finished), key=lambda r: r.seed)
+
+
+def final_accuracies(runs: Iterable[SuiteRun]) -> PerSeed:
     """{(optimizer, class, mixup): [final test accuracy per seed]}."""
-    out = collections.defaultdict(list)
-    for run in sorted((r for r in runs if r.finished), key=lambda r: r.seed):
-        out[results.cell(run, suite)].append(run.series(results.ACC)[-1][2])
+    out: PerSeed = collections.defaultdict(list)
+    for run in _by_seed(runs):
+        out[run.cell].append(run.series(results.ACC)[-1][2])
     return out
 
 
-def iterations(runs, suite, target):
+def iterations(runs: Iterable[SuiteRun], target: float) -> PerSeed:
     """{cell: [iterations to ``target`` per seed]} of the finished runs."""
-    out = collections.defaultdict(list)
-    for run in sorted((r for r in runs if r.finished), key=lambda r: r.seed):
+    out: PerSeed = collections.defaultdict(list)
+    for run in _by_seed(runs):
         points = [(it, acc) for _, it, acc in run.series(results.ACC)]
-        out[results.cell(run, suite)].append(
-            study_stats.first_reach(points, target))
+        out[run.cell].append(study_stats.first_reach(points, target))
     return out
 
 
-def targets(finals):
+def targets(finals: Mapping[Cell, Sequence[float]]
+            ) -> list[tuple[bool, float, str]]:
     """[(mixup, accuracy, text)]: the fixed target for both Mixup settings,
     then SGD's final SB accuracy per Mixup setting, lowest over seeds
     (where it exists)."""
@@ -103,7 +132,9 @@ def targets(finals):
     return out
 
 
-def wall_ratio(iters_by_opt, rounds_by_opt):
+def wall_ratio(iters_by_opt: Mapping[str, Sequence[float]],
+               rounds_by_opt: Mapping[str, Sequence[float]]
+               ) -> tuple[float, Estimate]:
     """R and its bootstrap samples from per-seed iterations and per-round
     step seconds of both optimizers."""
     means = study_stats.resample_means(iters_by_opt)
@@ -120,7 +151,7 @@ def wall_ratio(iters_by_opt, rounds_by_opt):
     return float(estimate), samples
 
 
-def verdict(interval, seeds):
+def verdict(interval: Interval | None, seeds: Sequence[int]) -> str:
     fewest = min(seeds)
     if fewest < claims.MIN_SEEDS:
         return 'inconclusive at {} seed{} (fewer than {} in a cell)'.format(
@@ -134,10 +165,12 @@ def verdict(interval, seeds):
     return 'inconclusive at {} seeds'.format(fewest)
 
 
-def cell_row(cls, mixup, target, text, iters, bench, suite):
+def cell_row(cls: str, mixup: bool, target: float, text: str,
+             iters: Mapping[Cell, list[float]], bench: Bench, suite: Suite
+             ) -> Row | None:
     """One Row, or None when a cell or the batch's timing is missing."""
     batch = suite.batch_classes[cls]
-    chosen = {o: iters.get((o, cls, mixup)) for o in OPTIMIZERS}
+    chosen = {o: iters.get((o, cls, mixup), []) for o in OPTIMIZERS}
     if not all(chosen.values()) or batch not in bench:
         return None
     estimate, samples = wall_ratio(chosen, bench[batch])
@@ -148,22 +181,22 @@ def cell_row(cls, mixup, target, text, iters, bench, suite):
                                             chosen.values()]))
 
 
-def compute(paths, suite, bench):
+def compute(study: results.Study, bench: Bench) -> list[Row]:
     """All rows: per target, per batch class."""
-    runs = results.find_runs(paths)
-    results.check_unique(runs, suite)
     rows = []
-    for mixup, target, text in targets(final_accuracies(runs, suite)):
-        iters = iterations(runs, suite, target)
+    for mixup, target, text in targets(final_accuracies(study.runs)):
+        iters = iterations(study.runs, target)
         for cls in ('SB', 'LB'):
-            row = cell_row(cls, mixup, target, text, iters, bench, suite)
+            row = cell_row(cls, mixup, target, text, iters, bench,
+                           study.suite)
             if row is not None:
                 rows.append(row)
     return rows
 
 
-def _iters_text(values):
+def _iters_text(values: Sequence[float]) -> str:
     summary = study_stats.summarize(values)
+    assert summary is not None, 'a row has iterations of every seed'
     if not math.isfinite(summary.mean):
         reached = sum(1 for v in values if math.isfinite(v))
         return 'not reached by {} of {}'.format(len(values) - reached,
@@ -172,7 +205,7 @@ def _iters_text(values):
     return '{:.0f}{} (n={})'.format(summary.mean, sd, summary.n)
 
 
-def _ratio_text(row):
+def _ratio_text(row: Row) -> str:
     if math.isnan(row.ratio):
         return 'undefined (neither reaches it)'
     if math.isinf(row.ratio) or row.ratio == 0:
@@ -184,7 +217,7 @@ def _ratio_text(row):
     return '{:.2f} [{:.2f}, {:.2f}]'.format(row.ratio, *row.interval)
 
 
-def table(rows):
+def table(rows: Iterable[Row]) -> str:
     """The rows as a Markdown table."""
     head = ('| target | cell | SGD iterations | K-FAC iterations | '
             'step ms SGD / K-FAC | wall-clock SGD / K-FAC [95 %] | '
@@ -202,13 +235,13 @@ def table(rows):
     return '\n'.join(lines)
 
 
-def section(paths, suite, bench_path):
+def section(study: results.Study, bench_path: str) -> str:
     """The report's section: how it is computed, then the table."""
     if not os.path.isfile(bench_path):
         return ('No step-time file {}: measure it with `python scripts/'
                 'bench_step_time.py --input-shape 1 28 28 --no-memory --json '
                 '{}`.'.format(bench_path, bench_path))
-    rows = compute(paths, suite, load_bench(bench_path))
+    rows = compute(study, load_bench(bench_path))
     return ('Wall-clock training time to a test accuracy: mean iterations '
             'over seeds x the step time of that optimizer and batch, both '
             'step times measured side by side in one run ({}); ratio SGD / '
@@ -219,8 +252,10 @@ def section(paths, suite, bench_path):
                 'No cell has finished runs of both optimizers.'))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments time-to-accuracy',
+        description=__doc__.splitlines()[0])
     parser.add_argument('paths', nargs='+', metavar='RESULTS')
     parser.add_argument('--bench', default=None)
     parser.add_argument('--suite', default=None)
@@ -228,14 +263,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     suite = suite_file.find(args.paths[0], args.suite)
     bench_path = args.bench or os.path.join(args.paths[0], BENCH_NAME)
-    rows = compute(args.paths, suite, load_bench(bench_path))
+    rows = compute(results.load_study(args.paths, suite),
+                   load_bench(bench_path))
     print(table(rows))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump([dict(r._asdict(), iters={
                 o: v for o, v in r.iters.items()}) for r in rows], f,
                 indent=1, default=str)
-
-
-if __name__ == '__main__':
-    main()
+    return 0

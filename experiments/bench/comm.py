@@ -1,10 +1,10 @@
-#!/usr/bin/env python
 """Communication volume and strong scaling of DistributedKFAC on LeNet-5.
 
-Run under MPI (it re-launches itself with launch.py's mpiexec if started
-plainly)::
+Run under MPI (it re-launches itself, ``python -m experiments.bench.comm``
+on every rank, with launch.py's mpiexec if started plainly)::
 
-    OMP_NUM_THREADS=1 python scripts/bench_comm.py [--ranks 2] [--batch 2048]
+    OMP_NUM_THREADS=1 python -m experiments bench comm [--ranks 2]
+        [--batch 2048]
 
 Measures, in one run:
 
@@ -24,19 +24,27 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any
+
+from experiments.errors import run
+
+#: {collective: [its CommStats entry of each timed step]}
+PerKind = dict[str, list[dict[str, Any]]]
 
 
-
-def relaunch(ranks):
+def relaunch(ranks: int, argv: Sequence[str]) -> int:
+    """This benchmark on ``ranks`` ranks under mpiexec; its exit status."""
     from chainer_kfac.distributed.launch import describe, mpiexec_argv
-    cmd = mpiexec_argv(ranks) + [sys.executable] + sys.argv
+    cmd = mpiexec_argv(ranks) + [sys.executable, '-m',
+                                 'experiments.bench.comm'] + list(argv)
     print(describe(), flush=True)
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
     # mpiexec passes the environment on (MALLOC_* included, see Makefile).
-    sys.exit(subprocess.call(cmd, env=env))
+    return subprocess.call(cmd, env=env)
 
 
-def lenet_volume(model, ranks):
+def lenet_volume(model: Any, ranks: int) -> dict[str, float]:
     """Bytes per step predicted by the model in docs/communication.md."""
     from chainer_kfac.distributed.comm_model import step_volume
     layers = []
@@ -48,16 +56,17 @@ def lenet_volume(model, ranks):
     return step_volume(layers, ranks)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog='python -m experiments bench comm',
+                                     description=__doc__.splitlines()[0])
     parser.add_argument('--ranks', type=int, default=2)
     parser.add_argument('--batch', type=int, default=2048)
     parser.add_argument('--steps', type=int, default=6)
     parser.add_argument('--json', help='write the results here (rank 0)')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def new_model():
+def new_model() -> Any:
     """LeNet-5 classifier with the same initial weights on every call."""
     import numpy
     import chainer.links as L
@@ -66,7 +75,7 @@ def new_model():
     return L.Classifier(LeNet5())
 
 
-def time_single(x, t, steps):
+def time_single(x: Any, t: Any, steps: int) -> list[float]:
     """Seconds per step (the first, warm-up step dropped) of KFAC on one
     process with the whole global batch."""
     import chainer_kfac
@@ -81,7 +90,8 @@ def time_single(x, t, steps):
     return times
 
 
-def time_distributed(comm, x, t, steps):
+def time_distributed(comm: Any, x: Any, t: Any, steps: int
+                     ) -> tuple[list[float], PerKind, Any]:
     """DistributedKFAC on batch/N per rank: (seconds per step, {collective:
     [stats per step]}, the optimizer)."""
     import numpy
@@ -90,7 +100,8 @@ def time_distributed(comm, x, t, steps):
     opt = chainer_kfac.DistributedKFAC(comm, lr=0.01,
                                        assignment='balanced').setup(model)
     mine = numpy.array_split(numpy.arange(len(x)), comm.size)[comm.rank]
-    times, per_kind = [], {}
+    times: list[float] = []
+    per_kind: PerKind = {}
     for i in range(steps + 1):
         comm.stats.reset()
         comm.barrier()
@@ -104,7 +115,9 @@ def time_distributed(comm, x, t, steps):
     return times, per_kind, opt
 
 
-def summarize(args, size, single, multi, per_kind, opt):
+def summarize(args: argparse.Namespace, size: int, single: list[float],
+              multi: list[float], per_kind: PerKind,
+              opt: Any) -> dict[str, Any]:
     """The result table: bytes moved (measured, modelled, packed vs full
     factors), collective and step times, strong-scaling efficiency."""
     model = opt.target
@@ -134,11 +147,12 @@ def summarize(args, size, single, multi, per_kind, opt):
     }
 
 
-def main():
-    args = parse_args()
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
     from chainer_kfac.distributed.launch import in_mpi_launch
     if not in_mpi_launch():
-        relaunch(args.ranks)
+        return relaunch(args.ranks, argv)
     import numpy
     import chainer_kfac
     comm = chainer_kfac.create_communicator('mpi')
@@ -150,7 +164,7 @@ def main():
     comm.barrier()
     multi, per_kind, opt = time_distributed(comm, x, t, args.steps)
     if comm.rank != 0:
-        return
+        return 0
     result = summarize(args, comm.size, single, multi, per_kind, opt)
     for key, value in result.items():
         print('{:32s} {}'.format(key, round(value, 4)
@@ -158,7 +172,8 @@ def main():
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)
+    return 0
 
 
-if __name__ == '__main__':
-    main()
+if __name__ == '__main__':  # every rank, under mpiexec (relaunch)
+    sys.exit(run(main))

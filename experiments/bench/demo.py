@@ -1,14 +1,14 @@
-#!/usr/bin/env python
 """K-FAC vs momentum SGD on a generated classification problem.
 
 Trains the same seeded MLP with both optimizers for the same number of steps
 and prints both training-loss curves side by side. A smoke test of the whole
 stack that needs no dataset.
 
-    python scripts/quick_compare.py [--steps 60] [--batch 128]
+    python -m experiments demo [--steps 60] [--batch 128]
 """
 import argparse
 import time
+from collections.abc import Sequence
 
 import numpy
 
@@ -18,7 +18,8 @@ import chainer.functions as F
 import chainer.links as L
 
 
-def make_problem(n, dim=32, classes=10, seed=0):
+def make_problem(n: int, dim: int = 32, classes: int = 10,
+                 seed: int = 0) -> tuple[numpy.ndarray, numpy.ndarray]:
     """Gaussian classes with random means: a seeded, learnable problem."""
     rng = numpy.random.RandomState(seed)
     means = rng.randn(classes, dim).astype(numpy.float32) * 1.5
@@ -27,14 +28,16 @@ def make_problem(n, dim=32, classes=10, seed=0):
     return x, t
 
 
-def make_model(dim=32, classes=10, seed=0):
+def make_model(dim: int = 32, classes: int = 10,
+               seed: int = 0) -> chainer.Link:
     numpy.random.seed(seed)
     return L.Classifier(chainer.Sequential(
         L.Linear(dim, 64), F.relu, L.Linear(64, 64), F.relu,
         L.Linear(64, classes)))
 
 
-def train(optimizer, x, t, steps, batch, seed=0):
+def train(optimizer: chainer.Optimizer, x: numpy.ndarray, t: numpy.ndarray,
+          steps: int, batch: int, seed: int = 0) -> list[float]:
     model = make_model()
     optimizer.setup(model)
     rng = numpy.random.RandomState(seed)
@@ -46,14 +49,15 @@ def train(optimizer, x, t, steps, batch, seed=0):
     return losses
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m experiments demo',
+                                     description=__doc__.splitlines()[0])
     parser.add_argument('--steps', type=int, default=60)
     parser.add_argument('--batch', type=int, default=128)
     parser.add_argument('--lr', type=float, default=0.01)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     x, t = make_problem(4096)
-    curves = {}
+    curves: dict[str, list[float]] = {}
     for name, opt in [
             ('momentum_sgd', chainer.optimizers.MomentumSGD(lr=args.lr)),
             ('kfac', chainer_kfac.KFAC(lr=args.lr))]:
@@ -65,10 +69,12 @@ def main():
     for i in range(0, args.steps, max(1, args.steps // 20)):
         print('{:>5} {:>14.4f} {:>10.4f}'.format(
             i + 1, curves['momentum_sgd'][i], curves['kfac'][i]))
-    last = lambda c: sum(c[-5:]) / 5  # NOQA: E731
     print('mean loss of the last 5 steps: momentum_sgd {:.4f}, kfac {:.4f}'
-          .format(last(curves['momentum_sgd']), last(curves['kfac'])))
+          .format(last_five(curves['momentum_sgd']),
+                  last_five(curves['kfac'])))
+    return 0
 
 
-if __name__ == '__main__':
-    main()
+def last_five(curve: Sequence[float]) -> float:
+    """The mean of a curve's last 5 values."""
+    return sum(curve[-5:]) / 5

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """The kernels of a K-FAC step on ResNet-50-D's shapes, one BLAS thread.
 
-    python scripts/bench_kfac_kernels.py [--batch 8] [--json OUT]
+    python -m experiments bench kernels [--batch 8] [--json OUT]
 
 1. A = P^T P of every convolution, on the inputs of one forward of
    ResNet-50-D (224x224): the band products (chainer_kfac/fisher/
@@ -18,25 +17,28 @@
 Times are the best of ``--repeat`` calls after one warm-up call.
 """
 import argparse
-import collections
 import json
 import os
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import chainer_kfac  # NOQA: F401  (the compatibility layer first)
+import chainer
+import chainer.links as L
+from chainer.functions.connection import convolution_2d
+from chainer.utils import conv as conv_utils
+import numpy
+from scipy.linalg import blas, lapack
+
+from chainer_kfac import models, runtime, symmetric
+from chainer_kfac.fisher import conv_patches
+
+#: {label: {measurement: seconds}} of one section of the results
+Section = dict[Any, dict[str, float]]
 
 
-import chainer_kfac  # NOQA: E402,F401  (compatibility layer first)
-import chainer  # NOQA: E402
-import chainer.links as L  # NOQA: E402
-from chainer.functions.connection import convolution_2d  # NOQA: E402
-from chainer.utils import conv as conv_utils  # NOQA: E402
-import numpy  # NOQA: E402
-from scipy.linalg import blas, lapack  # NOQA: E402
-
-from chainer_kfac import models, runtime, symmetric  # NOQA: E402
-from chainer_kfac.fisher import conv_patches  # NOQA: E402
-
-
-def best(function, repeat):
+def best(function: Callable[[], Any], repeat: int) -> float:
     function()
     times = []
     for _ in range(repeat):
@@ -49,15 +51,15 @@ def best(function, repeat):
 class Inputs(chainer.FunctionHook):
     """The convolutions (function, input) of one forward."""
 
-    def __init__(self):
-        self.calls = []
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, Any]] = []
 
-    def forward_postprocess(self, function, in_data):
+    def forward_postprocess(self, function: Any, in_data: Any) -> None:
         if isinstance(function, convolution_2d.Convolution2DFunction):
             self.calls.append((function, in_data[0]))
 
 
-def conv_factors(batch, repeat):
+def conv_factors(batch: int, repeat: int) -> Section:
     """{shape label: {'layers', 'bands', 'syrk'}} seconds per batch."""
     numpy.random.seed(0)
     model = models.build('resnet50_d', 3, 224, 1000)
@@ -67,7 +69,7 @@ def conv_factors(batch, repeat):
     hook = Inputs()
     with hook:
         model(x)
-    table = collections.defaultdict(collections.Counter)
+    table: Section = {}
     for function, xin in hook.calls:
         link = links[id(function.inputs[1])]
         _, c, kh, kw = link.W.shape
@@ -79,23 +81,23 @@ def conv_factors(batch, repeat):
                                          function.dx)
         label = '{}x{} conv, c_in {}, {}x{} in, stride {}'.format(
             kh, kw, c, xin.shape[2], xin.shape[3], function.sy)
-        row = table[label]
+        row = table.setdefault(label, {'layers': 0, 'bands': 0, 'syrk': 0})
         row['layers'] += 1
         for path, limit in (('bands', 10 ** 9), ('syrk', 0)):
             conv_patches.BAND_MAX_ROW_TAPS = limit
             gram = conv_patches.PatchGram(link)
             row[path] += best(lambda: gram(xin, function, ho, wo, 1.0),
                               repeat)
-    return {k: dict(v) for k, v in table.items()}
+    return table
 
 
-def symmetrize(sizes, repeat):
-    out = {}
+def symmetrize(sizes: Sequence[int], repeat: int) -> Section:
+    out: Section = {}
     for n in sizes:
         x = numpy.random.rand(n + 64, n).astype(numpy.float32)
         upper = blas.ssyrk(1.0, x, trans=1, lower=0)
 
-        def naive():
+        def naive() -> numpy.ndarray:
             full = upper + upper.T
             numpy.fill_diagonal(full, upper.diagonal())
             return numpy.ascontiguousarray(full)
@@ -105,8 +107,8 @@ def symmetrize(sizes, repeat):
     return out
 
 
-def solves(shapes, repeat):
-    out = {}
+def solves(shapes: Sequence[tuple[int, int]], repeat: int) -> Section:
+    out: Section = {}
     rng = numpy.random.RandomState(0)
     for c_out, d in shapes:
         x = rng.rand(2 * d, d).astype(numpy.float32)
@@ -116,7 +118,7 @@ def solves(shapes, repeat):
         inv = symmetric.symmetrize_upper(numpy.triu(inv))
         M = rng.rand(c_out, d).astype(numpy.float32)
 
-        def trsm():
+        def trsm() -> numpy.ndarray:
             o = blas.strsm(1.0, U, M, side=1, lower=0, trans_a=0)
             return blas.strsm(1.0, U, o, side=1, lower=0, trans_a=1,
                               overwrite_b=1)
@@ -130,26 +132,23 @@ def solves(shapes, repeat):
     return out
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--batch', type=int, default=8)
-    parser.add_argument('--repeat', type=int, default=2)
-    parser.add_argument('--json')
-    args = parser.parse_args()
-    runtime.apply_process_defaults(1)
-    result = {
+def measure(batch: int, repeat: int) -> dict[str, Any]:
+    """Every section's timings, and the BLAS libraries loaded."""
+    return {
         'blas': [{k: lib.get(k) for k in ('filepath', 'version',
                                           'architecture', 'num_threads')}
                  for lib in runtime.blas.blas_controller().info()],
-        'conv_factors': conv_factors(args.batch, args.repeat),
-        'symmetrize': symmetrize([512, 2048, 4608], args.repeat),
+        'conv_factors': conv_factors(batch, repeat),
+        'symmetrize': symmetrize([512, 2048, 4608], repeat),
         'solves': solves([(512, 4608), (1000, 2049), (2048, 512),
-                          (256, 2304)], args.repeat)}
+                          (256, 2304)], repeat)}
+
+
+def show(batch: int, result: dict[str, Any]) -> None:
     for lib in result['blas']:
         print('BLAS: {} {} ({})'.format(os.path.basename(lib['filepath']),
                                         lib['version'], lib['architecture']))
-    print('A factors at batch {} (s, summed over the layers):'.format(
-        args.batch))
+    print('A factors at batch {} (s, summed over the layers):'.format(batch))
     rows = sorted(result['conv_factors'].items(), key=lambda kv: -kv[1][
         'bands'])
     for label, row in rows:
@@ -162,10 +161,20 @@ def main():
         for key, row in result[section].items():
             print('  {:12s} {}'.format(str(key), ', '.join(
                 '{} {:.4f}'.format(k, v) for k, v in row.items())))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments bench kernels',
+        description=__doc__.splitlines()[0])
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--repeat', type=int, default=2)
+    parser.add_argument('--json')
+    args = parser.parse_args(argv)
+    runtime.apply_process_defaults(1)
+    result = measure(args.batch, args.repeat)
+    show(args.batch, result)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)
-
-
-if __name__ == '__main__':
-    main()
+    return 0

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Bytes per DistributedKFAC step, packed vs dense, and a MODEL of the
 communication time of one step on ABCI 3.0-like nodes (8 -> 1,024 GPUs).
 
-    python scripts/project_comm.py [--model resnet50_d] [--json OUT]
+    python -m experiments bench project-comm [--model resnet50_d] [--json OUT]
 
 Volume (measured from the model's Fisher blocks, no data needed): one step
 with factors recomputed reduce-scatters every block's gradients and factors
@@ -29,12 +28,13 @@ are left out. Set beside the original's published ImageNet runs
 """
 import argparse
 import json
+from collections.abc import Sequence
+from typing import Any
 
+import chainer_kfac  # the compatibility layer, before Chainer
+import chainer.links as L
 
-import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
-import chainer.links as L  # NOQA: E402
-
-from chainer_kfac import models  # NOQA: E402
+from chainer_kfac import models
 
 GPUS_PER_NODE = 8
 B_NVLINK = 450e9
@@ -47,8 +47,12 @@ ORIGINAL = {4096: (128, 35, 10948), 8192: (256, 35, 5478),
             65536: (2048, 60, 1173), 131072: (4096, 80, 782)}
 PER_GPU = 32
 
+#: (block name, parameters, packed factor floats, dense factor floats)
+Volume = tuple[str, int, int, int]
 
-def block_volumes(model_name, in_size, classes):
+
+def block_volumes(model_name: str, in_size: int,
+                  classes: int) -> list[Volume]:
     """[(name, parameters, packed factor floats, dense factor floats)]."""
     link = L.Classifier(models.build(model_name, 3, in_size, classes))
     opt = chainer_kfac.KFAC()
@@ -69,7 +73,7 @@ def block_volumes(model_name, in_size, classes):
     return rows
 
 
-def collective_seconds(nbytes, ranks):
+def collective_seconds(nbytes: float, ranks: int) -> float:
     """The model above for one reduce-scatter or all-gather."""
     g = min(ranks, GPUS_PER_NODE)
     t = (g - 1) / g * nbytes / B_NVLINK + (g - 1) * A_NVLINK
@@ -80,7 +84,8 @@ def collective_seconds(nbytes, ranks):
     return t
 
 
-def projection(volume, ranks_list, itemsize=4):
+def projection(volume: Sequence[Volume], ranks_list: Sequence[int],
+               itemsize: int = 4) -> list[dict[str, Any]]:
     params = sum(r[1] for r in volume)
     packed = sum(r[2] for r in volume)
     rs_factor, ag = (params + packed) * itemsize, params * itemsize
@@ -103,25 +108,19 @@ def projection(volume, ranks_list, itemsize=4):
     return rows
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--model', default='resnet50_d')
-    parser.add_argument('--in-size', type=int, default=224)
-    parser.add_argument('--classes', type=int, default=1000)
-    parser.add_argument('--json')
-    args = parser.parse_args()
-    volume = block_volumes(args.model, args.in_size, args.classes)
+def show_volume(model: str, volume: Sequence[Volume]) -> None:
     params = sum(r[1] for r in volume)
     packed, dense = sum(r[2] for r in volume), sum(r[3] for r in volume)
     mb = 4 / 2 ** 20
-    print('{}: {} blocks, {} parameters'.format(args.model, len(volume),
-                                                params))
+    print('{}: {} blocks, {} parameters'.format(model, len(volume), params))
     print('reduce-scatter per factor step: packed {:.1f} MiB, dense {:.1f} '
           'MiB ({:.2f}x); gradients only {:.1f} MiB; all-gather {:.1f} '
           'MiB'.format((params + packed) * mb, (params + dense) * mb,
                        (params + dense) / (params + packed), params * mb,
                        params * mb))
-    rows = projection(volume, [8 * 2 ** i for i in range(8)])
+
+
+def show_projection(rows: Sequence[dict[str, Any]]) -> None:
     print('MODEL (not measured): communication seconds of one step')
     print('{:>5} {:>5} {:>7} {:>12} {:>12} {:>10} {:>14}'.format(
         'GPUs', 'nodes', 'batch', 'factor step', 'grads only', 'orig. it',
@@ -135,18 +134,35 @@ def main():
             '{:,}'.format(it) if it else '-',
             '{:.0f} s'.format(r['training_comm_seconds_factors_every_step'])
             if it else '-'))
+
+
+def write_json(path: str, model: str, volume: Sequence[Volume],
+               rows: Sequence[dict[str, Any]]) -> None:
+    with open(path, 'w') as f:
+        json.dump({'model': model, 'parameters': sum(r[1] for r in volume),
+                   'factor_floats_packed': sum(r[2] for r in volume),
+                   'factor_floats_dense': sum(r[3] for r in volume),
+                   'blocks': volume,
+                   'constants': {'gpus_per_node': GPUS_PER_NODE,
+                                 'B_nvlink': B_NVLINK, 'B_ib': B_IB,
+                                 'a_nvlink': A_NVLINK, 'a_ib': A_IB,
+                                 'per_gpu_batch': PER_GPU},
+                   'projection_model': rows}, f, indent=1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments bench project-comm',
+        description=__doc__.splitlines()[0])
+    parser.add_argument('--model', default='resnet50_d')
+    parser.add_argument('--in-size', type=int, default=224)
+    parser.add_argument('--classes', type=int, default=1000)
+    parser.add_argument('--json')
+    args = parser.parse_args(argv)
+    volume = block_volumes(args.model, args.in_size, args.classes)
+    show_volume(args.model, volume)
+    rows = projection(volume, [8 * 2 ** i for i in range(8)])
+    show_projection(rows)
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump({'model': args.model, 'parameters': params,
-                       'factor_floats_packed': packed,
-                       'factor_floats_dense': dense,
-                       'blocks': volume,
-                       'constants': {'gpus_per_node': GPUS_PER_NODE,
-                                     'B_nvlink': B_NVLINK, 'B_ib': B_IB,
-                                     'a_nvlink': A_NVLINK, 'a_ib': A_IB,
-                                     'per_gpu_batch': PER_GPU},
-                       'projection_model': rows}, f, indent=1)
-
-
-if __name__ == '__main__':
-    main()
+        write_json(args.json, args.model, volume, rows)
+    return 0

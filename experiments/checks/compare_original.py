@@ -2,11 +2,11 @@
 same small models, data and initial weights (CPU), over a grid of
 configurations, and print the largest relative parameter difference of each.
 
-    python scripts/compare_original.py --original PATH [--steps 5]
+    python -m experiments compare-original --original PATH [--steps 5]
 
 PATH is a checkout of github tyohei/chainerkfac (its root). Nothing of it is
-copied or edited (see ``original_kfac.py``). For a configuration the script
-compares
+copied or edited (see experiments/checks/original_kfac.py). For a
+configuration the command compares
 
 - the port with ``damping_in_running_average=True`` against the original as
   it is (in-place damping of its running averages): must agree;
@@ -29,8 +29,10 @@ static loss scale.
 import argparse
 import contextlib
 import dataclasses
-import sys
+import types
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +49,9 @@ HP = dict(lr=0.05, momentum=0.9, damping=0.03)
 #: learning rate per step with adjust_momentum: a rise, then two drops.
 CHANGING_LR = (0.02, 0.05, 0.05, 0.02, 0.01)
 
+#: the batches (inputs, labels) of one comparison
+Data = Sequence[tuple[np.ndarray, np.ndarray]]
+
 
 @dataclasses.dataclass(frozen=True)
 class Config(object):
@@ -54,9 +59,9 @@ class Config(object):
     cov_ema_decay: float
     variant: str
 
-    def kfac_kwargs(self):
+    def kfac_kwargs(self) -> dict[str, Any]:
         """Hyperparameters both optimizers take, by keyword."""
-        kw = dict(HP, cov_ema_decay=self.cov_ema_decay)
+        kw: dict[str, Any] = dict(HP, cov_ema_decay=self.cov_ema_decay)
         if self.variant == 'adjust_momentum':
             kw.update(adjust_momentum=True, lr=CHANGING_LR[0])
         if self.variant == 'pi_type=None':
@@ -69,11 +74,12 @@ class Config(object):
             kw.update(loss_scale=128.0)
         return kw
 
-    def passes(self, steps):
+    def passes(self, steps: int) -> int:
         """Forward/backward passes (``update`` calls) for ``steps``."""
-        return steps * self.kfac_kwargs().get('acc_iters', 1)
+        acc_iters: int = self.kfac_kwargs().get('acc_iters', 1)
+        return steps * acc_iters
 
-    def learning_rates(self, passes):
+    def learning_rates(self, passes: int) -> list[float]:
         """The learning rate of each pass (changes only with
         ``adjust_momentum``, where one pass is one step)."""
         if self.variant != 'adjust_momentum':
@@ -82,7 +88,7 @@ class Config(object):
                 for i in range(passes)]
 
 
-def configurations():
+def configurations() -> list[Config]:
     """The grid: every model x cov_ema_decay in (0.99, 1.0) x variant
     (``diagonalize`` only where a Conv2D/BN block exists)."""
     return [Config(m, r, v) for m in MODELS for r in (0.99, 1.0)
@@ -95,7 +101,7 @@ class TinyResNet(chainer.Chain):
     to 8 channels at 2 x 2, then Linear to 3 classes (convolutions without
     bias, as in ResNet)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super(TinyResNet, self).__init__()
         with self.init_scope():
             self.stem = L.Convolution2D(2, 4, 3, pad=1, nobias=True)
@@ -109,14 +115,14 @@ class TinyResNet(chainer.Chain):
             self.shortcut_bn = L.BatchNormalization(8)
             self.fc = L.Linear(32, 3)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         h = F.relu(self.stem_bn(self.stem(x)))
         y = F.relu(self.bn1(self.conv1(h)))
         y = self.bn2(self.conv2(y))
         return self.fc(F.relu(y + self.shortcut_bn(self.shortcut(h))))
 
 
-def build_model(name):
+def build_model(name: str) -> chainer.Link:
     """A fresh model (initial weights from NumPy's global generator)."""
     if name == 'linear':
         layers = [L.Linear(32, 8), F.relu, L.Linear(8, 3)]
@@ -134,13 +140,15 @@ def build_model(name):
     return L.Classifier(chainer.Sequential(*layers))
 
 
-def batches(steps, n=16, seed=1):
+def batches(steps: int, n: int = 16,
+            seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.RandomState(seed)
     return [(rng.randn(n, 2, 4, 4).astype(np.float32),
              rng.randint(0, 3, n).astype(np.int32)) for _ in range(steps)]
 
 
-def relative_difference(port_model, original_model):
+def relative_difference(port_model: chainer.Link,
+                        original_model: chainer.Link) -> float:
     """max over parameters of max|a - b| / max|b| (names must match)."""
     worst = 0.0
     for (na, a), (nb, b) in zip(sorted(port_model.namedparams()),
@@ -153,7 +161,8 @@ def relative_difference(port_model, original_model):
     return worst
 
 
-def train(optimizer, model, data, lrs):
+def train(optimizer: Any, model: chainer.Link, data: Data,
+          lrs: Sequence[float]) -> chainer.Link:
     """The original's schedule: ``lr_pre <- lr`` before each change."""
     for (x, t), lr in zip(data, lrs, strict=True):
         if lr != optimizer.lr:
@@ -163,13 +172,14 @@ def train(optimizer, model, data, lrs):
     return model
 
 
-def diagonalize_conv_and_bn(blocks):
+def diagonalize_conv_and_bn(blocks: Any) -> None:
     for block in blocks:
         if not isinstance(block.link, L.Linear):
             block.diagonalize = True
 
 
-def run_port(config, init, data, in_place):
+def run_port(config: Config, init: chainer.Link, data: Data,
+             in_place: bool) -> chainer.Link:
     model = build_model(config.model)
     model.copyparams(init)
     opt = chainer_kfac.KFAC(damping_in_running_average=in_place,
@@ -179,19 +189,26 @@ def run_port(config, init, data, in_place):
     return train(opt, model, data, config.learning_rates(len(data)))
 
 
-def run_original(original, config, init, data, in_place):
+def run_original(original: types.ModuleType, config: Config,
+                 init: chainer.Link, data: Data,
+                 in_place: bool) -> chainer.Link:
     model = build_model(config.model)
     model.copyparams(init)
     opt = original.optimizers.KFAC(**config.kfac_kwargs()).setup(model)
     if config.variant == 'diagonalize':
         diagonalize_conv_and_bn(opt.fblocks)
-    patch = contextlib.nullcontext() if in_place else \
+    patch: contextlib.AbstractContextManager[None] = \
+        contextlib.nullcontext() if in_place else \
         original_kfac.damping_kept_out_of_running_average(original)
     with patch:
         return train(opt, model, data, config.learning_rates(len(data)))
 
 
-def compare(original, config, steps):
+Differences = tuple[float, float, float]
+
+
+def compare(original: types.ModuleType, config: Config,
+            steps: int) -> Differences:
     """Return (option vs as-is, default vs no-in-place, default vs
     as-is) relative differences."""
     np.random.seed(0)
@@ -206,11 +223,12 @@ def compare(original, config, steps):
             relative_difference(default, as_is))
 
 
-def verdict(value, tol):
+def verdict(value: float, tol: float) -> str:
     return 'PASS' if value <= tol else 'FAIL'
 
 
-def table_rows(results, tol):
+def table_rows(results: Sequence[tuple[Config, Differences]],
+               tol: float) -> list[str]:
     """Markdown lines of the table (header included)."""
     lines = [
         '| model | cov_ema_decay | variant | port `damping_in_running_'
@@ -226,8 +244,10 @@ def table_rows(results, tol):
     return lines
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m experiments '
+                                     'compare-original',
+                                     description=__doc__.split('\n\n')[0])
     parser.add_argument('--original', required=True,
                         help='root of a checkout of tyohei/chainerkfac')
     parser.add_argument('--steps', type=int, default=5)
@@ -245,7 +265,3 @@ def main(argv=None):
     print('\n{} of {} configurations agree to {:g} ({} steps)'.format(
         len(results) - len(failed), len(results), args.tol, args.steps))
     return 1 if failed else 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

@@ -1,15 +1,15 @@
-#!/usr/bin/env python
 """Parity checks of the GPU check (scripts/gpu_check.sh), with the numbers.
 
-    python scripts/gpu_parity.py steps --device @cupy:0 [--steps 3]
-    python scripts/gpu_parity.py logs REFERENCE_LOG LOG [--rtol R --atol A]
-    python scripts/gpu_parity.py finite LOG
+    python -m experiments gpu-check parity steps --device @cupy:0 [--steps 3]
+    python -m experiments gpu-check parity logs REFERENCE_LOG LOG
+        [--rtol R --atol A]
+    python -m experiments gpu-check parity finite LOG
 
 ``steps``: the same LeNet-5, initial weights and batches, ``--steps`` K-FAC
 updates on the CPU and on ``--device``; prints the largest difference of
 every parameter and of every Kronecker factor and inverse, and fails when
 one exceeds ``atol + rtol * |cpu|`` (float32: rtol 1e-3, atol 1e-5, as
-tests/gpu). ``logs``: two Chainer JSON logs (experiments/train.py's ``log``),
+tests/gpu). ``logs``: two Chainer JSON logs (a training run's ``log``),
 entry by entry (matched by iteration); fails when a loss or an accuracy
 differs by more than ``atol + rtol * |reference|`` or an entry is missing.
 ``finite``: a log with at least one entry and every number finite.
@@ -17,21 +17,27 @@ differs by more than ``atol + rtol * |reference|`` or an entry is missing.
 import argparse
 import json
 import math
-import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import chainer_kfac  # the compatibility layer, before Chainer
+import chainer
+import chainer.links as L
+import numpy
 
-import chainer_kfac  # NOQA: E402  (compatibility layer before Chainer)
-import chainer  # NOQA: E402
-import chainer.links as L  # NOQA: E402
-import numpy  # NOQA: E402
-
-from chainer_kfac.models import LeNet5  # NOQA: E402
+from chainer_kfac.models import LeNet5
+from experiments.errors import StudyError
 
 #: numbers of a log entry that say nothing about the numerics.
 NOT_COMPARED = ('elapsed_time', 'epoch', 'iteration')
 
 
-def kfac_steps(device, steps, batch=16):
+class LogError(StudyError):
+    """A log the comparison cannot use (it has no entry)."""
+
+
+def kfac_steps(device: Any, steps: int,
+               batch: int = 16) -> dict[str, numpy.ndarray]:
     """{name: array on the CPU} of parameters, factors and inverses after
     ``steps`` K-FAC updates on ``device``."""
     numpy.random.seed(0)
@@ -55,14 +61,15 @@ def kfac_steps(device, steps, batch=16):
     return arrays
 
 
-def to_host(a):
+def to_host(a: Any) -> numpy.ndarray:
     """A NumPy copy of a CuPy array, a NumPy array or a CPU inverse held
     as its Cholesky factor (CholeskyInverse: its explicit matrix)."""
     return chainer.backend.CpuDevice().send(a) if chainer.backend \
         .get_array_module(a) is not numpy else numpy.asarray(a)
 
 
-def compare(reference, other, rtol, atol):
+def compare(reference: Mapping[str, Any], other: Mapping[str, Any],
+            rtol: float, atol: float) -> list[str]:
     """Print one line per array; return the names beyond tolerance."""
     bad = []
     for name in sorted(reference):
@@ -81,7 +88,7 @@ def compare(reference, other, rtol, atol):
     return bad
 
 
-def cmd_steps(args):
+def cmd_steps(args: argparse.Namespace) -> int:
     reference = kfac_steps(chainer.get_device('@numpy'), args.steps)
     other = kfac_steps(chainer.get_device(args.device), args.steps)
     bad = compare(reference, other, args.rtol, args.atol)
@@ -89,18 +96,18 @@ def cmd_steps(args):
         args.steps, args.device, len(reference)))
 
 
-def read_log(path):
+def read_log(path: str) -> list[dict[str, Any]]:
     with open(path) as f:
-        entries = json.load(f)
+        entries: list[dict[str, Any]] = json.load(f)
     if not entries:
-        raise SystemExit('{}: the log has no entry'.format(path))
+        raise LogError('{}: the log has no entry'.format(path))
     return entries
 
 
-def cmd_logs(args):
+def cmd_logs(args: argparse.Namespace) -> int:
     reference, other = read_log(args.reference), read_log(args.log)
     by_iteration = {e['iteration']: e for e in other}
-    bad = []
+    bad: list[str] = []
     for entry in reference:
         it = entry['iteration']
         values = {'{}@{}'.format(k, it): v for k, v in entry.items()
@@ -112,7 +119,7 @@ def cmd_logs(args):
         args.reference, args.log, len(reference)))
 
 
-def cmd_finite(args):
+def cmd_finite(args: argparse.Namespace) -> int:
     entries = read_log(args.log)
     bad = ['{}@{}'.format(k, e.get('iteration')) for e in entries
            for k, v in e.items() if isinstance(v, float)
@@ -122,7 +129,7 @@ def cmd_finite(args):
     return report(bad, '{}: {} entries'.format(args.log, len(entries)))
 
 
-def report(bad, what):
+def report(bad: Sequence[str], what: str) -> int:
     if bad:
         print('FAILED {}; beyond tolerance: {}'.format(what, ', '.join(bad)))
         return 1
@@ -130,9 +137,11 @@ def report(bad, what):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest='command', required=True)
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(
+        prog='python -m experiments gpu-check parity',
+        description=__doc__.splitlines()[0])
+    sub = result.add_subparsers(dest='command', required=True)
     steps = sub.add_parser('steps')
     steps.add_argument('--device', default='@cupy:0')
     steps.add_argument('--steps', type=int, default=3)
@@ -147,12 +156,13 @@ def main(argv=None):
     for p in (steps, logs):
         p.add_argument('--rtol', type=float)
         p.add_argument('--atol', type=float)
-    args = parser.parse_args(argv)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command != 'finite':
         args.rtol = 1e-3 if args.rtol is None else args.rtol
         args.atol = 1e-5 if args.atol is None else args.atol
-    return args.run(args)
-
-
-if __name__ == '__main__':
-    sys.exit(main())
+    status: int = args.run(args)
+    return status

@@ -1,9 +1,8 @@
-#!/usr/bin/env python
 """Print the stack a run on ``--device`` gets, as ``env.json`` records it.
 
-    python scripts/gpu_stack.py [--device @cupy:0] [--json OUT]
+    python -m experiments gpu-check stack [--device @cupy:0] [--json OUT]
 
-The record is the one experiments/train.py writes (experiments.extensions
+The record is the one a training run writes (experiments.train.extensions
 .write_env: versions, gpu_stack, git, runtime), plus what env.json does not
 hold: the GPU's name and memory, the driver's and the CUDA runtime's
 versions, NCCL's version, and the file each package was imported from (on
@@ -16,30 +15,31 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
+from typing import Any
 
+import chainer_kfac  # NOQA: F401  (the compatibility layer before Chainer)
+import chainer
 
-import chainer_kfac  # NOQA: E402,F401  (compatibility layer before Chainer)
-import chainer  # NOQA: E402
-
-from experiments.train import devices  # NOQA: E402
-from experiments.train import extensions  # NOQA: E402
+from experiments.train import devices
+from experiments.train import extensions
 
 MODULES = ('numpy', 'chainer', 'cupy', 'mpi4py', 'scipy', 'yaml', 'pytest')
 
 
-def env_record(device):
-    """env.json as train.py writes it for ``device`` (no dataset)."""
+def env_record(device: Any) -> dict[str, Any]:
+    """env.json as a training run writes it for ``device`` (no dataset)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'env.json')
-        extensions.write_env(path, None, device, {'dataset': None},
+        extensions.write_env(path, None, device, {'dataset': 'none'},
                              'none', sys.argv)
         with open(path) as f:
-            record = json.load(f)
+            record: dict[str, Any] = json.load(f)
     record.pop('starts', None)
     return record
 
 
-def cuda_record():
+def cuda_record() -> dict[str, Any]:
     """GPU, driver, CUDA runtime and NCCL as CuPy reports them."""
     import cupy
     runtime = cupy.cuda.runtime
@@ -59,9 +59,9 @@ def cuda_record():
     return info
 
 
-def origins():
+def origins() -> dict[str, str | None]:
     """{module: the file it is imported from, or why not}."""
-    found = {}
+    found: dict[str, str | None] = {}
     for name in MODULES:
         try:
             found[name] = __import__(name).__file__
@@ -72,22 +72,29 @@ def origins():
     return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def mpi_library() -> str:
+    """The MPI library's version line, or why there is none."""
+    try:
+        from mpi4py import MPI
+        line: str = MPI.Get_library_version().strip('\x00').splitlines()[0]
+        return line
+    except Exception as e:  # no MPI library: said, not hidden
+        return 'unavailable: {!r}'.format(e)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments gpu-check stack',
+        description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='@numpy')
     parser.add_argument('--json', help='write the whole record here')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     device = devices.get_device(args.device)
     record = env_record(device)
     if str(device) != '@numpy':
         record['cuda'] = cuda_record()
     record['imported_from'] = origins()
-    try:
-        from mpi4py import MPI
-        record['mpi_library'] = MPI.Get_library_version().strip(
-            '\x00').splitlines()[0]
-    except Exception as e:  # no MPI library: said, not hidden
-        record['mpi_library'] = 'unavailable: {!r}'.format(e)
+    record['mpi_library'] = mpi_library()
     for key in ('device', 'versions', 'gpu_stack', 'cuda', 'mpi_library',
                 'compat_patches', 'git', 'imported_from'):
         if key in record:
@@ -97,7 +104,4 @@ def main():
             json.dump(record, f, indent=1)
     print('stack of {} recorded (chainer {})'.format(
         device, chainer.__version__))
-
-
-if __name__ == '__main__':
-    main()
+    return 0

@@ -1,10 +1,9 @@
-#!/usr/bin/env python
 """The fmnist_e150 runs of a GPU window: how far they got, and packed so a
 later window continues them (docs/gpu.md).
 
-    python scripts/gpu_suite.py status SUITE_DIR
-    python scripts/gpu_suite.py pack SUITE_DIR DEST
-    python scripts/gpu_suite.py tiny-data SRC DST N_TRAIN N_TEST
+    python -m experiments gpu-check suite status SUITE_DIR
+    python -m experiments gpu-check suite pack SUITE_DIR DEST
+    python -m experiments gpu-check suite tiny-data SRC DST N_TRAIN N_TEST
 
 ``status``: per run folder (a folder with config.yaml, at any depth below
 SUITE_DIR): its newest complete checkpoint (``snapshot_epoch_N.complete``),
@@ -13,9 +12,9 @@ DEST/suite-lb.tar.gz (runs named ``sb_*`` and the rest): every file of every
 run except the checkpoints older than its newest complete one, temporaries
 and the ``snapshot_error_iter_N`` a stopped run leaves (``--resume auto``
 never reads them), paths starting at SUITE_DIR's name (``fmnist_e150/seed_3/
-sb_kfac_mixup/...``), so ``tar -xzf`` into a results folder and
-``run_suite.py --resume`` (its default ``--resume auto``) go on; a tarball
-over the 16 MiB a device window returns is reported as an error.
+sb_kfac_mixup/...``), so ``tar -xzf`` into a results folder and ``python
+-m experiments suite`` (its default ``--resume auto``) go on; a tarball over
+the 16 MiB a device window returns is reported as an error.
 ``tiny-data``: the first N_TRAIN training and N_TEST test images and labels
 of Fashion-MNIST's idx .gz files in SRC, written to DST (the rehearsal's
 data).
@@ -24,40 +23,37 @@ import argparse
 import gzip
 import json
 import os
-import re
-import sys
 import tarfile
+from collections.abc import Sequence
+from typing import Any
 
-
-from experiments.folders import run_folder  # NOQA: E402  (stdlib only)
+from experiments.folders import run_folder, snapshots
 
 #: the most a device window returns per file.
 MAX_BYTES = 16 * 2 ** 20
-MARKER = re.compile(r'^snapshot_epoch_(\d+)\.complete$')
-SNAPSHOT = re.compile(r'^snapshot_epoch_(\d+)(\.rank\d+)?(\.complete)?$')
 IDX = {'train-images-idx3-ubyte.gz': 'train', 'train-labels-idx1-ubyte.gz':
        'train', 't10k-images-idx3-ubyte.gz': 'test',
        't10k-labels-idx1-ubyte.gz': 'test'}
 
 
-def newest_epoch(run):
+def newest_epoch(run: str) -> int | None:
     """The epoch of the newest complete checkpoint of ``run``, or None."""
-    epochs = [int(m.group(1)) for m in map(MARKER.match, os.listdir(run))
-              if m]
+    epochs = snapshots.marked_epochs(run)
     return max(epochs) if epochs else None
 
 
-def last_accuracy(run):
+def last_accuracy(run: str) -> dict[str, Any] | None:
     try:
         with open(os.path.join(run, 'log')) as f:
             entries = json.load(f)
     except (OSError, ValueError):
         return None
     tested = [e for e in entries if 'validation/main/accuracy' in e]
-    return tested[-1] if tested else None
+    last: dict[str, Any] | None = tested[-1] if tested else None
+    return last
 
 
-def cmd_status(args):
+def cmd_status(args: argparse.Namespace) -> int:
     runs = run_folder.run_folders(args.suite_dir)
     done = 0
     for run in runs:
@@ -76,17 +72,17 @@ def cmd_status(args):
     return 0
 
 
-def kept(run, name):
+def kept(run: str, name: str) -> bool:
     """True for the files of ``run`` a continuation needs."""
     if name.startswith(('tmpsnapshot', 'snapshot_error')):
         return False
-    m = SNAPSHOT.match(name)
-    return m is None or int(m.group(1)) == newest_epoch(run)
+    parsed = snapshots.parse(name)
+    return parsed is None or parsed.epoch == newest_epoch(run)
 
 
-def cmd_pack(args):
+def cmd_pack(args: argparse.Namespace) -> int:
     base = os.path.dirname(os.path.abspath(args.suite_dir))
-    groups = {'sb': [], 'lb': []}
+    groups: dict[str, list[str]] = {'sb': [], 'lb': []}
     for run in run_folder.run_folders(args.suite_dir):
         key = 'sb' if os.path.basename(run).startswith('sb_') else 'lb'
         groups[key].append(run)
@@ -115,7 +111,7 @@ def cmd_pack(args):
     return status
 
 
-def cmd_tiny_data(args):
+def cmd_tiny_data(args: argparse.Namespace) -> int:
     os.makedirs(args.dst, exist_ok=True)
     for name, split in IDX.items():
         n = args.n_train if split == 'train' else args.n_test
@@ -136,8 +132,10 @@ def cmd_tiny_data(args):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments gpu-check suite',
+        description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest='command', required=True)
     status = sub.add_parser('status')
     status.add_argument('suite_dir')
@@ -153,8 +151,5 @@ def main(argv=None):
         tiny.add_argument(name, type=int)
     tiny.set_defaults(run=cmd_tiny_data)
     args = parser.parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == '__main__':
-    sys.exit(main())
+    exit_status: int = args.run(args)
+    return exit_status

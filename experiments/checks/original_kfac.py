@@ -17,17 +17,24 @@ import importlib
 import os
 import sys
 import types
+from collections.abc import Iterator
+from typing import Any
 
 import chainer_kfac  # noqa: F401  (the compatibility layer before chainer)
+from experiments.errors import StudyError
 
 CUPY_MODULES = ('cupy', 'cupy.cuda', 'cupy.cuda.cublas',
                 'cupy.cuda.cusolver', 'cupy.cuda.device')
 
 
+class NotACheckoutError(StudyError):
+    """The path given is not a checkout of the original."""
+
+
 class _Unavailable(types.ModuleType):
     """A module whose every attribute access raises (CPU-only stand-in)."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith('__'):
             raise AttributeError(name)
         raise RuntimeError(
@@ -35,10 +42,11 @@ class _Unavailable(types.ModuleType):
             'comparison runs on the CPU only'.format(self.__name__, name))
 
 
-def stand_in_cupy():
+def stand_in_cupy() -> dict[str, types.ModuleType]:
     """Return ``{name: module}`` for :data:`CUPY_MODULES` (linked as
     package attributes, so ``from cupy.cuda import cublas`` works)."""
-    modules = {name: _Unavailable(name) for name in CUPY_MODULES}
+    modules: dict[str, types.ModuleType] = {
+        name: _Unavailable(name) for name in CUPY_MODULES}
     for name, module in modules.items():
         parent, _, child = name.rpartition('.')
         if parent:
@@ -48,7 +56,7 @@ def stand_in_cupy():
 
 
 @contextlib.contextmanager
-def cupy_stand_in():
+def cupy_stand_in() -> Iterator[None]:
     """``sys.modules`` holds the stand-in ``cupy`` inside the block only."""
     saved = {name: sys.modules.get(name) for name in CUPY_MODULES}
     sys.modules.update(stand_in_cupy())
@@ -62,12 +70,12 @@ def cupy_stand_in():
                 sys.modules[name] = module
 
 
-def load(checkout):
+def load(checkout: str) -> types.ModuleType:
     """Import the original's ``chainerkfac`` package from ``checkout`` (the
     repository root, holding ``chainerkfac/``) and return it."""
     package = os.path.join(checkout, 'chainerkfac', 'optimizers', 'kfac.py')
     if not os.path.isfile(package):
-        raise SystemExit(
+        raise NotACheckoutError(
             'compare_original: {} is not a checkout of tyohei/chainerkfac '
             '(no chainerkfac/optimizers/kfac.py); clone it and pass its '
             'root'.format(checkout))
@@ -82,13 +90,15 @@ def load(checkout):
 
 
 @contextlib.contextmanager
-def damping_kept_out_of_running_average(original):
+def damping_kept_out_of_running_average(original: types.ModuleType
+                                        ) -> Iterator[None]:
     """Within the block the original damps a copy of its running averages
     (``cov_emas``) when inverting, as the port does by default."""
-    from chainerkfac.optimizers import fisher_block
+    # the user's checkout, importable only after load(): no stubs to find
+    from chainerkfac.optimizers import fisher_block  # type: ignore[import-not-found]  # NOQA: E501
     in_place = fisher_block.FisherBlock.update_invs
 
-    def update_invs_on_copies(self):
+    def update_invs_on_copies(self: Any) -> None:
         kept = self.cov_emas
         self.cov_emas = [c.copy() for c in kept]
         try:

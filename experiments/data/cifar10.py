@@ -9,18 +9,23 @@ import os
 import pickle
 import tarfile
 import zlib
+from typing import IO, cast
 
 import numpy
 
 import chainer
 
+from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
+
+#: (images uint8 (N, 3072), labels int32 (N,)) of one batch file
+Batch = tuple[numpy.ndarray, numpy.ndarray]
 
 CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
 CIFAR10_FOLDER = 'cifar-10-batches-py'
 
 
-def load_cifar10(data_dir=None):
+def load_cifar10(data_dir: str | None = None) -> Loaded:
     """CIFAR-10 from ``data_dir`` (the tarball or its extracted folder), or
     Chainer's downloader/cache when ``data_dir`` is None."""
     if data_dir is None:
@@ -48,7 +53,9 @@ def load_cifar10(data_dir=None):
             {'dataset': 'cifar10', 'source': 'local', 'path': where})
 
 
-def _cifar10_batches(data_dir):
+def _cifar10_batches(data_dir: str) -> tuple[dict[str, Batch], str]:
+    """Every batch of the extracted folder (first) or the tarball in
+    ``data_dir``, and which of the two was read."""
     names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
     candidates = [data_dir, os.path.join(data_dir, CIFAR10_TARBALL)]
     tarball = next((c for c in candidates if os.path.isfile(c)), None)
@@ -58,20 +65,31 @@ def _cifar10_batches(data_dir):
     hint = ('put {} (from https://www.cs.toronto.edu/~kriz/cifar.html) or '
             'its extracted {}/ folder there, or set `data_dir:`'.format(
                 CIFAR10_TARBALL, CIFAR10_FOLDER))
-    if tarball is None and folder is None:
+    if folder is not None:
+        return _folder_batches(folder, names, hint), folder
+    if tarball is None:
         raise DatasetError('CIFAR-10: found neither {} nor {}/ in {}; '
                            '{}'.format(CIFAR10_TARBALL, CIFAR10_FOLDER,
                                        os.path.abspath(data_dir), hint))
+    return _tarball_batches(tarball, names, hint), tarball
+
+
+def _folder_batches(folder: str, names: list[str], hint: str
+                    ) -> dict[str, Batch]:
     out = {}
-    if folder is not None:
-        for name in names:
-            path = os.path.join(folder, name)
-            if not os.path.isfile(path):
-                raise DatasetError('CIFAR-10: {} is missing; {}'.format(
-                    path, hint))
-            with open(path, 'rb') as f:
-                out[name] = _unpickle(f, path, hint)
-        return out, folder
+    for name in names:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            raise DatasetError('CIFAR-10: {} is missing; {}'.format(
+                path, hint))
+        with open(path, 'rb') as f:
+            out[name] = _unpickle(f, path, hint)
+    return out
+
+
+def _tarball_batches(tarball: str, names: list[str], hint: str
+                     ) -> dict[str, Batch]:
+    out = {}
     try:
         with tarfile.open(tarball, 'r:gz') as tar:
             members = {os.path.basename(m.name): m for m in tar.getmembers()
@@ -81,16 +99,17 @@ def _cifar10_batches(data_dir):
                     raise DatasetError(
                         'CIFAR-10: {} has no {}: not the python version of '
                         'CIFAR-10? {}'.format(tarball, name, hint))
-                out[name] = _unpickle(tar.extractfile(members[name]),
-                                      tarball + ':' + name, hint)
+                # a regular file's member always has a file object
+                member = cast(IO[bytes], tar.extractfile(members[name]))
+                out[name] = _unpickle(member, tarball + ':' + name, hint)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
         raise DatasetError('CIFAR-10: {} is truncated or corrupt ({}: {}); '
                            'download it again. {}'.format(
                                tarball, type(e).__name__, e, hint)) from e
-    return out, tarball
+    return out
 
 
-def _unpickle(f, where, hint):
+def _unpickle(f: IO[bytes], where: str, hint: str) -> Batch:
     try:
         d = pickle.load(f, encoding='bytes')
         data = numpy.asarray(d[b'data'], dtype=numpy.uint8)
@@ -107,7 +126,9 @@ def _unpickle(f, where, hint):
     return data, labels
 
 
-def _cifar_concat(parts, where):
+def _cifar_concat(parts: list[Batch], where: str) -> Batch:
+    """The batches' images as float32 (N, 3, 32, 32) in [0, 1], and their
+    labels."""
     x = numpy.concatenate([p[0] for p in parts])
     t = numpy.concatenate([p[1] for p in parts])
     x = x.reshape(-1, 3, 32, 32).astype(numpy.float32) / 255.

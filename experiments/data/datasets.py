@@ -15,6 +15,8 @@ or with train and test images of other shapes, raises
 nothing ever falls back to synthetic data.
 """
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 import numpy
 
@@ -24,6 +26,8 @@ from experiments.data import cifar10 as cifar10_data
 from experiments.data import fashion_mnist as fashion_mnist_data
 from experiments.data import imagenet as imagenet_data
 from experiments.data import mnist as mnist_data
+from experiments.data.data_info import DataInfo
+from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
 
 #: The datasets :func:`load` knows (the config's ``dataset`` choices).
@@ -33,11 +37,13 @@ NAMES = ('cifar10', 'fashion-mnist', 'synthetic', 'mnist', 'imagenet')
 N_CLASSES = {'imagenet': 1000}
 
 
-def n_classes(name):
+def n_classes(name: str) -> int:
     return N_CLASSES.get(name, 10)
 
 
-def load(name, data_dir=None, synthetic_size=(512, 256), imagenet=None):
+def load(name: str, data_dir: str | None = None,
+         synthetic_size: tuple[int, int] = (512, 256),
+         imagenet: Mapping[str, Any] | None = None) -> Loaded:
     """Return ``(train, test, info)`` for ``name``, checked (images in both
     splits, of one shape) and with ``info['fingerprint']`` (``imagenet``:
     the config's ``imagenet`` section; its list files are checked line by
@@ -62,7 +68,7 @@ def load(name, data_dir=None, synthetic_size=(512, 256), imagenet=None):
     return train, test, info
 
 
-def check_images(train, test, info):
+def check_images(train: Any, test: Any, info: DataInfo) -> None:
     """Both splits hold images, all of one (channels, height, width)
     shape: a wrong file fails here, not after an epoch of training."""
     where = '{} ({})'.format(info['dataset'], info.get('path') or
@@ -86,7 +92,7 @@ def check_images(train, test, info):
                                                        shapes['test']))
 
 
-def fingerprint(train, test):
+def fingerprint(train: Any, test: Any) -> str:
     """sha256 of both splits' arrays (shapes, dtypes, bytes): what the
     data was, recorded in env.json and compared on resume."""
     digest = hashlib.sha256()
@@ -100,14 +106,15 @@ def fingerprint(train, test):
 
 
 # -- synthetic -------------------------------------------------------------
-def load_synthetic(n_train=512, n_test=256, shape=(1, 28, 28), classes=10,
-                   seed=0):
+def load_synthetic(n_train: int = 512, n_test: int = 256,
+                   shape: tuple[int, ...] = (1, 28, 28), classes: int = 10,
+                   seed: int = 0) -> Loaded:
     """Generated images: a fixed random template per class plus noise. For
     tests and smoke runs only; every output names it 'synthetic'."""
     rng = numpy.random.RandomState(seed)
     templates = rng.rand(classes, *shape).astype(numpy.float32)
 
-    def make(n):
+    def make(n: int) -> Any:
         t = rng.randint(0, classes, n).astype(numpy.int32)
         x = 0.6 * templates[t] + 0.4 * rng.rand(n, *shape).astype(
             numpy.float32)

@@ -8,13 +8,14 @@ import os
 
 import chainer
 
+from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
 from experiments.data.idx_files import IDX_FILES, read_folder
 
 FASHION_MNIST_DEBIAN = '/usr/share/datasets/fashion-mnist'
 
 
-def load_fashion_mnist(data_dir=None):
+def load_fashion_mnist(data_dir: str | None = None) -> Loaded:
     """Fashion-MNIST from the four idx ``.gz`` files in ``data_dir``; by
     default Debian's /usr/share/datasets/fashion-mnist when present, else
     Chainer's downloader."""

@@ -1,22 +1,23 @@
-#!/usr/bin/env python
-"""Make a dataset of the study readable offline, and say where it came from.
+"""``python -m experiments fetch-data``: make a dataset of the study
+readable offline, and say where it came from.
 
-    python scripts/fetch_data.py fashion-mnist [--data-dir DIR]  # make quick
-    python scripts/fetch_data.py cifar10       # on a cluster's login node
+    python -m experiments fetch-data fashion-mnist [--data-dir DIR]
+    python -m experiments fetch-data cifar10   # on a cluster's login node
 
 Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (read from
 /usr/share/datasets/fashion-mnist) when installed, or installed here with
 ``apt-get`` (as root or through ``sudo -n``); otherwise Chainer's own
 downloader, into Chainer's dataset cache ($CHAINER_DATASET_ROOT), which
-experiments/fashion_mnist_data.py reads when Debian's folder is absent. With
-``--data-dir`` only that folder's four idx files are checked. CIFAR-10:
-Chainer's downloader. When no way works the script exits with the exact fix.
+experiments/data/fashion_mnist.py reads when Debian's folder is absent.
+With ``--data-dir`` only that folder's four idx files are checked.
+CIFAR-10: Chainer's downloader. When no way works a
+:class:`~experiments.data.dataset_error.DatasetError` gives the exact fix.
 """
 import argparse
 import os
 import shutil
 import subprocess
-
+from collections.abc import Sequence
 
 import chainer_kfac  # NOQA: E402,F401  (compatibility layer before Chainer)
 import chainer  # NOQA: E402
@@ -30,7 +31,7 @@ FASHION_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
 APT_PACKAGE = 'dataset-fashion-mnist'
 
 
-def apt_install(package=APT_PACKAGE):
+def apt_install(package: str = APT_PACKAGE) -> str | None:
     """Install a Debian package; return None, or why it could not be."""
     if shutil.which('apt-get') is None:
         return 'no apt-get on this machine'
@@ -48,7 +49,7 @@ def apt_install(package=APT_PACKAGE):
     return None
 
 
-def chainer_download(name):
+def chainer_download(name: str) -> tuple[str | None, str | None]:
     """Fetch with Chainer's downloader; return (folder, None) or (None,
     why)."""
     getter, folder = {
@@ -60,17 +61,17 @@ def chainer_download(name):
         getter()
     except Exception as e:  # any network or file error: reported below
         return None, '{}: {}'.format(type(e).__name__, e)
-    return chainer.dataset.get_dataset_directory(
-        folder, create_directory=False), None
+    return str(chainer.dataset.get_dataset_directory(
+        folder, create_directory=False)), None
 
 
-def debian_ready():
+def debian_ready() -> bool:
     folder = fashion_mnist_data.FASHION_MNIST_DEBIAN
     return all(os.path.isfile(os.path.join(folder, f))
                for f in IDX_FILES.values())
 
 
-def fashion_mnist_fix(apt_why, chainer_why):
+def fashion_mnist_fix(apt_why: str, chainer_why: str | None) -> str:
     files = ', '.join(IDX_FILES.values())
     return (
         "Fashion-MNIST is not available: Debian's {pkg} could not be "
@@ -85,14 +86,11 @@ def fashion_mnist_fix(apt_why, chainer_why):
             url=FASHION_URL))
 
 
-def fetch_fashion_mnist(data_dir=None):
-    """Return the line saying which source was used; SystemExit when none
-    works."""
+def fetch_fashion_mnist(data_dir: str | None = None) -> str:
+    """Return the line saying which source was used; DatasetError (with
+    the fix) when none works."""
     if data_dir is not None:
-        try:
-            fashion_mnist_data.load_fashion_mnist(data_dir)
-        except DatasetError as e:
-            raise SystemExit('error: {}'.format(e)) from e
+        fashion_mnist_data.load_fashion_mnist(data_dir)
         return 'Fashion-MNIST: the idx files in {}'.format(data_dir)
     if debian_ready():
         return "Fashion-MNIST: Debian's {} in {}".format(
@@ -105,24 +103,27 @@ def fetch_fashion_mnist(data_dir=None):
         fashion_mnist_data.FASHION_MNIST_DEBIAN)
     folder, chainer_why = chainer_download('fashion-mnist')
     if folder is None:
-        raise SystemExit('error: ' + fashion_mnist_fix(apt_why, chainer_why))
+        raise DatasetError(fashion_mnist_fix(apt_why, chainer_why))
     return ("Fashion-MNIST: Chainer's downloader, cached in {} (Debian's "
             'package: {})'.format(folder, apt_why))
 
 
-def fetch_cifar10():
+def fetch_cifar10() -> str:
     folder, why = chainer_download('cifar10')
     if folder is None:
-        raise SystemExit(
-            "error: CIFAR-10: Chainer's downloader failed ({}). Fix: "
+        raise DatasetError(
+            "CIFAR-10: Chainer's downloader failed ({}). Fix: "
             'download https://www.cs.toronto.edu/~kriz/{} into a folder DIR '
             'and run with --set data_dir=DIR (job scripts: '
             'DATA_DIR=DIR)'.format(why, CIFAR10_TARBALL))
     return "CIFAR-10: Chainer's downloader, cached in {}".format(folder)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='python -m experiments fetch-data',
+        description='Make a dataset of the study readable offline, and say '
+                    'where it came from.')
     parser.add_argument('dataset', choices=['fashion-mnist', 'cifar10'])
     parser.add_argument('--data-dir', help='fashion-mnist: check the idx '
                         'files in this folder instead')
@@ -131,7 +132,4 @@ def main(argv=None):
         print(fetch_cifar10())
     else:
         print(fetch_fashion_mnist(args.data_dir))
-
-
-if __name__ == '__main__':
-    main()
+    return 0

@@ -9,7 +9,6 @@ their images in number, raise
 import gzip
 import os
 import struct
-import typing
 import zlib
 
 import numpy
@@ -26,7 +25,7 @@ IDX_FILES = {
 }
 
 
-def _read_idx(path, magic, header_ints):
+def _read_idx(path: str, magic: int, header_ints: int) -> numpy.ndarray:
     try:
         with gzip.open(path, 'rb') as f:
             raw = f.read()
@@ -46,17 +45,18 @@ def _read_idx(path, magic, header_ints):
     return body.reshape(dims)
 
 
-def read_idx_images(path):
+def read_idx_images(path: str) -> numpy.ndarray:
     images = _read_idx(path, 2051, 4)
     return images[:, None].astype(numpy.float32) / 255.
 
 
-def read_idx_labels(path):
+def read_idx_labels(path: str) -> numpy.ndarray:
     return _read_idx(path, 2049, 2).astype(numpy.int32)
 
 
 def read_folder(data_dir: str, dataset: str, fix: str
-                ) -> typing.Tuple[chainer.datasets.TupleDataset, ...]:
+                ) -> tuple[chainer.datasets.TupleDataset,
+                           chainer.datasets.TupleDataset]:
     """(train, test) from the four :data:`IDX_FILES` in ``data_dir``; the
     errors start with ``dataset`` and a missing file's ends with ``fix``."""
     paths = {k: os.path.join(data_dir, v) for k, v in IDX_FILES.items()}
@@ -74,4 +74,4 @@ def read_folder(data_dir: str, dataset: str, fix: str
                                .format(dataset, which, len(x), len(t),
                                        data_dir))
         splits.append(chainer.datasets.TupleDataset(x, t))
-    return tuple(splits)
+    return splits[0], splits[1]

@@ -21,18 +21,25 @@ number and the path.
 import math
 import os
 import random
+from collections.abc import Mapping
+from typing import Any
 
 import numpy
 
+from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
 
+Image: Any
 try:
     from PIL import Image
 except ImportError:  # pragma: no cover - Pillow is a test requirement
     Image = None
 
+#: (path relative to the root, label, line number in the list file)
+Pair = tuple[str, int, int]
 
-def read_pairs(list_path):
+
+def read_pairs(list_path: str) -> list[Pair]:
     """[(path, label, line number)] of ``list_path``."""
     if not os.path.isfile(list_path):
         raise DatasetError('ImageNet: list file {} does not exist; set '
@@ -56,7 +63,7 @@ def read_pairs(list_path):
     return pairs
 
 
-def _is_int(text):
+def _is_int(text: str) -> bool:
     try:
         int(text)
     except ValueError:
@@ -64,7 +71,7 @@ def _is_int(text):
     return True
 
 
-def load_mean(path, crop):
+def load_mean(path: str, crop: int) -> numpy.ndarray:
     """The mean image of ``path``, float32 (3, H, W) with H, W >= crop."""
     try:
         mean = numpy.load(path)
@@ -86,8 +93,9 @@ class CroppingImageDataset(object):
     else the centre crop. ``rng`` (default: the module ``random``, one
     stream per worker process) draws the crops and flips."""
 
-    def __init__(self, pairs, root, mean, crop, train, list_path,
-                 rng=None):
+    def __init__(self, pairs: list[Pair], root: str, mean: numpy.ndarray,
+                 crop: int, train: bool, list_path: str,
+                 rng: random.Random | None = None) -> None:
         self.pairs = pairs
         self.root = root
         self.mean = mean
@@ -97,26 +105,26 @@ class CroppingImageDataset(object):
         self.rng = rng      # None: the module (picklable for workers)
 
     @property
-    def labels(self):
+    def labels(self) -> numpy.ndarray:
         return numpy.array([p[1] for p in self.pairs], dtype=numpy.int32)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.pairs)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self.get_example(i)
                     for i in range(*index.indices(len(self)))]
         return self.get_example(index)
 
-    def get_example(self, i):
+    def get_example(self, i: int) -> tuple[numpy.ndarray, numpy.int32]:
         path, label, number = self.pairs[i]
         full = os.path.join(self.root, path)
         image = self.read(full, number)
         image = self.transform(image)
         return image, numpy.int32(label)
 
-    def read(self, full, number):
+    def read(self, full: str, number: int) -> numpy.ndarray:
         """(3, H, W) float32 of the image at ``full``."""
         try:
             with Image.open(full) as im:
@@ -128,11 +136,13 @@ class CroppingImageDataset(object):
                     self.list_path, number, full, type(e).__name__, e)) from e
         return image.transpose(2, 0, 1)
 
-    def transform(self, image):
+    def transform(self, image: numpy.ndarray) -> numpy.ndarray:
+        """The crop (random and flipped, or the centre), less the mean,
+        times 1/255."""
         crop = self.crop
         _, h, w = image.shape
         if self.train:
-            rng = random if self.rng is None else self.rng
+            rng: Any = random if self.rng is None else self.rng
             top = rng.randint(0, max(h - crop - 1, 0))
             left = rng.randint(0, max(w - crop - 1, 0))
             if rng.randint(0, 1):
@@ -145,7 +155,7 @@ class CroppingImageDataset(object):
         return image
 
 
-def resize_to_cover(im, crop):
+def resize_to_cover(im: Any, crop: int) -> Any:
     """``im`` resized so that both sides are >= crop (shorter side = crop,
     the other rounded up), unchanged if already so."""
     w, h = im.size
@@ -158,7 +168,7 @@ def resize_to_cover(im, crop):
     return im.resize((w, h))
 
 
-def load(options, crop=224):
+def load(options: Mapping[str, Any], crop: int = 224) -> Loaded:
     """(train, val, info) from the config's ``imagenet`` section."""
     if Image is None:
         raise DatasetError('ImageNet: reading images needs Pillow: pip '

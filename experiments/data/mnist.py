@@ -8,11 +8,12 @@ import os
 
 import chainer
 
+from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
 from experiments.data.idx_files import IDX_FILES, read_folder
 
 
-def load_mnist(data_dir=None):
+def load_mnist(data_dir: str | None = None) -> Loaded:
     """``(train, test, info)`` of MNIST."""
     if data_dir is None:
         try:

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """1-D loss landscape f(a) = L(theta* + a delta) of trained snapshots.
 
-    python scripts/plot_landscape.py RUN/snapshot_epoch_4 [more snapshots]
+    python -m experiments landscape RUN/snapshot_epoch_4 [more snapshots]
         [--alpha-min -0.5 --alpha-max 1.5 --points 21] [--seed 0]
         [--filter-normalize] [--n-train 5000] [--n-test 10000]
         [--out landscape]
@@ -13,12 +12,15 @@ loss and accuracy on training and test data along theta* + a delta.
 filter and zeroes it on biases (Li et al. 2018). Writes OUT.png/OUT.pdf with
 all snapshots on one plot and, beside each snapshot,
 landscape_gaussian.json (or landscape_filternorm.json) with the curves and
-the sharpness, (f(-0.5) + f(0.5)) / 2 - f(0) of the training loss,
-which scripts/make_table.py puts into the table.
+the sharpness, (f(-0.5) + f(0.5)) / 2 - f(0) of the training loss (the
+report reads the sharpness over several directions of ``python -m
+experiments sharpness`` instead, sharpness.json).
 """
 import argparse
 import json
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy
 
@@ -28,13 +30,32 @@ import chainer_kfac  # NOQA: E402,F401
 import chainer  # NOQA: E402
 import chainer.functions as F  # NOQA: E402
 
-from experiments.train import config as config_module  # NOQA: E402
+from experiments.analysis import plot_common  # NOQA: E402
 from experiments.data import datasets  # NOQA: E402
+from experiments.errors import StudyError  # NOQA: E402
+from experiments.folders import run_folder  # NOQA: E402
+from experiments.train import config as config_module  # NOQA: E402
 from experiments.train import training  # NOQA: E402
-from experiments.analysis import plot_common  # NOQA: E402  (scripts/)
+
+#: a ``chainer.links.Classifier`` (Chainer's types are Any here)
+Model = Any
+#: images and labels
+Arrays = tuple[numpy.ndarray, numpy.ndarray]
+#: ``{split: {'loss': [...], 'accuracy': [...]}}``
+Curves = dict[str, dict[str, list[float]]]
 
 
-def gaussian_direction(model, seed, filter_normalize=False):
+class NotARunSnapshot(StudyError):
+    """A snapshot without its run's config.yaml beside it."""
+
+
+class LabelCount(StudyError):
+    """``--labels`` does not give one label per snapshot."""
+
+
+def gaussian_direction(model: Model, seed: int,
+                       filter_normalize: bool = False
+                       ) -> dict[str, numpy.ndarray]:
     rng = numpy.random.RandomState(seed)
     delta = {}
     for name, p in sorted(model.namedparams()):
@@ -51,7 +72,8 @@ def gaussian_direction(model, seed, filter_normalize=False):
     return delta
 
 
-def evaluate(model, x, t, batch=1000):
+def evaluate(model: Model, x: numpy.ndarray, t: numpy.ndarray,
+             batch: int = 1000) -> tuple[float, float]:
     """Mean softmax cross entropy and accuracy of ``model.predictor``."""
     loss = acc = 0.0
     with chainer.using_config('train', False), chainer.no_backprop_mode():
@@ -64,11 +86,12 @@ def evaluate(model, x, t, batch=1000):
     return loss / len(x), acc / len(x)
 
 
-def landscape(model, delta, alphas, data):
+def landscape(model: Model, delta: Mapping[str, numpy.ndarray],
+              alphas: Sequence[float], data: Mapping[str, Arrays]) -> Curves:
     """Curves ``{split: {'loss': [...], 'accuracy': [...]}}`` along delta;
     the model's parameters are restored afterwards."""
     theta = {n: p.array.copy() for n, p in model.namedparams()}
-    curves = {split: {'loss': [], 'accuracy': []} for split in data}
+    curves: Curves = {split: {'loss': [], 'accuracy': []} for split in data}
     try:
         for a in alphas:
             for n, p in model.namedparams():
@@ -83,19 +106,19 @@ def landscape(model, delta, alphas, data):
     return curves
 
 
-def sharpness(alphas, losses):
+def sharpness(alphas: Sequence[float], losses: Sequence[float]) -> float:
     """(f(-0.5) + f(0.5)) / 2 - f(0) from the curve itself."""
     at = dict(zip([round(a, 10) for a in alphas], losses, strict=True))
     return (at[-0.5] + at[0.5]) / 2 - at[0.0]
 
 
-def load_snapshot(path):
+def load_snapshot(path: str) -> tuple[Model, Any, Any, Any]:
     """Model (with the snapshot's parameters), config and data info."""
     run_dir = os.path.dirname(os.path.abspath(path))
-    cfg_path = os.path.join(run_dir, 'config.yaml')
+    cfg_path = os.path.join(run_dir, run_folder.CONFIG)
     if not os.path.exists(cfg_path):
-        raise SystemExit('error: {} has no config.yaml beside it; pass a '
-                         'snapshot from a run folder'.format(path))
+        raise NotARunSnapshot('{} has no config.yaml beside it; pass a '
+                              'snapshot from a run folder'.format(path))
     config = config_module.load_config(cfg_path)
     train, test, _ = datasets.load(config['dataset'], config['data_dir'],
                                    tuple(config['synthetic_size']))
@@ -104,30 +127,32 @@ def load_snapshot(path):
     return model, config, train, test
 
 
-def as_arrays(dataset, n):
+def as_arrays(dataset: Any, n: int) -> Arrays:
     n = min(n, len(dataset))
     x, t = chainer.dataset.concat_examples(dataset[:n])
     return x, t
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('snapshots', nargs='+')
-    parser.add_argument('--labels', nargs='*')
-    parser.add_argument('--alpha-min', type=float, default=-0.5)
-    parser.add_argument('--alpha-max', type=float, default=1.5)
-    parser.add_argument('--points', type=int, default=21)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--filter-normalize', action='store_true')
-    parser.add_argument('--n-train', type=int, default=5000)
-    parser.add_argument('--n-test', type=int, default=10000)
-    parser.add_argument('--linear-loss', action='store_true',
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(prog='python -m experiments landscape',
+                                     description=__doc__.splitlines()[0])
+    result.add_argument('snapshots', nargs='+')
+    result.add_argument('--labels', nargs='*')
+    result.add_argument('--alpha-min', type=float, default=-0.5)
+    result.add_argument('--alpha-max', type=float, default=1.5)
+    result.add_argument('--points', type=int, default=21)
+    result.add_argument('--seed', type=int, default=0)
+    result.add_argument('--filter-normalize', action='store_true')
+    result.add_argument('--n-train', type=int, default=5000)
+    result.add_argument('--n-test', type=int, default=10000)
+    result.add_argument('--linear-loss', action='store_true',
                         help='linear loss axis (default: logarithmic)')
-    parser.add_argument('--out', default='landscape')
-    return parser.parse_args()
+    result.add_argument('--out', default='landscape')
+    return result
 
 
-def measure(path, label, alphas, args):
+def measure(path: str, label: str, alphas: list[float],
+            args: argparse.Namespace) -> Curves:
     """The curves of one snapshot along its direction; writes
     landscape_<kind>.json beside the snapshot."""
     model, config, train, test = load_snapshot(path)
@@ -150,7 +175,8 @@ def measure(path, label, alphas, args):
     return curves
 
 
-def label_axes(axes, twins, args):
+def label_axes(axes: Sequence[Any], twins: Sequence[Any],
+               args: argparse.Namespace) -> None:
     for ax, tw, split in zip(axes, twins, ('train', 'test'), strict=True):
         if not args.linear_loss:
             ax.set_yscale('log')
@@ -163,8 +189,8 @@ def label_axes(axes, twins, args):
     axes[0].legend(fontsize=8, loc='upper left')
 
 
-def main():
-    args = parse_args()
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     alphas = sorted(set(numpy.round(numpy.linspace(
         args.alpha_min, args.alpha_max, args.points), 10).tolist()) |
         {-0.5, 0.0, 0.5})
@@ -174,9 +200,9 @@ def main():
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     twins = [ax.twinx() for ax in axes]
     if len(labels) != len(args.snapshots):
-        raise SystemExit('error: --labels: {} labels for {} snapshots; give '
-                         'one per snapshot'.format(len(labels),
-                                                   len(args.snapshots)))
+        raise LabelCount('--labels: {} labels for {} snapshots; give one '
+                         'per snapshot'.format(len(labels),
+                                               len(args.snapshots)))
     for i, (path, label) in enumerate(zip(args.snapshots, labels,
                                           strict=True)):
         curves = measure(path, label, alphas, args)
@@ -190,7 +216,4 @@ def main():
     fig.tight_layout()
     for path in plot_common.write(fig, args.out):
         print('figure: {}'.format(path))
-
-
-if __name__ == '__main__':
-    main()
+    return 0

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Copy a suite's finished runs without their snapshots (for docs/results/).
 
-    python scripts/collect_results.py results/quick docs/results/quick
+    python -m experiments collect results/quick docs/results/quick
 
 Copies the table, the figures and, per finished run (one with a DONE file),
 config.yaml, env.json, log, train.log, landscape_*.json and sharpness.json,
@@ -13,15 +12,15 @@ named, so that docs/results only ever holds finished runs;
 import argparse
 import os
 import shutil
+from collections.abc import Sequence
 
-
-from experiments.folders import run_folder  # NOQA: E402  (stdlib only)
+from experiments.folders import run_folder
 
 KEEP = (run_folder.CONFIG, 'env.json', 'log', 'train.log', run_folder.FINISHED,
         'sharpness.json', 'suite.yaml', 'report.md')
 
 
-def wanted(rel, name):
+def wanted(rel: str, name: str) -> bool:
     """Whether SRC/rel/name belongs in docs/results."""
     if name.startswith('snapshot'):
         return False
@@ -29,9 +28,11 @@ def wanted(rel, name):
             name.startswith('table.') or name.startswith('landscape'))
 
 
-def collect(src, dst, include_unfinished=False):
+def collect(src: str, dst: str, include_unfinished: bool = False
+            ) -> tuple[list[str], list[str]]:
     """Copy what docs/results keeps; returns (copied paths, skipped runs)."""
-    copied, skipped = [], []
+    copied: list[str] = []
+    skipped: list[str] = []
     for root, dirs, files in os.walk(src):
         rel = os.path.relpath(root, src)
         if run_folder.unfinished(files) and not include_unfinished:
@@ -46,8 +47,9 @@ def collect(src, dst, include_unfinished=False):
     return copied, skipped
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m experiments collect',
+                                     description=__doc__.splitlines()[0])
     parser.add_argument('src')
     parser.add_argument('dst')
     parser.add_argument('--include-unfinished', action='store_true',
@@ -59,7 +61,4 @@ def main(argv=None):
     for rel in skipped:
         print('[skip] {}: unfinished (no DONE); --include-unfinished '
               'copies it'.format(os.path.join(args.src, rel)))
-
-
-if __name__ == '__main__':
-    main()
+    return 0

@@ -1,8 +1,9 @@
-"""GPUs for the concurrent jobs of ``run_suite.py --device cuda``.
+"""GPUs for the concurrent jobs of ``python -m experiments suite --device
+cuda``.
 
 Each of J concurrent jobs of R ranks gets its own GPUs through
 CUDA_VISIBLE_DEVICES (inside a job, rank r uses visible GPU
-``intra_rank % count``, experiments/devices.py):
+``intra_rank % count``, experiments/train/devices.py):
 
 - J*R <= G GPUs: one GPU per rank, no sharing;
 - J <= G < J*R: each job gets G // J GPUs, which its ranks share;
@@ -10,9 +11,16 @@ CUDA_VISIBLE_DEVICES (inside a job, rank r uses visible GPU
   the note says so (pure_nccl cannot run like that).
 """
 import os
+from collections.abc import Mapping, Sequence
+
+from experiments.errors import StudyError
 
 
-def visible_gpus(environ=None):
+class NoGpu(StudyError, ValueError):
+    """``--device cuda`` with no GPU visible."""
+
+
+def visible_gpus(environ: Mapping[str, str] | None = None) -> list[str]:
     """The GPU ids this process may hand out: CUDA_VISIBLE_DEVICES if set,
     else 0..N-1 with N from CuPy (0 without CuPy)."""
     environ = os.environ if environ is None else environ
@@ -26,12 +34,13 @@ def visible_gpus(environ=None):
         return []
 
 
-def plan(jobs, ranks, gpus):
+def plan(jobs: int, ranks: int,
+         gpus: Sequence[str]) -> tuple[list[str], str]:
     """``(slots, note)``: ``slots[k]`` is the CUDA_VISIBLE_DEVICES value of
     job slot k (k < jobs); ``note`` says how GPUs are shared."""
     if not gpus:
-        raise ValueError('--device cuda: no GPU visible (nvidia-smi, '
-                         'CUDA_VISIBLE_DEVICES, CuPy installed?)')
+        raise NoGpu('--device cuda: no GPU visible (nvidia-smi, '
+                    'CUDA_VISIBLE_DEVICES, CuPy installed?)')
     if len(gpus) < jobs:
         slots = [gpus[k % len(gpus)] for k in range(jobs)]
         return slots, ('only {} GPU(s) for {} concurrent jobs: jobs share '

@@ -3,18 +3,20 @@
 ``OUT/SUITE/.run_suite.lock`` holds JSON ``{pid, host, started, argv,
 pid_start, job, heartbeat_s}`` and is created with ``O_EXCL``, so of two
 runners started together exactly one gets it. ``job`` is the holder's
-batch job (scripts/scheduler_jobs.py), ``pid_start`` its start time in
-clock ticks after boot (``/proc/PID/stat``). While the runner lives a
-thread touches the file every ``heartbeat_s`` seconds: its mtime is the
-heartbeat. The runner removes the lock when it ends, within a few seconds
-of a SIGTERM (scripts/suite_children.py); a runner killed with SIGKILL
-(a scheduler's walltime after its kill delay) leaves it behind.
+batch job (experiments/suite/scheduler_jobs.py), ``pid_start`` its start
+time in clock ticks after boot (``/proc/PID/stat``). While the runner
+lives a thread touches the file every ``heartbeat_s`` seconds: its mtime
+is the heartbeat. The runner removes the lock when it ends, within a few
+seconds of a SIGTERM (experiments/suite/children.py); a runner killed with
+SIGKILL (a scheduler's walltime after its kill delay) leaves it behind.
 
 A later runner judges a lock it finds, in this order:
 
 1. holder on this host: stale unless its PID is still a suite runner
-   (``run_suite.py`` in its command line) started at ``pid_start`` (so a
-   PID reused by another process does not hold the folder);
+   (its command line is ``python -m experiments suite``,
+   ``chainer-kfac-study suite`` or ``scripts/run_suite.py``) started at
+   ``pid_start`` (so a PID reused by another process does not hold the
+   folder);
 2. holder in a batch job: the scheduler's query decides (finished: stale,
    still queued or running: held), when it can tell;
 3. otherwise the heartbeat: stale when it is older than
@@ -31,7 +33,10 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
+from experiments.errors import StudyError
 from experiments.suite import scheduler_jobs
 
 NAME = '.run_suite.lock'
@@ -40,19 +45,26 @@ STALE_BEATS = 4
 #: tests simulate another node (and short heartbeats) with these.
 HOST_VARIABLE = 'KFAC_SUITE_HOST'
 HEARTBEAT_VARIABLE = 'KFAC_SUITE_HEARTBEAT_S'
+#: the old script, now a shim of the command (scripts/run_suite.py)
 RUNNER = 'run_suite.py'
+#: the module that runs the command line, and its console script
+COMMAND_LINE = ('-m', 'experiments', 'suite')
+CONSOLE_SCRIPT = 'chainer-kfac-study'
+
+#: a lock file's JSON (any key may be missing from a damaged one)
+Holder = dict[str, Any]
 
 
-class LockHeld(RuntimeError):
+class LockHeld(StudyError):
     """Another runner holds the folder; the message names it."""
 
 
-def host_name():
+def host_name() -> str:
     """This node's name (``$KFAC_SUITE_HOST`` when set, for tests)."""
     return os.environ.get(HOST_VARIABLE) or socket.gethostname()
 
 
-def process_start(pid):
+def process_start(pid: int) -> int | None:
     """Start time of ``pid`` in clock ticks after boot, or None."""
     try:
         with open('/proc/{}/stat'.format(pid)) as f:
@@ -62,7 +74,7 @@ def process_start(pid):
         return None
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -72,10 +84,22 @@ def _alive(pid):
     return True
 
 
-def is_suite_runner(pid, started):
+def runs_suite(words: Sequence[str]) -> bool:
+    """Whether a command line (its words) starts a suite runner."""
+    for i, word in enumerate(words):
+        if word.endswith(RUNNER) or tuple(
+                words[i:i + len(COMMAND_LINE)]) == COMMAND_LINE:
+            return True
+        if os.path.basename(word) == CONSOLE_SCRIPT and \
+                words[i + 1:i + 2] == ['suite']:
+            return True
+    return False
+
+
+def is_suite_runner(pid: int, started: int | None) -> bool:
     """True when ``pid`` runs and is the runner that wrote the lock: its
-    command line names run_suite.py and it started at ``started`` (where
-    /proc can tell)."""
+    command line starts a suite runner (:func:`runs_suite`) and it started
+    at ``started`` (where /proc can tell)."""
     if pid <= 0 or not _alive(pid):
         return False
     try:
@@ -83,26 +107,28 @@ def is_suite_runner(pid, started):
             cmdline = f.read().decode(errors='replace')
     except OSError:
         return True          # no /proc: a live PID is all we know
-    return RUNNER in cmdline and (started is None or
-                                  process_start(pid) == started)
+    return runs_suite(cmdline.split('\0')) and (
+        started is None or process_start(pid) == started)
 
 
-def _read(path):
+def _read(path: str) -> Holder | None:
     try:
         with open(path) as f:
-            return json.load(f)
+            holder = json.load(f)
     except (OSError, ValueError):
         return None
+    return holder if isinstance(holder, dict) else None
 
 
-def _mtime(path):
+def _mtime(path: str) -> float | None:
     try:
         return os.stat(path).st_mtime
     except OSError:
         return None
 
 
-def heartbeat_verdict(path, beat_s, poll_s=1.0):
+def heartbeat_verdict(path: str, beat_s: float,
+                      poll_s: float = 1.0) -> tuple[bool, str]:
     """``(stale, reason)`` from the lock file's heartbeat (see the module
     docstring, step 3)."""
     limit = STALE_BEATS * beat_s
@@ -124,7 +150,7 @@ def heartbeat_verdict(path, beat_s, poll_s=1.0):
     return True, 'its heartbeat stopped {:.0f} s ago'.format(limit)
 
 
-def judge(path, holder):
+def judge(path: str, holder: Holder) -> tuple[bool, str]:
     """``(stale, reason)`` for the lock at ``path`` written by ``holder``
     (a dict, empty when unreadable)."""
     pid = int(holder.get('pid', -1))
@@ -141,18 +167,19 @@ def judge(path, holder):
                                                     HEARTBEAT_S)))
 
 
-class SuiteLock(object):
+class SuiteLock:
     """``with SuiteLock(folder):`` holds the folder's lock."""
 
-    def __init__(self, folder, heartbeat_s=None):
+    def __init__(self, folder: str,
+                 heartbeat_s: float | None = None) -> None:
         self.path = os.path.join(folder, NAME)
         self.heartbeat_s = float(heartbeat_s or os.environ.get(
             HEARTBEAT_VARIABLE) or HEARTBEAT_S)
         self.held = False
         self._stop = threading.Event()
-        self._beat = None
+        self._beat: threading.Thread | None = None
 
-    def record(self):
+    def record(self) -> Holder:
         """What the lock file says about this runner."""
         return {'pid': os.getpid(), 'host': host_name(),
                 'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
@@ -160,7 +187,7 @@ class SuiteLock(object):
                 'job': scheduler_jobs.current_job(),
                 'heartbeat_s': self.heartbeat_s}
 
-    def acquire(self):
+    def acquire(self) -> 'SuiteLock':
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -175,7 +202,7 @@ class SuiteLock(object):
         raise LockHeld('{} appeared again while replacing a stale lock; '
                        'another runner is starting'.format(self.path))
 
-    def _replace_if_stale(self):
+    def _replace_if_stale(self) -> None:
         holder = _read(self.path) or {}
         stale, reason = judge(self.path, holder)
         if stale:
@@ -199,8 +226,8 @@ class SuiteLock(object):
                 if job else '', holder.get('started'),
                 os.path.dirname(self.path), reason, self.path))
 
-    def _start_heartbeat(self):
-        def beat():
+    def _start_heartbeat(self) -> None:
+        def beat() -> None:
             while not self._stop.wait(self.heartbeat_s):
                 try:
                     os.utime(self.path)
@@ -211,7 +238,7 @@ class SuiteLock(object):
                                       name='suite-lock-heartbeat')
         self._beat.start()
 
-    def release(self):
+    def release(self) -> None:
         if self.held:
             self._stop.set()
             holder = _read(self.path)
@@ -220,8 +247,8 @@ class SuiteLock(object):
                 os.remove(self.path)
             self.held = False
 
-    def __enter__(self):
+    def __enter__(self) -> 'SuiteLock':
         return self.acquire()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.release()

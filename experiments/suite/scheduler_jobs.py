@@ -19,6 +19,15 @@ knows.
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
+from typing import TypedDict
+
+
+class Job(TypedDict):
+    """A batch job: its scheduler's name and the job's id."""
+    scheduler: str
+    id: str
+
 
 #: (scheduler, environment variable of the job id, a variable that must
 #: be set too (None: none)).
@@ -28,7 +37,7 @@ JOB_VARIABLES = (('PBS', 'PBS_JOBID', None),
 QUERY_TIMEOUT_S = 30
 
 
-def current_job(environ=None):
+def current_job(environ: Mapping[str, str] | None = None) -> Job | None:
     """``{'scheduler': ..., 'id': ...}`` of this process's job, or None."""
     environ = os.environ if environ is None else environ
     for name, variable, also in JOB_VARIABLES:
@@ -37,7 +46,7 @@ def current_job(environ=None):
     return None
 
 
-def _query(argv):
+def _query(argv: list[str]) -> subprocess.CompletedProcess[str] | None:
     if shutil.which(argv[0]) is None:
         return None
     try:
@@ -47,7 +56,7 @@ def _query(argv):
         return None
 
 
-def _pbs(job_id):
+def _pbs(job_id: str) -> bool | None:
     proc = _query(['qstat', '-x', '-f', job_id])
     if proc is None:
         return None
@@ -61,7 +70,7 @@ def _pbs(job_id):
     return None
 
 
-def _slurm(job_id):
+def _slurm(job_id: str) -> bool | None:
     proc = _query(['squeue', '-h', '-j', job_id, '-o', '%T'])
     if proc is None:
         return None
@@ -72,7 +81,7 @@ def _slurm(job_id):
     return bool(proc.stdout.strip())
 
 
-def _gridengine(job_id):
+def _gridengine(job_id: str) -> bool | None:
     proc = _query(['qstat', '-j', job_id])
     if proc is None:
         return None
@@ -81,15 +90,18 @@ def _gridengine(job_id):
     return False if 'do not exist' in proc.stdout + proc.stderr else None
 
 
-QUERIES = {'PBS': _pbs, 'Slurm': _slurm, 'Grid Engine': _gridengine}
+QUERIES: dict[str, Callable[[str], bool | None]] = {
+    'PBS': _pbs, 'Slurm': _slurm, 'Grid Engine': _gridengine}
 
 
-def job_running(job):
+def job_running(job: Mapping[str, object] | None) -> bool | None:
     """True (queued or running), False (over) or None (cannot tell) for a
     job of :func:`current_job`'s form."""
-    if not job or job.get('scheduler') not in QUERIES:
+    scheduler = job.get('scheduler') if job else None
+    if job is None or not isinstance(scheduler, str) or \
+            scheduler not in QUERIES:
         return None
     here = current_job()
-    if here is not None and here['scheduler'] != job['scheduler']:
+    if here is not None and here['scheduler'] != scheduler:
         return None
-    return QUERIES[job['scheduler']](str(job['id']))
+    return QUERIES[scheduler](str(job['id']))

@@ -27,29 +27,38 @@ import shutil
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 import chainer
 from chainer import training
 
-MARKER_SUFFIX = '.complete'
+from chainer_kfac.distributed import KFACCommunicator
+from experiments.errors import StudyError
+from experiments.folders import snapshots
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(StudyError, RuntimeError):
     """A checkpoint cannot be written or read; the message says what to do."""
 
 
-def rank_suffix(comm):
-    return '' if comm is None or comm.size == 1 else '.rank{}'.format(
-        comm.rank)
+def rank_and_size(comm: KFACCommunicator | None) -> tuple[int, int]:
+    """``(rank, size)`` of ``comm``; ``(0, 1)`` for a single process."""
+    return (0, 1) if comm is None else (comm.rank, comm.size)
 
 
-def snapshot_name(epoch, comm=None):
-    return 'snapshot_epoch_{}{}'.format(epoch, rank_suffix(comm))
+def rank_suffix(comm: KFACCommunicator | None) -> str:
+    """This rank's file-name suffix (experiments/folders/snapshots.py)."""
+    return snapshots.rank_suffix(*rank_and_size(comm))
 
 
-def marker_path(out, epoch):
-    return os.path.join(out, 'snapshot_epoch_{}{}'.format(epoch,
-                                                          MARKER_SUFFIX))
+def snapshot_name(epoch: int, comm: KFACCommunicator | None = None) -> str:
+    """This rank's checkpoint file of ``epoch``."""
+    return snapshots.snapshot_name(epoch, *rank_and_size(comm))
+
+
+def marker_path(out: str, epoch: int) -> str:
+    return os.path.join(out, snapshots.marker_name(epoch))
 
 
 class ConsistentSnapshot(training.Extension):
@@ -57,10 +66,10 @@ class ConsistentSnapshot(training.Extension):
 
     priority = -100   # after LogReport/PlotReport, like Chainer's snapshot
 
-    def __init__(self, comm=None):
+    def __init__(self, comm: KFACCommunicator | None = None) -> None:
         self.comm = comm
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         updater = trainer.updater
         path = os.path.join(trainer.out, snapshot_name(updater.epoch,
                                                        self.comm))
@@ -83,13 +92,13 @@ class ErrorSnapshot(training.Extension):
     A failed write (full disk) is reported in one line and does not hide
     the error that stopped the run."""
 
-    def __init__(self, comm=None):
+    def __init__(self, comm: KFACCommunicator | None = None) -> None:
         self.comm = comm
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         pass
 
-    def on_error(self, trainer, exc, tb):
+    def on_error(self, trainer: Any, exc: BaseException, tb: Any) -> None:
         path = os.path.join(trainer.out, 'snapshot_error_iter_{}{}'.format(
             trainer.updater.iteration, rank_suffix(self.comm)))
         try:
@@ -99,19 +108,19 @@ class ErrorSnapshot(training.Extension):
             sys.stderr.write('warning: no snapshot on error: {}\n'.format(e))
 
 
-def save_json(path, data, **kwargs):
+def save_json(path: str, data: Any, **kwargs: Any) -> None:
     """Write ``data`` as JSON atomically (a full disk: CheckpointError)."""
     save_atomically(path, lambda tmp: _write_json(tmp, data, **kwargs))
 
 
-def _write_json(path, data, **kwargs):
+def _write_json(path: str, data: Any, **kwargs: Any) -> None:
     with open(path, 'w') as f:
         json.dump(data, f, **kwargs)
         f.flush()
         os.fsync(f.fileno())
 
 
-def save_atomically(path, save):
+def save_atomically(path: str, save: Callable[[str], object]) -> None:
     """``save(tmp)`` then rename tmp to ``path``; a full disk says so."""
     out, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(prefix='tmp' + name, dir=out or '.')
@@ -132,7 +141,7 @@ def save_atomically(path, save):
         raise
 
 
-def _release(exc):
+def _release(exc: BaseException | None) -> None:
     """Free what a failed write left in ``exc``'s frames now: numpy's
     ZipFile, whose file the error closed, would report "seek of closed
     file" when collected later (the noise after ENOSPC)."""
@@ -147,13 +156,13 @@ def _release(exc):
         sys.unraisablehook = hook
 
 
-def _umask():
+def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _disk_full(exc, folder):
+def _disk_full(exc: BaseException | None, folder: str) -> bool:
     """ENOSPC anywhere in the chain (zipfile hides it behind 'seek of
     closed file'), or no free bytes left in ``folder``."""
     while exc is not None:
@@ -167,7 +176,9 @@ def _disk_full(exc, folder):
         return False
 
 
-def remove_stale_temporaries(out, comm=None):
+def remove_stale_temporaries(out: str,
+                             comm: KFACCommunicator | None = None
+                             ) -> list[str]:
     """Delete ``tmpsnapshot_*`` files/folders of this rank that a killed run
     left behind; returns their names."""
     suffix = rank_suffix(comm)
@@ -186,18 +197,17 @@ def remove_stale_temporaries(out, comm=None):
     return sorted(removed)
 
 
-def committed_epochs(out):
+def committed_epochs(out: str) -> dict[int, dict[str, Any]]:
     """``{epoch: marker info}`` of the complete checkpoints in ``out``."""
     found = {}
-    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*' +
-                                       MARKER_SUFFIX)):
-        m = re.match(r'snapshot_epoch_(\d+)\.complete$',
-                     os.path.basename(path))
-        if not m:
+    for name in snapshots.checkpoint_files(out):
+        parsed = snapshots.parse(name)
+        if parsed is None or not parsed.marker or parsed.rank is not None:
             continue
+        path = os.path.join(out, name)
         try:
             with open(path) as f:
-                found[int(m.group(1))] = json.load(f)
+                found[parsed.epoch] = json.load(f)
         except (OSError, ValueError):
-            found[int(m.group(1))] = {'unreadable_marker': path}
+            found[parsed.epoch] = {'unreadable_marker': path}
     return found

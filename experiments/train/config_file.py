@@ -9,13 +9,33 @@ mapping raise :class:`ConfigError` with the file, the line and the key.
 A file's ``base:`` (a path or a list, relative to the file) is read first
 and the file's keys are merged over it, section by section; ``origin``
 records where each dotted key came from (a file, or ``--set KEY=VALUE``).
+
+A ``--set`` value is read as YAML too, with one difference: a value that
+is a float literal in Python's syntax (``5e-3``, ``1e4``, ``-2.5E-3``,
+which YAML 1.1 reads as text without a dot in the mantissa or a sign in
+the exponent) is a float. Files keep YAML's rules.
 """
 import copy
 import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import yaml
 
 from experiments.errors import StudyError
+
+#: A resolved (or merged) config: key -> value, sections are nested dicts.
+Config = dict[str, Any]
+#: dotted key -> the file (or ``--set KEY=VALUE``) it came from.
+Origin = dict[str, str]
+#: how ``origin`` names a key given on the command line.
+OVERRIDE = '--set '
+
+_DIGITS = r'[0-9](?:_?[0-9])*'
+#: Python's float literal (digit groups with ``_`` too), without inf/nan.
+FLOAT_LITERAL = re.compile(r'^[-+]?(?:{d}(?:\.(?:{d})?)?|\.{d})'
+                           r'(?:[eE][-+]?{d})?$'.format(d=_DIGITS))
 
 
 class ConfigError(StudyError, ValueError):
@@ -26,8 +46,9 @@ class _StrictLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a key given twice in one mapping
     (PyYAML keeps the last one silently)."""
 
-    def construct_mapping(self, node, deep=False):
-        seen = {}
+    def construct_mapping(self, node: Any, deep: bool = False
+                          ) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
@@ -40,7 +61,7 @@ class _StrictLoader(yaml.SafeLoader):
         return super(_StrictLoader, self).construct_mapping(node, deep)
 
 
-def read_yaml(path):
+def read_yaml(path: str) -> Config:
     """The mapping in the YAML file ``path``; an empty file, a duplicate
     key, invalid YAML or another top level raises :class:`ConfigError`."""
     with open(path) as f:
@@ -62,20 +83,23 @@ def read_yaml(path):
     return data
 
 
-def read_merged(path, overrides=()):
+def read_merged(path: str, overrides: Iterable[str] = ()
+                ) -> tuple[Config, Origin]:
     """``(merged, origin)``: the mapping of ``path`` over its bases with the
     ``overrides`` (``KEY=VALUE`` strings, dotted keys) set, and where each
     dotted key came from."""
-    merged, origin = {}, {}
+    merged: Config = {}
+    origin: Origin = {}
     _load_into(os.path.abspath(path), merged, origin, stack=())
     for item in overrides:
         key, value = _parse_override(item)
         _set_dotted(merged, key, value)
-        origin[key] = '--set {}'.format(item)
+        origin[key] = OVERRIDE + item
     return merged, origin
 
 
-def _load_into(path, merged, origin, stack):
+def _load_into(path: str, merged: Config, origin: Origin,
+               stack: tuple[str, ...]) -> None:
     if path in stack:
         raise ConfigError('{}: `base:` cycle ({})'.format(
             path, ' -> '.join(stack + (path,))))
@@ -97,7 +121,8 @@ def _load_into(path, merged, origin, stack):
     _merge(merged, data, origin, path, prefix='')
 
 
-def _merge(dst, src, origin, path, prefix):
+def _merge(dst: Config, src: Mapping[Any, Any], origin: Origin, path: str,
+           prefix: str) -> None:
     for key, value in src.items():
         dotted = prefix + str(key)
         if isinstance(value, dict) and isinstance(dst.get(key), dict):
@@ -110,7 +135,7 @@ def _merge(dst, src, origin, path, prefix):
                     origin[dotted + '.' + str(sub)] = path
 
 
-def _parse_override(item):
+def _parse_override(item: str) -> tuple[str, Any]:
     if '=' not in item:
         raise ConfigError('--set {!r}: expected key=value (e.g. '
                           'optimizer.lr=0.01)'.format(item))
@@ -122,10 +147,17 @@ def _parse_override(item):
     except yaml.YAMLError as e:
         raise ConfigError('--set {}: cannot parse the value: {}'.format(
             item, e)) from e
+    if isinstance(value, str) and FLOAT_LITERAL.match(raw.strip()):
+        value = float(raw)
     return key.strip(), value
 
 
-def _set_dotted(d, key, value):
+def is_override(where: str) -> bool:
+    """Whether ``origin``'s ``where`` is a ``--set`` on the command line."""
+    return where.startswith(OVERRIDE)
+
+
+def _set_dotted(d: Config, key: str, value: Any) -> None:
     parts = key.split('.')
     for part in parts[:-1]:
         d = d.setdefault(part, {})

@@ -5,15 +5,19 @@ import platform
 import socket
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy
 
 import chainer
 from chainer import training
 
+from chainer_kfac.distributed import KFACCommunicator
 from chainer_kfac.extensions.lr_schedule import LearningRateSchedule
-from experiments.train import gpu_info
+from experiments.data.data_info import DataInfo
 from experiments.folders import provenance
+from experiments.train import gpu_info
 
 
 class StepLRSchedule(LearningRateSchedule):
@@ -34,13 +38,14 @@ class StepLRSchedule(LearningRateSchedule):
 
     trigger = 1, 'iteration'
 
-    def __init__(self, base_lr, drop_epochs, factor, attr='lr'):
+    def __init__(self, base_lr: float, drop_epochs: Sequence[float],
+                 factor: float, attr: str = 'lr') -> None:
         self.base_lr = base_lr
         self.drop_epochs = sorted(drop_epochs)
         self.factor = factor
         super(StepLRSchedule, self).__init__(attr)
 
-    def lr_at(self, epoch_detail):
+    def lr_at(self, epoch_detail: float) -> float:
         drops = sum(1 for e in self.drop_epochs if epoch_detail >= e)
         return self.base_lr * self.factor ** drops
 
@@ -58,7 +63,8 @@ class FractionOfEpochTrigger(object):
     at the same iterations.
     """
 
-    def __init__(self, per_epoch, dense_epochs=None):
+    def __init__(self, per_epoch: int,
+                 dense_epochs: int | None = None) -> None:
         if int(per_epoch) < 1:
             raise ValueError('evals_per_epoch must be >= 1, not {!r}'.format(
                 per_epoch))
@@ -68,7 +74,7 @@ class FractionOfEpochTrigger(object):
         self.per_epoch = int(per_epoch)
         self.dense_epochs = dense_epochs
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> bool:
         updater = trainer.updater
         if updater.is_new_epoch:
             return True
@@ -78,8 +84,8 @@ class FractionOfEpochTrigger(object):
         crossed = numpy.floor(updater.epoch_detail * self.per_epoch + 1e-9)
         if crossed <= numpy.floor(before * self.per_epoch + 1e-9):
             return False
-        return (self.dense_epochs is None or
-                crossed / self.per_epoch < self.dense_epochs)
+        return bool(self.dense_epochs is None or
+                    crossed / self.per_epoch < self.dense_epochs)
 
 
 class MeanOverRanks(training.Extension):
@@ -91,11 +97,11 @@ class MeanOverRanks(training.Extension):
     trigger = 1, 'iteration'
     priority = training.PRIORITY_EDITOR
 
-    def __init__(self, comm, keys):
+    def __init__(self, comm: KFACCommunicator, keys: Sequence[str]) -> None:
         self.comm = comm
         self.keys = keys
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         obs = trainer.observation
         values = numpy.array([_to_float(obs[k]) if k in obs else numpy.nan
                               for k in self.keys])
@@ -105,7 +111,7 @@ class MeanOverRanks(training.Extension):
                 obs[key] = float(value)
 
 
-def _to_float(value):
+def _to_float(value: Any) -> float:
     return float(chainer.backend.CpuDevice().send(
         getattr(value, 'array', value)))
 
@@ -118,7 +124,7 @@ class SkippedStepsReport(training.Extension):
 
     priority = training.PRIORITY_WRITER
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         optimizer = trainer.updater.get_optimizer('main')
         chainer.report({'kfac/skipped_steps': optimizer.skipped_steps})
 
@@ -133,10 +139,10 @@ class NonFiniteLossGuard(training.Extension):
     trigger = 1, 'iteration'
     priority = training.PRIORITY_EDITOR
 
-    def __init__(self, save_snapshot):
+    def __init__(self, save_snapshot: Callable[[Any], str]) -> None:
         self.save_snapshot = save_snapshot
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         loss = trainer.observation.get('main/loss')
         if loss is None:
             return
@@ -151,13 +157,15 @@ class NonFiniteLossGuard(training.Extension):
                                         trainer.updater.epoch_detail, path))
 
 
-def runtime_fields():
+def runtime_fields() -> dict[str, Any]:
     """BLAS threads and malloc settings in force (env.json 'runtime')."""
     from chainer_kfac import runtime
     return runtime.runtime_record()
 
 
-def write_env(path, comm, device, data_info, config_path, argv):
+def write_env(path: str, comm: KFACCommunicator | None, device: Any,
+              data_info: DataInfo, config_path: str,
+              argv: Sequence[str]) -> None:
     """OUT/env.json: versions, ranks, device, dataset and where it came
     from."""
     import chainer_kfac
@@ -171,8 +179,8 @@ def write_env(path, comm, device, data_info, config_path, argv):
         pass
     if 'cupy' in sys.modules:
         versions['cupy'] = sys.modules['cupy'].__version__
-    env = {
-        'command': argv, 'config': os.path.abspath(config_path),
+    env: dict[str, Any] = {
+        'command': list(argv), 'config': os.path.abspath(config_path),
         'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
         'host': socket.gethostname(), 'platform': platform.platform(),
         'versions': versions,
@@ -191,7 +199,7 @@ def write_env(path, comm, device, data_info, config_path, argv):
     checkpoint.save_json(path, env, indent=1)
 
 
-def previous_starts(path):
+def previous_starts(path: str) -> list[dict[str, Any]]:
     """The ``starts`` already in env.json (one entry per start of the run;
     the top-level keys describe the latest start)."""
     try:

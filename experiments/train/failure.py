@@ -23,9 +23,13 @@ exactly. Outside the training loop a signal raises at once; a second
 signal ends the process at once.
 
 A decision that every rank takes together (a refused resume) is shown by
-rank 0 only: the other ranks raise :class:`QuietExit`, wait for rank 0's
-abort, and abort themselves after :data:`GRACE_S` seconds if it never
-comes.
+rank 0 only (:func:`raise_on_every_rank`): rank 0 raises the
+:class:`~experiments.errors.StudyError`, the other ranks raise
+:class:`QuietExit`, wait for rank 0's abort, and abort themselves after
+:data:`GRACE_S` seconds if it never comes. Under MPI a
+:class:`~experiments.errors.StudyError` on any rank is one line,
+``error: <message> (rank r of n)``, and the job's abort; in one process it
+goes up to the command's entry point, which prints ``error: <message>``.
 """
 import contextlib
 import os
@@ -33,10 +37,16 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any, NoReturn
 
 from chainer import training
 
+from chainer_kfac.distributed import KFACCommunicator
 from chainer_kfac.distributed import launch
+from chainer_kfac.distributed.interface import SideChannel
+from experiments.errors import StudyError
 
 GRACE_S = 15.0
 #: how long a rank that ended normally waits for the others to end too.
@@ -45,11 +55,18 @@ FINISH_GRACE_S = 60.0
 QUIET_PAUSE_S = 2.0
 
 
-class QuietExit(SystemExit):
-    """End this rank non-zero without a message (rank 0 shows it)."""
+class QuietExit(StudyError):
+    """End this rank with exit status 1 and no message: rank 0 shows it
+    (the train command's ``main`` returns 1 on it, printing nothing)."""
 
-    def __init__(self):
-        super(QuietExit, self).__init__(1)
+    def __init__(self) -> None:
+        super(QuietExit, self).__init__(
+            'this rank ends quietly: rank 0 reports the error')
+
+
+class StartRefused(StudyError):
+    """A start that every rank refuses together (a resume that would not
+    continue the same run, an unusable --out); rank 0 shows the message."""
 
 
 class Terminated(Exception):
@@ -57,7 +74,7 @@ class Terminated(Exception):
     handlers (the snapshot on error) run on the way out. ``agreed``: every
     rank raised it after the same iteration."""
 
-    def __init__(self, message, agreed=False):
+    def __init__(self, message: str, agreed: bool = False) -> None:
         super(Terminated, self).__init__(message)
         self.agreed = agreed
 
@@ -68,47 +85,58 @@ class Agreement(object):
     collective). Without MPI (``comm`` None or one rank) every decision is
     this process's own."""
 
-    def __init__(self, comm=None):
+    def __init__(self, comm: KFACCommunicator | None = None) -> None:
         self.comm = comm if comm is not None and comm.size > 1 else None
+        self._stop: SideChannel | None = None
+        self._finish: SideChannel | None = None
         if self.comm is not None:
-            self._stop = comm.dup()
-            self._finish = comm.dup()
+            self._stop = self.comm.dup()
+            self._finish = self.comm.dup()
 
-    def any(self, flag):
+    def any(self, flag: object) -> bool:
         """True on every rank if ``flag`` is true on any rank."""
-        if self.comm is None:
+        if self._stop is None:
             return bool(flag)
         return self._stop.any(bool(flag))
 
-    def all_ended(self, timeout_s):
+    def all_ended(self, timeout_s: float) -> bool:
         """Whether every rank reached this call within ``timeout_s``."""
-        if self.comm is None:
+        if self._finish is None:
             return True
         return self._finish.all_reach(timeout_s)
 
 
-def launch_rank():
+def launch_rank() -> int:
     """This process's rank from mpiexec's environment (0 outside MPI)."""
     return launch.launch_rank() or 0
 
 
-def exit_error(message, comm=None):
-    """Raise the exit for an error every rank finds alike (shown once)."""
+def raise_on_every_rank(error: str | Exception,
+                        comm: KFACCommunicator | None = None) -> NoReturn:
+    """Raise, on every rank, for an error every rank finds alike: rank 0
+    raises it (a :class:`StudyError` as it is, any other error or a
+    message as :class:`StartRefused`), the others :class:`QuietExit`
+    (without ``comm``, MPI not set up yet: after :data:`QUIET_PAUSE_S`
+    seconds, so that rank 0 speaks first)."""
     rank = launch_rank() if comm is None else comm.rank
     if rank == 0:
-        raise SystemExit('error: {}'.format(message))
+        if isinstance(error, StudyError):
+            raise error
+        if isinstance(error, Exception):
+            raise StartRefused(str(error)) from error
+        raise StartRefused(error)
     if comm is None:
         time.sleep(QUIET_PAUSE_S)
     raise QuietExit()
 
 
 #: the signals received, if any (the first one is acted on).
-received = []
+received: list[int] = []
 #: True inside the training loop: a signal is acted on by StopOnSignal.
 _in_training = [False]
 
 
-def _terminated(agreed=False):
+def _terminated(agreed: bool = False) -> Terminated:
     if received:
         what = signal.Signals(received[0]).name
     else:
@@ -118,7 +146,7 @@ def _terminated(agreed=False):
                       'last complete checkpoint)'.format(what), agreed)
 
 
-def check_stop(agreement=None):
+def check_stop(agreement: Agreement | None = None) -> None:
     """Raise :class:`Terminated` if SIGTERM/SIGINT arrived (with an
     ``agreement``: on any rank; then every rank raises)."""
     if agreement is None:
@@ -135,15 +163,15 @@ class StopOnSignal(training.Extension):
     trigger = 1, 'iteration'
     priority = -1000     # after every other extension, snapshots included
 
-    def __init__(self, agreement=None):
+    def __init__(self, agreement: Agreement | None = None) -> None:
         self.agreement = agreement or Agreement()
 
-    def __call__(self, trainer):
+    def __call__(self, trainer: Any) -> None:
         check_stop(self.agreement)
 
 
 @contextlib.contextmanager
-def signals_at_iteration_ends():
+def signals_at_iteration_ends() -> Iterator[None]:
     """Within (the training loop), a signal only sets the flag that
     :class:`StopOnSignal` acts on."""
     _in_training[0] = True
@@ -154,12 +182,12 @@ def signals_at_iteration_ends():
 
 
 @contextlib.contextmanager
-def raise_on_signals():
+def raise_on_signals() -> Iterator[None]:
     """Within: SIGTERM/SIGINT raise :class:`Terminated` (inside
     :func:`signals_at_iteration_ends`: at the iteration's end), so that a
     snapshot is written; a second one ends the process at once. The
     previous handlers are restored after."""
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> None:
         if received:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
@@ -177,12 +205,14 @@ def raise_on_signals():
 
 
 @contextlib.contextmanager
-def end_all_ranks_on_failure(comm):
+def end_all_ranks_on_failure(comm: KFACCommunicator | None
+                             ) -> Iterator[Agreement]:
     """Under MPI with more than one rank, any abnormal end aborts all, and
-    so does a normal end of one rank while others go on. Yields the
-    :class:`Agreement` of the run."""
+    so does a normal end of one rank while others go on (a
+    :class:`StudyError`: its ``error:`` line first, as ``sys.exit`` of
+    that line would show it). Yields the :class:`Agreement` of the run."""
     agreement = Agreement(comm)
-    if agreement.comm is None:
+    if agreement.comm is None or comm is None:
         yield agreement
         return
     try:
@@ -198,6 +228,9 @@ def end_all_ranks_on_failure(comm):
         if comm.rank == 0:
             _say(str(e))
         _end_together(agreement, comm, 1)
+    except StudyError as e:
+        _say('error: {} (rank {} of {})'.format(e, comm.rank, comm.size))
+        _abort(comm, 1)
     except SystemExit as e:
         if e.code is None or e.code == 0:
             _end_together(agreement, comm, 0)
@@ -211,7 +244,8 @@ def end_all_ranks_on_failure(comm):
         _end_together(agreement, comm, 0)
 
 
-def _end_together(agreement, comm, code):
+def _end_together(agreement: Agreement, comm: KFACCommunicator,
+                  code: int) -> None:
     """Return (code 0) or exit with ``code`` once every rank has ended;
     abort the job if the others do not end within FINISH_GRACE_S."""
     if not agreement.all_ended(FINISH_GRACE_S):
@@ -224,16 +258,16 @@ def _end_together(agreement, comm, code):
         raise QuietExit()
 
 
-def _fail(comm):
+def _fail(comm: KFACCommunicator) -> NoReturn:
     _say('rank {} of {} failed:\n{}'.format(comm.rank, comm.size,
                                             traceback.format_exc()))
     _abort(comm, 1)
 
 
-def _say(text):
+def _say(text: str) -> None:
     sys.stderr.write(text.rstrip('\n') + '\n')
     sys.stderr.flush()
 
 
-def _abort(comm, code):
+def _abort(comm: KFACCommunicator, code: int) -> NoReturn:
     comm.abort(code)

@@ -9,13 +9,14 @@ convolutions unless NVIDIA_TF32_OVERRIDE=0; CuPy's matmuls use it only with
 CUPY_TF32=1. Both settings are recorded.
 """
 import os
+from typing import Any
 
 
-def gpu_stack():
+def gpu_stack() -> dict[str, Any]:
     """A dict: CUDA available, cuDNN on, its version, TF32 settings."""
     from chainer.backends import cuda
     import chainer
-    info = {'cuda_available': bool(cuda.available),
+    info: dict[str, Any] = {'cuda_available': bool(cuda.available),
             'cudnn_enabled': bool(cuda.available and cuda.cudnn_enabled),
             'use_cudnn': chainer.config.use_cudnn,
             'NVIDIA_TF32_OVERRIDE': os.environ.get('NVIDIA_TF32_OVERRIDE'),
@@ -30,7 +31,7 @@ def gpu_stack():
     return info
 
 
-def describe(device):
+def describe(device: object) -> str:
     """Short text for the first line: the device and whether cuDNN is on."""
     if str(device) == '@numpy':
         return str(device)

@@ -9,6 +9,7 @@ warning"; the original sets it for the same reason), and forkserver forks
 from a clean helper process instead.
 """
 import multiprocessing
+from typing import Any
 
 import numpy
 
@@ -18,7 +19,7 @@ KINDS = ('serial', 'thread', 'process')
 START_METHOD = 'forkserver'
 
 
-def use_fork_safe_start():
+def use_fork_safe_start() -> None:
     """Make multiprocessing start workers with forkserver. Chainer's
     MultiprocessIterator uses the global start method, so it is set (with
     force: a library may already have fixed the platform default). The
@@ -30,10 +31,12 @@ def use_fork_safe_start():
         multiprocessing.set_start_method(START_METHOD, force=True)
 
 
-def make_iterator(dataset, batch_size, kind, workers, repeat=True,
-                  shuffle=True, seed=None):
+def make_iterator(dataset: Any, batch_size: int, kind: str, workers: int,
+                  repeat: bool = True, shuffle: bool = True,
+                  seed: int | None = None) -> Any:
     """An iterator of ``kind`` (one of :data:`KINDS`) over ``dataset``;
     with ``shuffle`` its order comes from a RandomState(``seed``)."""
+    common: dict[str, Any]
     if shuffle:
         common = dict(repeat=repeat, order_sampler=chainer.iterators.
                       ShuffleOrderSampler(numpy.random.RandomState(seed)))

@@ -18,7 +18,7 @@ _READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-def _file_above(out):
+def _file_above(out: str) -> str | None:
     """The nearest existing ancestor of ``out`` if it is not a folder."""
     path = os.path.abspath(out)
     while not os.path.exists(path):
@@ -29,7 +29,7 @@ def _file_above(out):
     return None if os.path.isdir(path) else path
 
 
-def _describe(e, out):
+def _describe(e: OSError, out: str) -> str:
     if e.errno in _FULL:
         return 'the disk holding {} is full ({}): free some space'.format(
             out, e.strerror)
@@ -41,7 +41,7 @@ def _describe(e, out):
         out, type(e).__name__, e)
 
 
-def prepare(out):
+def prepare(out: str) -> str | None:
     """Create ``out`` if needed; None if a run can write there, else the
     message that says why not."""
     above = _file_above(out)

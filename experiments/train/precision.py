@@ -17,6 +17,8 @@ K-FAC's factors, inverses and communication buffers are float32 whatever
 ``dtype`` is (docs/faithfulness.md).
 """
 import numbers
+from collections.abc import Mapping
+from typing import Any, cast
 
 import numpy
 
@@ -28,12 +30,12 @@ DTYPES = ('float32', 'float16')
 DYNAMIC = 'dynamic'
 
 
-def check_loss_scale(value):
+def check_loss_scale(value: object) -> None:
     """A ValueError (with the fix) unless null, > 0, or ``dynamic``."""
     if value is None or value == DYNAMIC:
         return
     if isinstance(value, numbers.Real) and not isinstance(value, bool) \
-            and value > 0:
+            and cast(float, value) > 0:
         return
     raise ValueError(
         'must be null (no loss scaling), a positive number (static, e.g. '
@@ -41,11 +43,11 @@ def check_loss_scale(value):
         '{!r}'.format(DYNAMIC, value))
 
 
-def model_dtype(config):
+def model_dtype(config: Mapping[str, Any]) -> numpy.dtype:
     return numpy.dtype(config['mixed_precision']['dtype'])
 
 
-def building(config):
+def building(config: Mapping[str, Any]) -> Any:
     """Context in which the model is built in the configured dtype."""
     return chainer.using_config('dtype', model_dtype(config))
 
@@ -54,15 +56,15 @@ class CastInputs(object):
     """``(x, t, ...) -> (x in dtype, t, ...)`` (picklable: loader
     processes)."""
 
-    def __init__(self, dtype):
+    def __init__(self, dtype: Any) -> None:
         self.dtype = numpy.dtype(dtype)
 
-    def __call__(self, example):
+    def __call__(self, example: tuple[Any, ...]) -> tuple[Any, ...]:
         return (numpy.asarray(example[0]).astype(self.dtype),) + \
             tuple(example[1:])
 
 
-def cast_inputs(dataset, config):
+def cast_inputs(dataset: Any, config: Mapping[str, Any]) -> Any:
     """``dataset`` with its inputs in the model's dtype."""
     dtype = model_dtype(config)
     if dtype == numpy.float32:
@@ -70,7 +72,7 @@ def cast_inputs(dataset, config):
     return chainer_datasets.TransformDataset(dataset, CastInputs(dtype))
 
 
-def apply(optimizer, config):
+def apply(optimizer: Any, config: Mapping[str, Any]) -> None:
     """The float32 update and the loss scaling (after ``setup``)."""
     section = config['mixed_precision']
     if section['fp32_update'] and model_dtype(config) == numpy.float16:

@@ -15,6 +15,9 @@ hooks a config asks for, and the combinations that cannot go together.
   study's step schedule. Adam's rate is its ``alpha``.
 - ``normalize_weight``: :func:`~chainer_kfac.hooks.add_normalize_weight`.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from chainer_kfac.extensions import PolynomialDecay
 from chainer_kfac.hooks import add_normalize_weight
 from chainer_kfac.iterators import MixupIterator
@@ -26,13 +29,15 @@ from experiments.train import extensions as exp_extensions
 from experiments.train import loaders
 from experiments.train.config_file import ConfigError
 
+Config = Mapping[str, Any]
 
-def uses_recipe_classifier(config):
+
+def uses_recipe_classifier(config: Config) -> bool:
     return bool(config['running_mixup']['enabled'] or
                 config['random_erasing']['rate'] > 0)
 
 
-def check(config):
+def check(config: Config) -> None:
     """Raise ConfigError for keys that cannot be combined."""
     if config['mixup']['enabled'] and uses_recipe_classifier(config):
         raise ConfigError(
@@ -53,7 +58,8 @@ def check(config):
             'polynomial_lr')
 
 
-def make_classifier(config, predictor, n_classes, stream_seed):
+def make_classifier(config: Config, predictor: Any, n_classes: int,
+                    stream_seed: int) -> Any:
     """The loss link around ``predictor``."""
     if not uses_recipe_classifier(config):
         return MixupClassifier(predictor)
@@ -66,7 +72,10 @@ def make_classifier(config, predictor, n_classes, stream_seed):
     return RecipeClassifier(predictor, mixup, erasing)
 
 
-def make_train_iterator(config, train, batch, stream_seed):
+def make_train_iterator(config: Config, train: Any, batch: int,
+                        stream_seed: int) -> Any:
+    """The study's mixup iterator (also without mixup, for a plain serial
+    run), else :func:`experiments.train.loaders.make_iterator`."""
     kind = config['loader']['iterator']
     if config['mixup']['enabled'] or (
             kind == 'serial' and not uses_recipe_classifier(config)):
@@ -78,18 +87,20 @@ def make_train_iterator(config, train, batch, stream_seed):
                                  seed=stream_seed)
 
 
-def make_test_iterator(config, test, batch):
+def make_test_iterator(config: Config, test: Any, batch: int) -> Any:
     return loaders.make_iterator(test, batch, config['loader']['iterator'],
                                  config['loader']['workers'], repeat=False,
                                  shuffle=False)
 
 
-def lr_attribute(config):
+def lr_attribute(config: Config) -> str:
     """The optimizer attribute a schedule sets: Adam's rate is alpha."""
     return 'alpha' if config['optimizer']['name'] == 'adam' else 'lr'
 
 
-def extend_lr_schedule(trainer, config):
+def extend_lr_schedule(trainer: Any, config: Config) -> None:
+    """Polynomial decay (``polynomial_lr``) or the study's step
+    schedule."""
     opt, attr = config['optimizer'], lr_attribute(config)
     poly = config['polynomial_lr']
     if poly['enabled']:
@@ -104,7 +115,7 @@ def extend_lr_schedule(trainer, config):
         config['lr_schedule']['factor'], attr))
 
 
-def add_update_hooks(optimizer, config):
+def add_update_hooks(optimizer: Any, config: Config) -> list[Any]:
     """The recipe's update-rule hooks (after ``optimizer.setup``); returns
     the trainer extensions that keep their state in snapshots."""
     if not config['normalize_weight']['enabled']:

@@ -8,23 +8,29 @@ the ranks allgather the filtered lists and all take the newest epoch in
 every list (see experiments/checkpoint.py for how checkpoints are written).
 Skipped epochs are reported by rank 0 with the file and the reason.
 """
-import glob
 import os
-import re
 import shutil
 import sys
 import zipfile
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 
 import chainer
 
+from chainer_kfac.distributed import KFACCommunicator
+from experiments.folders import snapshots
 from experiments.train import checkpoint
 from experiments.train import failure
 from experiments.train import resume_check
+from experiments.data.data_info import DataInfo
+from experiments.train.config_file import Config
+
+Comm = KFACCommunicator | None
 
 
-def unreadable_reason(path):
+def unreadable_reason(path: str) -> str | None:
     """None if ``path`` is a complete zip, else why not."""
     if not os.path.isfile(path):
         return 'missing'
@@ -36,14 +42,14 @@ def unreadable_reason(path):
     return None if bad is None else 'corrupt member {}'.format(bad)
 
 
-def agreed_epoch(out, comm=None):
+def agreed_epoch(out: str, comm: Comm = None) -> int | None:
     """The newest epoch every rank can load (None: none), after warning
     about each newer committed epoch that is skipped, and why."""
     rank = 0 if comm is None else comm.rank
-    epochs = sorted(checkpoint.committed_epochs(out)) if rank == 0 else None
-    if comm is not None:
-        epochs = comm.bcast_obj(epochs, root=0)
-    problems = {}
+    committed = sorted(checkpoint.committed_epochs(out)) if rank == 0 else []
+    epochs: list[int] = committed if comm is None else comm.bcast_obj(
+        committed, root=0)
+    problems: dict[int, str] = {}
     for epoch in epochs:
         path = os.path.join(out, checkpoint.snapshot_name(epoch, comm))
         reason = unreadable_reason(path)
@@ -65,21 +71,23 @@ def agreed_epoch(out, comm=None):
     return chosen
 
 
-def uncommitted_snapshots(out, comm=None):
+def uncommitted_snapshots(out: str, comm: Comm = None) -> list[str]:
     """This rank's ``snapshot_epoch_N`` files without a commit marker (a
     run that stopped while writing them)."""
-    suffix = re.escape(checkpoint.rank_suffix(comm))
+    rank, size = checkpoint.rank_and_size(comm)
+    mine = None if size == 1 else rank
     committed = checkpoint.committed_epochs(out)
     names = []
-    for path in glob.glob(os.path.join(out, 'snapshot_epoch_*')):
-        m = re.match(r'snapshot_epoch_(\d+)' + suffix + '$',
-                     os.path.basename(path))
-        if m and int(m.group(1)) not in committed:
-            names.append(os.path.basename(path))
+    for name in snapshots.checkpoint_files(out):
+        parsed = snapshots.parse(name)
+        if parsed is not None and not parsed.marker and \
+                parsed.rank == mine and parsed.epoch not in committed and \
+                name.endswith(checkpoint.rank_suffix(comm)):
+            names.append(name)
     return sorted(names)
 
 
-def load(trainer, path):
+def load(trainer: Any, path: str) -> str:
     """Load a Trainer snapshot, after checking that it is a complete zip."""
     reason = unreadable_reason(path)
     if reason:
@@ -91,7 +99,7 @@ def load(trainer, path):
     return path
 
 
-def explicit_path(path, comm=None):
+def explicit_path(path: str, comm: Comm = None) -> str:
     """This rank's file of ``--resume PATH`` (PATH without ``.rank<r>``
     means this rank's file of that snapshot)."""
     suffix = checkpoint.rank_suffix(comm)
@@ -100,7 +108,8 @@ def explicit_path(path, comm=None):
     return path
 
 
-def plan(resume_arg, out, config, comm=None, overwrite=False):
+def plan(resume_arg: str | None, out: str, config: Config,
+         comm: Comm = None, overwrite: bool = False) -> str | None:
     """The snapshot path this rank loads (None: start from the beginning),
     after refusing (on every rank together) a folder of another
     experiment, a change of rank count or of config, or per-rank files of
@@ -136,7 +145,7 @@ def plan(resume_arg, out, config, comm=None, overwrite=False):
     return path
 
 
-def _clear(out):
+def _clear(out: str) -> None:
     names = resume_check.run_files(out)
     for name in names:
         path = os.path.join(out, name)
@@ -149,7 +158,7 @@ def _clear(out):
               '{}'.format(len(names), out))
 
 
-def _check_same_step(path, comm):
+def _check_same_step(path: str, comm: Comm) -> None:
     """Every rank's file of an explicit ``--resume`` is readable and all
     stand for the same iteration; else a refusal naming each file."""
     reason = unreadable_reason(path)
@@ -162,7 +171,7 @@ def _check_same_step(path, comm):
     lines = ['  {} is {}'.format(p, r) if r else
              '  {} stands for iteration {}'.format(p, s)
              for p, r, s in everyone]
-    failure.exit_error(
+    failure.raise_on_every_rank(
         'cannot resume from {}: the ranks\' files do not stand for one '
         'step:\n{}\nResume from files that all ranks wrote at the same '
         'step, or with --resume auto (the last complete '
@@ -170,30 +179,31 @@ def _check_same_step(path, comm):
         comm)
 
 
-def snapshot_iteration(path):
+def snapshot_iteration(path: str) -> int:
     """The iteration a Trainer snapshot stands for."""
     with numpy.load(path) as data:
         return int(data['updater/iteration'])
 
 
-def check_data(folder, info, comm=None):
+def check_data(folder: str, info: DataInfo, comm: Comm = None) -> None:
     """Refuse (every rank) a resume on data other than the run's."""
     refuse_if(lambda: resume_check.data_refusal(folder, info), comm)
 
 
-def refuse_if(check, comm, pair=False):
+def refuse_if(check: Callable[[], Any], comm: Comm, pair: bool = False
+              ) -> str | None:
     """Rank 0 runs ``check``; a message refuses the start on every rank."""
     rank = 0 if comm is None else comm.rank
-    result = check() if rank == 0 else None
+    result: Any = check() if rank == 0 else None
     if comm is not None:
         result = comm.bcast_obj(result, root=0)
     message, note = result if pair else (result, None)
     if message:
-        failure.exit_error(message, comm)
+        failure.raise_on_every_rank(message, comm)
     return note
 
 
-def _say_fresh_start(out, comm):
+def _say_fresh_start(out: str, comm: Comm) -> None:
     stale = uncommitted_snapshots(out, comm)
     if stale and (comm is None or comm.rank == 0):
         sys.stderr.write(

@@ -17,16 +17,25 @@ import glob
 import json
 import os
 import re
+from collections.abc import Mapping
+from typing import Any
 
+from experiments.data.data_info import DataInfo
+from experiments.folders import run_folder
+from experiments.folders import snapshots
 from experiments.train import checkpoint
 from experiments.train import config as config_module
-from experiments.folders import run_folder
+from experiments.train.config_file import Config
 from experiments.train.config_file import read_yaml
 
+#: ``(dotted key, saved value, new value)``
+Difference = tuple[str, Any, Any]
 
-def differences(saved, new, prefix=''):
+
+def differences(saved: Mapping[str, Any], new: Mapping[str, Any],
+                prefix: str = '') -> list[Difference]:
     """``[(dotted key, saved value, new value)]`` where they differ."""
-    diffs = []
+    diffs: list[Difference] = []
     for key in sorted(set(saved) | set(new)):
         old, cur = saved.get(key), new.get(key)
         if isinstance(old, dict) and isinstance(cur, dict):
@@ -36,7 +45,7 @@ def differences(saved, new, prefix=''):
     return diffs
 
 
-def saved_config(path):
+def saved_config(path: str) -> tuple[Config | None, str | None]:
     """``(config of the run's config.yaml, None)`` or ``(None, why it
     cannot be read)``: the refusal then names the file, not defaults."""
     try:
@@ -46,7 +55,9 @@ def saved_config(path):
         return None, str(e)
 
 
-def config_refusal(saved_path, new_config, required=True):
+def config_refusal(saved_path: str, new_config: Config,
+                   required: bool = True
+                   ) -> tuple[str | None, str | None]:
     """``(refusal message or None, note on allowed changes or None)``;
     ``required=False``: a missing ``config.yaml`` is no refusal."""
     if not os.path.isfile(saved_path):
@@ -75,7 +86,7 @@ def config_refusal(saved_path, new_config, required=True):
                 ', '.join(sorted(config_module.RESUME_SAFE))), None)
 
 
-def _listed(diffs, saved_path):
+def _listed(diffs: list[Difference], saved_path: str) -> str:
     lines = ['  {}: {!r} in {} -> {!r} now'.format(k, a, saved_path, b)
              for k, a, b in diffs]
     return '{} key(s):\n{}\n'.format(len(diffs), '\n'.join(lines))
@@ -87,7 +98,7 @@ RUN_FILES = (run_folder.CONFIG, 'log', 'env.json', run_folder.FINISHED,
 RUN_PREFIXES = ('snapshot_', 'tmpsnapshot_')
 
 
-def run_files(out):
+def run_files(out: str) -> list[str]:
     """The names of the files of a run in ``out``."""
     if not os.path.isdir(out):
         return []
@@ -95,7 +106,7 @@ def run_files(out):
                   n.startswith(RUN_PREFIXES))
 
 
-def folder_refusal(out, new_config):
+def folder_refusal(out: str, new_config: Config) -> str | None:
     """A message if ``out`` holds a run of another experiment (its
     ``config.yaml`` differs outside RESUME_SAFE, cannot be read, or is
     missing beside the run's other files); None if ``out`` is free."""
@@ -122,7 +133,7 @@ def folder_refusal(out, new_config):
             'from this one in {}{}'.format(out, _listed(unsafe, path), fix))
 
 
-def data_refusal(folder, info):
+def data_refusal(folder: str, info: DataInfo) -> str | None:
     """A message if the data of this start (``info['fingerprint']``)
     differs from the data the run in ``folder`` recorded in env.json."""
     try:
@@ -142,28 +153,28 @@ def data_refusal(folder, info):
                 info.get('fingerprint')))
 
 
-def rank_refusal(out, size):
+def rank_refusal(out: str, size: int) -> str | None:
     """A message if ``out`` holds checkpoints of another rank count."""
     for epoch, info in sorted(checkpoint.committed_epochs(out).items()):
         if info.get('ranks', size) != size:
             return _rank_message(out, info['ranks'], size,
-                                 'snapshot_epoch_{}.complete'.format(epoch))
+                                 snapshots.marker_name(epoch))
     names = [os.path.basename(p) for p in glob.glob(os.path.join(
-        out, 'snapshot_*')) if not p.endswith(checkpoint.MARKER_SUFFIX)]
+        out, 'snapshot_*')) if not p.endswith(snapshots.MARKER_SUFFIX)]
     ranks = [int(m.group(1)) for m in (re.search(r'\.rank(\d+)$', n)
                                        for n in names) if m]
     if ranks and (size == 1 or max(ranks) >= size):
         return _rank_message(out, '{} or more'.format(max(ranks) + 1), size,
                              'files ending in .rank0...rank{}'.format(
                                  max(ranks)))
-    plain = [n for n in names if n.startswith('snapshot_epoch_') and
+    plain = [n for n in names if n.startswith(snapshots.PREFIX) and
              not re.search(r'\.rank\d+$', n)]
     if plain and size > 1:
         return _rank_message(out, 1, size, plain[0])
     return None
 
 
-def _rank_message(out, had, size, evidence):
+def _rank_message(out: str, had: object, size: int, evidence: str) -> str:
     return ('cannot resume: {} holds checkpoints of a {}-rank run ({}), '
             'this run has {} rank(s). Each rank\'s data shard and batch '
             'depend on the rank count: resume with `mpiexec -n {}`, or use '

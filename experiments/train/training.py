@@ -1,5 +1,7 @@
 """Build the Trainer of one experiment from a resolved config."""
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import numpy
 
@@ -8,17 +10,22 @@ from chainer import training
 from chainer.training import extensions
 
 import chainer_kfac
-from chainer_kfac.distributed import launch
 from chainer_kfac import models
-from experiments.train import checkpoint
-from experiments.train.config_file import ConfigError
+from chainer_kfac.distributed import KFACCommunicator
+from chainer_kfac.distributed import launch
 from experiments.data import datasets
+from experiments.data import imagenet as imagenet_data
+from experiments.data.data_info import DataInfo
+from experiments.data.data_info import Loaded
+from experiments.train import checkpoint
 from experiments.train import devices
 from experiments.train import extensions as exp_extensions
-from experiments.data import imagenet as imagenet_data
 from experiments.train import precision
 from experiments.train import recipe
+from experiments.train.config_file import Config
+from experiments.train.config_file import ConfigError
 
+Comm = KFACCommunicator | None
 rank_suffix = checkpoint.rank_suffix
 #: The config's ``model`` and ``optimizer.name`` choices.
 MODELS = tuple(sorted(models.MODELS))
@@ -27,13 +34,15 @@ OPTIMIZERS = ('momentum_sgd', 'kfac', 'adam')
 in_mpi_launch = launch.in_mpi_launch
 
 
-def get_device(spec, comm):
+def get_device(spec: int | str, comm: Comm) -> Any:
     """The Chainer device of the config's ``device`` on this rank (see
     experiments/devices.py)."""
     return devices.get_device(spec, comm)
 
 
-def load_data(config, comm):
+def load_data(config: Config, comm: Comm) -> Loaded:
+    """Rank 0 reads and checks the dataset; under MPI every rank gets its
+    shard (and rank 0's ``info``)."""
     if comm is None or comm.rank == 0:
         train, test, info = datasets.load(
             config['dataset'], config['data_dir'],
@@ -42,7 +51,8 @@ def load_data(config, comm):
             config['dataset']))
         check_one_batch(train, info, config['batch_size'])
     else:
-        train = test = info = None
+        train = test = None
+        info = DataInfo()          # rank 0's comes in the broadcast
     if comm is not None:
         import chainermn
         info = comm.bcast_obj(info)
@@ -52,7 +62,8 @@ def load_data(config, comm):
     return train, test, info
 
 
-def check_labels(train, test, info, n_classes=10):
+def check_labels(train: Any, test: Any, info: DataInfo,
+                 n_classes: int = 10) -> None:
     """Every label is a class of the model: 0 <= t < n_classes."""
     for split, data in (('train', train), ('test', test)):
         labels = _labels(data)
@@ -65,7 +76,7 @@ def check_labels(train, test, info, n_classes=10):
                     bad.size, n_classes - 1, labels[bad[0]], bad[0]))
 
 
-def check_one_batch(train, info, batch_size):
+def check_one_batch(train: Any, info: DataInfo, batch_size: int) -> None:
     """The training set holds at least one global batch (else every epoch
     would be one short step)."""
     if len(train) < batch_size:
@@ -77,7 +88,7 @@ def check_one_batch(train, info, batch_size):
                 len(train), batch_size, len(train)))
 
 
-def _labels(data):
+def _labels(data: Any) -> numpy.ndarray:
     if isinstance(data, imagenet_data.CroppingImageDataset):
         return data.labels      # without reading the images
     if isinstance(data, chainer.datasets.TupleDataset):
@@ -85,7 +96,8 @@ def _labels(data):
     return numpy.asarray([t for _, t in data])
 
 
-def make_model(config, sample_x, rank=0):
+def make_model(config: Config, sample_x: numpy.ndarray, rank: int = 0
+               ) -> Any:
     """The registered ``model:`` in its classifier (experiments/recipe.py).
     """
     channels, size = sample_x.shape[0], sample_x.shape[-1]
@@ -102,7 +114,9 @@ def make_model(config, sample_x, rank=0):
                                   stream_seed=config['seed'] * 1009 + rank)
 
 
-def make_optimizer(config, comm):
+def make_optimizer(config: Config, comm: Comm) -> Any:
+    """K-FAC (DistributedKFAC under MPI), Adam or momentum SGD (multi-node
+    under MPI), as ``optimizer.name`` says."""
     opt_cfg, kfac_cfg = config['optimizer'], config['kfac']
     if opt_cfg['name'] == 'kfac':
         kwargs = dict(kfac_cfg, lr=opt_cfg['lr'],
@@ -125,7 +139,7 @@ def make_optimizer(config, comm):
     return optimizer
 
 
-def per_rank_batch(config, comm):
+def per_rank_batch(config: Mapping[str, Any], comm: Comm) -> int:
     """This rank's share of the global ``batch_size``; a ConfigError if
     the ranks cannot share it evenly."""
     size = 1 if comm is None else comm.size
@@ -141,7 +155,16 @@ def per_rank_batch(config, comm):
     return batch // size
 
 
-def build_trainer(config, out, comm=None, progress=True):
+def evaluation_trigger(config: Mapping[str, Any]
+                       ) -> exp_extensions.FractionOfEpochTrigger:
+    """When the test set is evaluated and the log written
+    (``evals_per_epoch``, ``dense_eval_epochs``)."""
+    return exp_extensions.FractionOfEpochTrigger(
+        config['evals_per_epoch'], config['dense_eval_epochs'])
+
+
+def build_trainer(config: Config, out: str, comm: Comm = None,
+                  progress: bool = True) -> tuple[Any, DataInfo, Any]:
     """Return ``(trainer, info, device)`` for the resolved ``config``."""
     rank = 0 if comm is None else comm.rank
     device = get_device(config['device'], comm)
@@ -167,8 +190,7 @@ def build_trainer(config, out, comm=None, progress=True):
     trainer = training.Trainer(updater, (config['epochs'], 'epoch'), out=out)
     for state in hook_states:
         trainer.extend(state)
-    eval_trigger = exp_extensions.FractionOfEpochTrigger(
-        config['evals_per_epoch'], config['dense_eval_epochs'])
+    eval_trigger = evaluation_trigger(config)
     _extend_evaluation(trainer, config, test, model, device, comm,
                        eval_trigger)
     _extend_safety(trainer, config, optimizer, comm, eval_trigger)
@@ -177,8 +199,10 @@ def build_trainer(config, out, comm=None, progress=True):
     return trainer, info, device
 
 
-def _extend_evaluation(trainer, config, test, model, device, comm,
-                       eval_trigger):
+def _extend_evaluation(trainer: Any, config: Config, test: Any, model: Any,
+                       device: Any, comm: Comm,
+                       eval_trigger: exp_extensions.FractionOfEpochTrigger
+                       ) -> None:
     """Test-set evaluation (every rank's share, averaged) and the schedule."""
     test_iter = recipe.make_test_iterator(
         config, test, max(1, config['test_batch_size'] // (
@@ -194,7 +218,9 @@ def _extend_evaluation(trainer, config, test, model, device, comm,
     recipe.extend_lr_schedule(trainer, config)
 
 
-def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
+def _extend_safety(trainer: Any, config: Config, optimizer: Any, comm: Comm,
+                   eval_trigger: exp_extensions.FractionOfEpochTrigger
+                   ) -> None:
     """Checkpoints, the on-error snapshot and the non-finite guards."""
     trainer.extend(checkpoint.ConsistentSnapshot(comm),
                    trigger=(config['snapshot_every'], 'epoch'))
@@ -203,7 +229,7 @@ def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
     trainer.extend(checkpoint.ErrorSnapshot(comm),
                    trigger=(10 ** 9, 'epoch'), name='snapshot_on_error')
 
-    def save_now(tr):
+    def save_now(tr: Any) -> str:
         name = 'snapshot_nonfinite_iter_{}{}'.format(
             tr.updater.iteration, rank_suffix(comm))
         chainer.serializers.save_npz(os.path.join(tr.out, name), tr)
@@ -215,7 +241,9 @@ def _extend_safety(trainer, config, optimizer, comm, eval_trigger):
                        trigger=eval_trigger)
 
 
-def _extend_reports(trainer, eval_trigger, progress):
+def _extend_reports(trainer: Any,
+                    eval_trigger: exp_extensions.FractionOfEpochTrigger,
+                    progress: bool) -> None:
     """Rank 0's JSON log, progress bar, table and plots."""
     trainer.extend(extensions.LogReport(trigger=eval_trigger))
     trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
@@ -236,13 +264,13 @@ def _extend_reports(trainer, eval_trigger, progress):
 
 
 # -- the run's header: what K-FAC covers (issue 24) ---------------------------
-def kfac_coverage(optimizer, model_name):
+def kfac_coverage(optimizer: Any, model_name: str) -> str:
     """One line for the run's first lines: the model, K-FAC's blocks by
     type, and every link K-FAC does NOT cover (plain momentum update)."""
     if not isinstance(optimizer, chainer_kfac.KFAC):
         return 'model {}: {} (no K-FAC)'.format(
             model_name, type(optimizer).__name__)
-    kinds = {}
+    kinds: dict[str, int] = {}
     for block in optimizer.blocks:
         kinds[type(block).__name__] = kinds.get(type(block).__name__, 0) + 1
     uncovered = ', '.join('{} ({})'.format(name, type(link).__name__)

@@ -9,10 +9,10 @@
 #   kfac_launcher N R [HOSTFILE]
 #                            $LAUNCH: the mpirun command for N ranks, R per
 #                            node, from chainer_kfac/distributed/launch.py,
-#                            the resolution run_suite.py uses too: $MPIEXEC
-#                            if set, else inside a job the first mpirun on
-#                            PATH that is not the venv's PyPI Open MPI, i.e.
-#                            the site's MPI module's
+#                            the resolution the suite runner uses too:
+#                            $MPIEXEC if set, else inside a job the first
+#                            mpirun on PATH that is not the venv's PyPI
+#                            Open MPI, i.e. the site's MPI module's
 #   kfac_slurm_launcher      Slurm's LAUNCHER=srun: $MPIEXEC = srun_mpiexec.sh
 
 kfac_setup() {

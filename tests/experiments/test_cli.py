@@ -16,8 +16,8 @@ def test_help_lists_every_command_with_one_line():
                            capture_output=True, text=True)
     assert shown.returncode == 0
     for name, command in cli.COMMANDS.items():
-        line = next(l for l in shown.stdout.splitlines()
-                    if l.strip().startswith(name + ' '))
+        line = next(text for text in shown.stdout.splitlines()
+                    if text.strip().startswith(name + " "))
         assert command.help[:20] in line
 
 

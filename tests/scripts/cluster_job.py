@@ -8,6 +8,9 @@ import pathlib
 import sys
 import typing
 
+from experiments.folders.snapshots import (checkpoint_files, parse,
+                                          snapshot_name)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TINY = """dataset: synthetic
@@ -40,5 +43,7 @@ def assert_two_ranks_finished(out: pathlib.Path, job_output: str) -> None:
     log = json.loads((out / 'log').read_text())
     assert log[-1]['epoch'] == 1 and 'validation/main/loss' in log[-1]
     assert json.loads((out / 'env.json').read_text())['ranks'] == 2
-    assert sorted(p.name for p in out.glob('snapshot_epoch_1.rank*')) == [
-        'snapshot_epoch_1.rank0', 'snapshot_epoch_1.rank1']
+    names = {name: parse(name) for name in checkpoint_files(str(out))}
+    epoch_1 = [name for name, parsed in names.items() if parsed is not None
+               and parsed.epoch == 1 and not parsed.marker]
+    assert epoch_1 == [snapshot_name(1, rank, 2) for rank in (0, 1)]

@@ -17,6 +17,9 @@ GE = [os.path.join(CLUSTER, 'gridengine', n)
       for n in ('train.sh', 'suite.sh')]
 SLURM = [os.path.join(CLUSTER, 'slurm', n) for n in ('train.sh', 'suite.sh')]
 COMMON = 'source "$REPO/scripts/cluster/common.sh"'
+#: how a job starts the study: by module name, never by a file's path
+TRAIN = ['-m', 'experiments', 'train']
+SUITE = '"$VENV/bin/python" -m experiments suite "$SUITE"'
 
 
 def body(script):
@@ -30,6 +33,18 @@ def test_every_script_sources_the_shared_preamble(script):
     assert COMMON in text and 'kfac_setup' in text
     assert not re.search(r'^\s*(exec\s+)?mpirun\b', text, re.M), \
         'mpirun must come from kfac_launcher (launch.py)'
+
+
+@pytest.mark.parametrize('script', ABCI3 + GE + SLURM)
+def test_every_script_starts_the_study_by_module_name(script):
+    text = body(script)
+    assert not re.findall(r'[\w/]+\.py\b', ''.join(
+        line for line in text.splitlines(True)
+        if not line.lstrip().startswith('#'))), 'a .py path is run'
+    if script.endswith('train.sh'):
+        assert '"$VENV/bin/python" -m experiments train \\\n' in text
+    else:
+        assert 'exec {} --out "$RESULTS"'.format(SUITE) in text
 
 
 #: ABCI 3.0 resource types and their GPUs (job-execution.md).
@@ -109,8 +124,9 @@ def check_train_call(record, ranks, per_node, config, device='cuda'):
     assert '/venv/' not in record['prog'], "the venv's mpirun was used"
     assert argv[argv.index('-n') + 1] == str(ranks)
     assert argv[argv.index('--map-by') + 1] == 'ppr:{}:node'.format(per_node)
-    python = argv.index('experiments/train.py') - 1
+    python = argv.index('-m') - 1
     assert argv[python].endswith('venv/bin/python')
+    assert argv[python + 1:python + 4] == TRAIN
     assert argv[argv.index('--config') + 1] == config
     assert 'device={}'.format(device) in argv
     assert argv[argv.index('--resume') + 1] == 'auto'
@@ -165,8 +181,7 @@ def check_srun_call(record, config_name):
     assert sorted(argv[:3]) == [
         '--mpi=pmix', '--ntasks-per-node=4', '--ntasks=8']
     assert argv[3].endswith('venv/bin/python')
-    assert argv[4] == 'experiments/train.py' or argv[4].endswith(
-        'experiments/train.py')
+    assert argv[4:7] == TRAIN
     assert os.path.basename(argv[argv.index('--config') + 1]) == config_name
 
 
@@ -196,7 +211,7 @@ def suite_folder(tmp_path):
     configs.mkdir()
     for name in ('a', 'b'):
         (configs / (name + '.yaml')).write_text(TINY)
-    # run_suite.py's report reads the suite's target and batch sizes here
+    # the suite runner's report reads the suite's target and batch sizes here
     # (no seeds: one run per config).
     (configs / '_suite.yaml').write_text(
         'target_accuracy: 0.75\nbatch_classes: {SB: 32, LB: 512}\n')

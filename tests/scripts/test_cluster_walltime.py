@@ -19,6 +19,8 @@ import time
 
 import pytest
 
+from experiments.folders.snapshots import snapshot_name
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 KILL_DELAY_S = 10
@@ -53,8 +55,8 @@ def runner(configs, out, host, job, extra_env=None):
                 'PYTHONPATH': ROOT + os.pathsep + env.get('PYTHONPATH', '')},
                **(extra_env or {}))
     return subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, 'scripts', 'run_suite.py'),
-         configs, '--out', out], stdout=subprocess.PIPE,
+        [sys.executable, '-m', 'experiments', 'suite', configs,
+         '--out', out], stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=env,
         start_new_session=True)
 
@@ -125,7 +127,7 @@ def test_suite_continues_on_another_node_after_the_walltime(
     out = str(tmp_path / 'results')
     suite_out = os.path.join(out, 'walltime')
     lock = os.path.join(suite_out, '.run_suite.lock')
-    first_snapshot = os.path.join(suite_out, RUNS[0], 'snapshot_epoch_1')
+    first_snapshot = os.path.join(suite_out, RUNS[0], snapshot_name(1))
     beat = {'KFAC_SUITE_HEARTBEAT_S': '1'} \
         if ending == 'sigkill_heartbeat' else {}
     first = runner(configs, out, 'node-a', '1.pbs1', beat)

@@ -1,134 +1,116 @@
-"""The Python parts of the GPU check (scripts/gpu_check.sh; the whole check
-is rehearsed by `make gpu-rehearse`): packing runs so a later window
-continues them, the rehearsal's data slice, the parity comparisons, and the
-benchmark's synchronised timing."""
-import json
+"""The GPU check's shell scripts (scripts/gpu_check.sh, gpu_check_steps.sh,
+gpu_carry.sh) and the Makefile's recipes start the study's commands as
+``python -m experiments COMMAND [PART]``: every such command exists, none
+runs a Python file by its path, and the scripts parse. (The whole check is
+rehearsed on the CPU by ``make gpu-rehearse``; its Python parts are tested
+in tests/experiments/checks/.)"""
 import os
-import shutil
-import tarfile
-import time
-import types
+import re
+import subprocess
+import sys
 
-import numpy as np
+import pytest
 
-from experiments.bench import step_time as bench_step_time
-from experiments.checks import gpu_parity
-from experiments.checks import gpu_suite
-from experiments.data import datasets
-from experiments.train import resume
-from tests.experiments.test_datasets import make_fashion
+from experiments import cli
+from experiments.bench import cli as bench_cli
+from experiments.checks import cli as checks_cli
+from experiments.folders.repository import ROOT
 
-
-def test_pack_keeps_each_runs_newest_checkpoint_only(suite_dir, tmp_path):
-    suite = tmp_path / 'fmnist_e150'
-    shutil.copytree(str(suite_dir), str(suite))
-    for junk in ('snapshot_error_iter_3', 'tmpsnapshot_epoch_3'):
-        (suite / 'sb_kfac_mixup' / junk).write_text('x')
-    dest = tmp_path / 'out'
-    dest.mkdir()
-    assert gpu_suite.main(['pack', str(suite), str(dest)]) == 0
-    assert sorted(os.listdir(str(dest))) == ['suite-lb.tar.gz',
-                                             'suite-sb.tar.gz']
-    back = tmp_path / 'back'
-    for name in os.listdir(str(dest)):
-        with tarfile.open(str(dest / name)) as tar:
-            for member in tar.getnames():
-                run = member.split('/')[1]
-                assert member.startswith('fmnist_e150/')
-                assert run == 'suite.yaml' or \
-                    run.startswith(name[6:8] + '_'), (name, member)
-            tar.extractall(str(back))
-    for run in os.listdir(str(suite)):
-        if not (suite / run).is_dir():
-            continue
-        files = os.listdir(str(back / 'fmnist_e150' / run))
-        snapshots = sorted(f for f in files if 'snapshot' in f)
-        assert snapshots == ['snapshot_epoch_2', 'snapshot_epoch_2.complete']
-        # what --resume auto reads: the packed checkpoint, epoch 2
-        assert resume.agreed_epoch(str(back / 'fmnist_e150' / run)) == 2
-        assert 'config.yaml' in files and 'log' in files
-    assert (back / 'fmnist_e150' / 'suite.yaml').exists()
+SCRIPTS = ('scripts/gpu_check.sh', 'scripts/gpu_check_steps.sh',
+           'scripts/gpu_carry.sh')
+#: the Makefile's targets whose recipes start the study's commands
+TARGETS = ('fashion-mnist', 'demo', 'bench', 'bench-comm', 'bench-resnet',
+           'gpu-carry', 'gpu-check', 'gpu-rehearse', 'gpu-continue')
+SECOND_WORD = {'bench': bench_cli.BENCHMARKS, 'gpu-check': checks_cli.PARTS}
+COMMAND = re.compile(
+    r'-m experiments ([a-z][-a-z0-9]*)(?: ([a-z][-a-z0-9]*))?')
+#: a Python file run by its path (``python scripts/x.py``, ``$PY x/y.py``)
+FILE_RUN = re.compile(r'(?:python3?|\$PY"?|\$\(BIN\)/python) +[\w./-]+\.py\b')
 
 
-def test_status_names_each_runs_checkpoint(suite_dir, capsys):
-    assert gpu_suite.main(['status', str(suite_dir)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[-1] == '8 runs, 7 done; newest checkpoints at epochs {}'.format(
-        [2] * 8)
-    line = next(x for x in out if x.startswith('lb_kfac_mixup '))
-    assert 'checkpoint epoch 2' in line and 'DONE' not in line
+def read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
 
 
-def test_tiny_data_is_the_first_images_of_the_source(tmp_path):
-    src, dst = tmp_path / 'src', tmp_path / 'dst'
-    src.mkdir()
-    expected = make_fashion(str(src), n_train=6, n_test=3)
-    assert gpu_suite.main(['tiny-data', str(src), str(dst), '4', '2']) == 0
-    train, test, _ = datasets.load('fashion-mnist', str(dst))
-    assert len(train) == 4 and len(test) == 2
-    for i in range(4):
-        x, t = train[i]
-        np.testing.assert_allclose(x[0], expected['train'][0][i] / 255.,
-                                   rtol=1e-6)
-        assert t == expected['train'][1][i]
-    assert test[1][1] == expected['t10k'][1][1]
+def recipes():
+    """{target: its recipe lines} of :data:`TARGETS` in the Makefile."""
+    found, target = {}, None
+    for line in read('Makefile').splitlines():
+        head = re.match(r'^([a-z][-a-z0-9]*):', line)
+        if head:
+            target = head.group(1) if head.group(1) in TARGETS else None
+            if target:
+                found[target] = []
+        elif target and line.startswith('\t'):
+            found[target].append(line)
+        elif not line.startswith((' ', '\t')):
+            target = None
+    return found
 
 
-def write_log(path, entries):
-    path.write_text(json.dumps(entries))
-    return str(path)
+def texts():
+    """(where, text) of each script and each recipe."""
+    yield from ((path, read(path)) for path in SCRIPTS)
+    yield from (('Makefile ' + t, '\n'.join(lines))
+                for t, lines in recipes().items())
 
 
-def test_logs_compare_entry_by_entry(tmp_path):
-    ref = [{'iteration': 10, 'epoch': 0, 'main/loss': 2.0,
-            'validation/main/accuracy': 0.5, 'elapsed_time': 1.0}]
-    near = [dict(ref[0], **{'main/loss': 2.01, 'elapsed_time': 9.0})]
-    far = [dict(ref[0], **{'main/loss': 2.2})]
-    other_iteration = [dict(ref[0], iteration=11)]
-    a = write_log(tmp_path / 'a', ref)
-    for entries, rtol, expected in ((near, 0.02, 0), (near, 1e-3, 1),
-                                    (far, 0.02, 1), (other_iteration, 1, 1)):
-        b = write_log(tmp_path / 'b', entries)
-        assert gpu_parity.main(['logs', a, b, '--rtol', str(rtol),
-                                '--atol', '0']) == expected
+def commands():
+    """{(command, second word or None): where} of every command named."""
+    found = {}
+    for where, text in texts():
+        for match in COMMAND.finditer(text):
+            command, word = match.groups()
+            found.setdefault((command, word if command in SECOND_WORD
+                              else None), where)
+    return found
 
 
-def test_finite_fails_on_nan_and_on_an_empty_log(tmp_path):
-    good = write_log(tmp_path / 'g', [{'iteration': 1, 'main/loss': 1.0}])
-    bad = write_log(tmp_path / 'b', [{'iteration': 1,
-                                      'main/loss': float('nan')}])
-    assert gpu_parity.main(['finite', good]) == 0
-    assert gpu_parity.main(['finite', bad]) == 1
-    empty = write_log(tmp_path / 'e', [])
-    try:
-        gpu_parity.main(['finite', empty])
-    except SystemExit as e:
-        assert 'no entry' in str(e)
-    else:
-        raise AssertionError('an empty log passed')
+def test_every_target_has_its_recipe():
+    assert set(recipes()) == set(TARGETS)
 
 
-def test_steps_parity_on_the_cpu_is_exact():
-    assert gpu_parity.main(['steps', '--device', '@numpy', '--steps',
-                            '1']) == 0
+def test_every_command_named_exists():
+    named = commands()
+    assert {c for c, _ in named} >= {'train', 'suite', 'bench', 'gpu-check',
+                                     'fetch-data', 'demo'}
+    for (command, word), where in named.items():
+        assert command in cli.COMMANDS, (where, command)
+        if command in SECOND_WORD:
+            assert word in SECOND_WORD[command], (where, command, word)
+    assert {w for c, w in named if c == 'gpu-check'} == set(checks_cli.PARTS)
 
 
-def test_a_timed_step_includes_the_devices_queued_work():
-    """On a GPU the step returns before its kernels finish: the timing
-    synchronises after the step (a fake device whose synchronisation takes
-    50 ms), and before it (two synchronisations per step)."""
-    calls = []
+def test_no_python_file_is_run_by_its_path():
+    for where, text in texts():
+        assert not FILE_RUN.findall(text), where
 
-    def synchronize():
-        calls.append(time.perf_counter())
-        if len(calls) == 2:
-            time.sleep(0.05)
 
-    xp = types.SimpleNamespace(cuda=types.SimpleNamespace(
-        runtime=types.SimpleNamespace(deviceSynchronize=synchronize)))
-    device = types.SimpleNamespace(xp=xp)
-    model, opt = bench_step_time.make('sgd')
-    x, t = bench_step_time.fresh_batch(np.random.RandomState(0), 4)
-    elapsed = bench_step_time.timed_step(model, opt, x, t, device=device)
-    assert len(calls) == 2 and elapsed >= 0.05
-    bench_step_time.synchronize(None)  # the CPU: nothing to wait for
+@pytest.mark.parametrize('path', SCRIPTS)
+def test_the_scripts_parse(path):
+    subprocess.run(['bash', '-n', os.path.join(ROOT, path)], check=True)
+
+
+def test_the_check_needs_an_output_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != 'OUT'}
+    proc = subprocess.run(['bash', 'scripts/gpu_check.sh'], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert 'no output folder: $OUT is unset' in proc.stderr
+    proc = subprocess.run(['bash', 'scripts/gpu_check.sh', '--bogus'],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith('usage: ')
+
+
+@pytest.mark.parametrize('command', sorted(
+    ' '.join(w for w in key if w) for key in commands()))
+def test_each_command_starts_from_the_tree(command):
+    """As on the GPU machine: the package from the repository's root
+    (PYTHONPATH, no install), each command's own help."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'experiments'] + command.split()
+        + ['--help'], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith('usage: ')

@@ -3,7 +3,7 @@
 # nodes (one rank per H200 GPU); finished runs are skipped and interrupted
 # ones resumed, so submitting the same command again after the walltime
 # continues where it stopped, on whichever node the new job gets (the
-# output folder's lock names this job; scripts/suite_lock.py).
+# output folder's lock names this job; experiments/suite/lock.py).
 #   qsub -P YOUR_GROUP scripts/cluster/abci3/suite.sh
 #   qsub -P YOUR_GROUP -v SUITE=fmnist_e20 scripts/cluster/abci3/suite.sh
 # Directives: see train.sh beside this file (ABCI 3.0's job-execution.md and
@@ -37,11 +37,11 @@ kfac_setup
 set -u
 kfac_hostfile "$PBS_NODEFILE"
 
-# run_suite.py starts each run with the site's mpirun (launch.py, as
-# train.sh), ranks placed as in train.sh. exec: PBS's SIGTERM at the
-# walltime reaches the runner, which stops its runs (snapshots) and frees
-# the lock within seconds.
-exec "$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+# The suite runner (python -m experiments suite) starts each run with the
+# site's mpirun (launch.py, as train.sh), ranks placed as in train.sh.
+# exec: PBS's SIGTERM at the walltime reaches the runner, which stops its
+# runs (snapshots) and frees the lock within seconds.
+exec "$VENV/bin/python" -m experiments suite "$SUITE" --out "$RESULTS" \
     --device "$DEVICE" \
     --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
     --hostfile "$HOSTFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

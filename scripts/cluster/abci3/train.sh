@@ -31,7 +31,7 @@
 # --- site settings (each can also be given with qsub -v NAME=value; -v
 # MODULES= loads none) ----------------------------------------------------
 # Module names from environment-modules.md ("List of modules"); hpcx is the
-# MPI of mpi.md, the one mpi4py must be built against (README).
+# MPI of mpi.md, the one mpi4py must be built against (docs/cluster.md).
 MODULES="${MODULES-python/3.12/3.12.9 cuda/12.6/12.6.1 hpcx/2.20}"
 MODULES_INIT="${MODULES_INIT:-/etc/profile.d/modules.sh}"
 REPO="${REPO:-${PBS_O_WORKDIR:-$PWD}}"  # this repository (qsub from there)
@@ -53,6 +53,6 @@ kfac_hostfile "$PBS_NODEFILE"
 kfac_launcher $(( NODES * GPUS_PER_NODE )) "$GPUS_PER_NODE" "$HOSTFILE"
 echo "job $PBS_JOBID: $NODES node(s) x $GPUS_PER_NODE ranks; ${LAUNCH[0]}"
 
-"${LAUNCH[@]}" "$VENV/bin/python" experiments/train.py \
+"${LAUNCH[@]}" "$VENV/bin/python" -m experiments train \
     --config "$CONFIG" --out "$OUT" --resume auto --quiet \
     --set "device=$DEVICE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -2,7 +2,7 @@
 # Grid Engine (TSUBAME 4.0): the whole study, run after run on the job's
 # nodes, one rank per GPU; finished runs are skipped and interrupted ones
 # resumed, so submitting it again after h_rt ends continues where it
-# stopped, on any node (scripts/suite_lock.py).
+# stopped, on any node (experiments/suite/lock.py).
 #   qsub -g YOUR_GROUP scripts/cluster/gridengine/suite.sh
 # Directives: see train.sh beside this file (TSUBAME 4.0's documentation).
 #$ -cwd
@@ -31,7 +31,7 @@ kfac_setup
 set -u
 kfac_hostfile "$PE_HOSTFILE"
 
-exec "$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+exec "$VENV/bin/python" -m experiments suite "$SUITE" --out "$RESULTS" \
     --device "$DEVICE" \
     --ranks $(( NODES * GPUS_PER_NODE )) --ranks-per-node "$GPUS_PER_NODE" \
     --hostfile "$HOSTFILE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

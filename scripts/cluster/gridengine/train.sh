@@ -48,6 +48,6 @@ kfac_hostfile "$PE_HOSTFILE"
 kfac_launcher $(( NODES * GPUS_PER_NODE )) "$GPUS_PER_NODE" "$HOSTFILE"
 echo "job $JOB_ID: $NODES node(s) x $GPUS_PER_NODE ranks; ${LAUNCH[0]}"
 
-"${LAUNCH[@]}" "$VENV/bin/python" experiments/train.py \
+"${LAUNCH[@]}" "$VENV/bin/python" -m experiments train \
     --config "$CONFIG" --out "$OUT" --resume auto --quiet \
     --set "device=$DEVICE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -1,9 +1,9 @@
 #!/bin/bash
 # mpiexec-style front for srun, for LAUNCHER=srun (scripts/cluster/slurm/):
-# launch.py and run_suite.py call `$MPIEXEC [--map-by ppr:R:node] -n N
-# COMMAND...`; this runs `srun --mpi=$SRUN_MPI --ntasks=N
-# --ntasks-per-node=R COMMAND...` (SRUN_MPI: pmix unless set; it must be
-# the PMI the MPI library was built for, `srun --mpi=list`).
+# launch.py and the suite runner (experiments/suite/) call `$MPIEXEC
+# [--map-by ppr:R:node] -n N COMMAND...`; this runs `srun --mpi=$SRUN_MPI
+# --ntasks=N --ntasks-per-node=R COMMAND...` (SRUN_MPI: pmix unless set;
+# it must be the PMI the MPI library was built for, `srun --mpi=list`).
 set -euo pipefail
 srun_args=(--mpi="${SRUN_MPI:-pmix}")
 while [ $# -gt 0 ]; do

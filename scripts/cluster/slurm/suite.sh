@@ -2,7 +2,7 @@
 # Slurm: the whole study, run after run on the job's nodes (one rank per
 # GPU); finished runs are skipped and interrupted ones resumed, so
 # submitting it again after the time limit continues where it stopped, on
-# any node (scripts/suite_lock.py).
+# any node (experiments/suite/lock.py).
 #   sbatch scripts/cluster/slurm/suite.sh
 #   sbatch --export=ALL,SUITE=fmnist_e20 scripts/cluster/slurm/suite.sh
 # Directives and sites without GPU GRES: see train.sh beside this file.
@@ -37,7 +37,7 @@ set -u
 
 # Each run starts with the launcher of train.sh (launch.py; LAUNCHER=srun
 # through $MPIEXEC), which takes the nodes from the Slurm allocation.
-exec "$VENV/bin/python" scripts/run_suite.py "$SUITE" --out "$RESULTS" \
+exec "$VENV/bin/python" -m experiments suite "$SUITE" --out "$RESULTS" \
     --device "$DEVICE" \
     --ranks "$SLURM_NTASKS" --ranks-per-node "$GPUS_PER_NODE" \
     ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -44,6 +44,6 @@ kfac_launcher "$SLURM_NTASKS" "$GPUS_PER_NODE"
 echo "job $SLURM_JOB_ID: $SLURM_NTASKS rank(s) on $SLURM_JOB_NUM_NODES" \
      "node(s); launcher: ${LAUNCH[0]}"
 
-"${LAUNCH[@]}" "$VENV/bin/python" experiments/train.py \
+"${LAUNCH[@]}" "$VENV/bin/python" -m experiments train \
     --config "$CONFIG" --out "$OUT" --resume auto --quiet \
     --set "device=$DEVICE" ${DATA_DIR:+--set "data_dir=$DATA_DIR"}

@@ -1,5 +1,5 @@
 """Rank 1 ends with sys.exit(message) while rank 0 waits in a collective;
-under experiments.failure the whole job must end, non-zero."""
+under experiments.train.failure the whole job must end, non-zero."""
 import sys
 import time
 
