@@ -9,16 +9,10 @@ anywhere below ends here as one ``error:`` line and exit status 1.
 """
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
+from experiments.commands import Command, table_parser
 from experiments.errors import Main, run
-
-
-class Command(NamedTuple):
-    """One subcommand: its one-line help and how to get its ``main``."""
-    help: str
-    load: Callable[[], Main]
 
 
 def _train() -> Main:
@@ -149,19 +143,10 @@ COMMANDS: dict[str, Command] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    commands = '\n'.join('  {:<18}{}'.format(name, command.help)
-                         for name, command in COMMANDS.items())
-    result = argparse.ArgumentParser(
-        prog='python -m experiments',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='The chainer_kfac study: training, suites, analysis, '
-                    'benchmarks and checks.',
-        epilog='commands:\n' + commands + '\n\n"python -m experiments '
-               'COMMAND --help" describes one command.')
-    result.add_argument('command', choices=COMMANDS, metavar='COMMAND')
-    result.add_argument('args', nargs=argparse.REMAINDER,
-                        help=argparse.SUPPRESS)
-    return result
+    return table_parser('python -m experiments',
+                        'The chainer_kfac study: training, suites, analysis, '
+                        'benchmarks and checks.', 'command', 'commands',
+                        COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

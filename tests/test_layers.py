@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 #: layer of each part of experiments/ (a sub-package or a top module)
 LAYERS = {
-    'errors': 0, 'folders': 1,
+    'errors': 0, 'folders': 1, 'commands': 1,
     'data': 2, 'analysis': 2,
     'train': 3,
     'sharpness': 4, 'bench': 4,
