@@ -67,9 +67,6 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
     def get_heartbeat_stale_trial_callback(self) -> StaleCallback | None:
         return self._retry
 
-    def get_failed_trial_callback(self) -> StaleCallback | None:
-        return self._retry
-
 
 def journal_path(out: str, suite: str) -> str:
     """The default journal of ``suite`` under the output folder."""
