@@ -13,7 +13,8 @@ from experiments.folders.repository import ROOT
 
 #: ``python -m experiments restore`` and what it imports
 RESTORE = ('experiments/__init__.py', 'experiments/__main__.py',
-           'experiments/cli.py', 'experiments/errors.py',
+           'experiments/cli.py', 'experiments/commands.py',
+           'experiments/errors.py',
            'experiments/folders/__init__.py',
            'experiments/folders/run_folder.py',
            'experiments/suite/__init__.py', 'experiments/suite/restore.py')
