@@ -25,9 +25,11 @@ CIFAR10_TARBALL = 'cifar-10-python.tar.gz'
 CIFAR10_FOLDER = 'cifar-10-batches-py'
 
 
-def load_cifar10(data_dir: str | None = None) -> Loaded:
+def load_cifar10(data_dir: str | None = None, with_test: bool = True
+                 ) -> Loaded:
     """CIFAR-10 from ``data_dir`` (the tarball or its extracted folder), or
-    Chainer's downloader/cache when ``data_dir`` is None."""
+    Chainer's downloader/cache when ``data_dir`` is None; with
+    ``with_test=False`` the test batch is not read (test is None)."""
     if data_dir is None:
         root = chainer.dataset.get_dataset_directory('pfnet/chainer/cifar',
                                                      create_directory=False)
@@ -41,27 +43,31 @@ def load_cifar10(data_dir: str | None = None) -> Loaded:
                 '`data_dir:` to the folder holding it (or its extracted {}/ '
                 'folder)'.format(root, type(e).__name__, e, CIFAR10_TARBALL,
                                  CIFAR10_FOLDER)) from e
-        return train, test, {'dataset': 'cifar10',
+        return train, test if with_test else None, {
+                             'dataset': 'cifar10',
                              'source': 'chainer.datasets.get_cifar10',
                              'path': root}
-    batches, where = _cifar10_batches(data_dir)
-    train_x, train_t = _cifar_concat([batches['data_batch_%d' % i]
-                                      for i in range(1, 6)], where)
-    test_x, test_t = _cifar_concat([batches['test_batch']], where)
-    return (chainer.datasets.TupleDataset(train_x, train_t),
-            chainer.datasets.TupleDataset(test_x, test_t),
-            {'dataset': 'cifar10', 'source': 'local', 'path': where})
+    batches, where = _cifar10_batches(data_dir, with_test)
+    train = chainer.datasets.TupleDataset(*_cifar_concat(
+        [batches['data_batch_%d' % i] for i in range(1, 6)], where))
+    test = chainer.datasets.TupleDataset(*_cifar_concat(
+        [batches['test_batch']], where)) if with_test else None
+    return train, test, {'dataset': 'cifar10', 'source': 'local',
+                         'path': where}
 
 
-def _cifar10_batches(data_dir: str) -> tuple[dict[str, Batch], str]:
-    """Every batch of the extracted folder (first) or the tarball in
-    ``data_dir``, and which of the two was read."""
-    names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
+def _cifar10_batches(data_dir: str, with_test: bool = True
+                     ) -> tuple[dict[str, Batch], str]:
+    """Every batch (``with_test=False``: but the test batch) of the
+    extracted folder (first) or the tarball in ``data_dir``, and which of
+    the two was read."""
+    names = ['data_batch_%d' % i for i in range(1, 6)] + (
+        ['test_batch'] if with_test else [])
     candidates = [data_dir, os.path.join(data_dir, CIFAR10_TARBALL)]
     tarball = next((c for c in candidates if os.path.isfile(c)), None)
     folder = next((f for f in (os.path.join(data_dir, CIFAR10_FOLDER),
                                data_dir)
-                   if os.path.isfile(os.path.join(f, 'test_batch'))), None)
+                   if os.path.isfile(os.path.join(f, names[-1]))), None)
     hint = ('put {} (from https://www.cs.toronto.edu/~kriz/cifar.html) or '
             'its extracted {}/ folder there, or set `data_dir:`'.format(
                 CIFAR10_TARBALL, CIFAR10_FOLDER))

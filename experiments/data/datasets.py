@@ -12,7 +12,9 @@ augmentation, and ``info`` says what was read from where (it goes to
 compares). A missing, truncated or corrupt dataset, or one without images
 or with train and test images of other shapes, raises
 :class:`DatasetError` saying where we looked and how to provide the files;
-nothing ever falls back to synthetic data.
+nothing ever falls back to synthetic data. ``with_test=False`` (a tuning
+run, experiments/tune/) reads no test file at all: test is None, and the
+fingerprint covers the training set only.
 """
 import hashlib
 from collections.abc import Mapping
@@ -43,23 +45,31 @@ def n_classes(name: str) -> int:
 
 def load(name: str, data_dir: str | None = None,
          synthetic_size: tuple[int, int] = (512, 256),
-         imagenet: Mapping[str, Any] | None = None) -> Loaded:
+         imagenet: Mapping[str, Any] | None = None,
+         with_test: bool = True) -> Loaded:
     """Return ``(train, test, info)`` for ``name``, checked (images in both
     splits, of one shape) and with ``info['fingerprint']`` (``imagenet``:
     the config's ``imagenet`` section; its list files are checked line by
     line by experiments/imagenet_data.py and it has no fingerprint)."""
     if name == 'imagenet':
+        if not with_test:
+            raise DatasetError('ImageNet is always read with its '
+                               'validation list: a run without the test '
+                               'set (holdout.test_set: false) needs another '
+                               'dataset')
         train, test, info = imagenet_data.load(imagenet or {})
         info['fingerprint'] = None
         return train, test, info
     if name == 'mnist':
-        train, test, info = mnist_data.load_mnist(data_dir)
+        train, test, info = mnist_data.load_mnist(data_dir, with_test)
     elif name == 'cifar10':
-        train, test, info = cifar10_data.load_cifar10(data_dir)
+        train, test, info = cifar10_data.load_cifar10(data_dir, with_test)
     elif name == 'fashion-mnist':
-        train, test, info = fashion_mnist_data.load_fashion_mnist(data_dir)
+        train, test, info = fashion_mnist_data.load_fashion_mnist(
+            data_dir, with_test)
     elif name == 'synthetic':
         train, test, info = load_synthetic(*synthetic_size)
+        test = test if with_test else None
     else:
         raise DatasetError('unknown dataset {!r}: use {}'.format(
             name, ', '.join(repr(n) for n in NAMES)))
@@ -69,12 +79,13 @@ def load(name: str, data_dir: str | None = None,
 
 
 def check_images(train: Any, test: Any, info: DataInfo) -> None:
-    """Both splits hold images, all of one (channels, height, width)
-    shape: a wrong file fails here, not after an epoch of training."""
+    """Both splits (test: when read) hold images, all of one (channels,
+    height, width) shape: a wrong file fails here, not after an epoch of
+    training."""
     where = '{} ({})'.format(info['dataset'], info.get('path') or
                              info.get('source'))
     shapes = {}
-    for split, data in (('train', train), ('test', test)):
+    for split, data in _present(train, test):
         images = data._datasets[0]
         if len(images) == 0:
             raise DatasetError('{}: the {} set has no images; the file is '
@@ -85,7 +96,7 @@ def check_images(train: Any, test: Any, info: DataInfo) -> None:
             raise DatasetError('{}: {} images have shape {}, expected '
                                '(channels, height, width)'.format(
                                    where, split, shapes[split]))
-    if shapes['train'] != shapes['test']:
+    if shapes.get('test', shapes['train']) != shapes['train']:
         raise DatasetError('{}: train images are {} but test images are {} '
                            '(channels, height, width); one of the files is '
                            'of another dataset'.format(where, shapes['train'],
@@ -93,16 +104,22 @@ def check_images(train: Any, test: Any, info: DataInfo) -> None:
 
 
 def fingerprint(train: Any, test: Any) -> str:
-    """sha256 of both splits' arrays (shapes, dtypes, bytes): what the
-    data was, recorded in env.json and compared on resume."""
+    """sha256 of both splits' arrays (shapes, dtypes, bytes; test: when
+    read): what the data was, recorded in env.json and compared on
+    resume."""
     digest = hashlib.sha256()
-    for data in (train, test):
+    for _, data in _present(train, test):
         for array in data._datasets:
             array = numpy.ascontiguousarray(array)
             digest.update('{}{}'.format(array.shape,
                                         array.dtype.str).encode())
             digest.update(array.view(numpy.uint8).reshape(-1).data)
     return digest.hexdigest()
+
+
+def _present(train: Any, test: Any) -> list[tuple[str, Any]]:
+    """``[('train', train), ('test', test)]`` less a test set not read."""
+    return [('train', train)] + ([] if test is None else [('test', test)])
 
 
 # -- synthetic -------------------------------------------------------------

@@ -15,10 +15,12 @@ from experiments.data.idx_files import IDX_FILES, read_folder
 FASHION_MNIST_DEBIAN = '/usr/share/datasets/fashion-mnist'
 
 
-def load_fashion_mnist(data_dir: str | None = None) -> Loaded:
+def load_fashion_mnist(data_dir: str | None = None,
+                       with_test: bool = True) -> Loaded:
     """Fashion-MNIST from the four idx ``.gz`` files in ``data_dir``; by
     default Debian's /usr/share/datasets/fashion-mnist when present, else
-    Chainer's downloader."""
+    Chainer's downloader. ``with_test=False``: the test files are not read
+    (test is None)."""
     if data_dir is None and os.path.isdir(FASHION_MNIST_DEBIAN):
         data_dir = FASHION_MNIST_DEBIAN
     if data_dir is None:
@@ -34,7 +36,8 @@ def load_fashion_mnist(data_dir: str | None = None) -> Loaded:
                                         type(e).__name__, e,
                                         ', '.join(IDX_FILES.values(
                                         )))) from e
-        return train, test, {'dataset': 'fashion-mnist',
+        return train, test if with_test else None, {
+                             'dataset': 'fashion-mnist',
                              'source': 'chainer.datasets.get_fashion_mnist',
                              'path': chainer.dataset.get_dataset_directory(
                                  'pfnet/chainer/fashion-mnist',
@@ -42,6 +45,6 @@ def load_fashion_mnist(data_dir: str | None = None) -> Loaded:
     train, test = read_folder(
         data_dir, 'Fashion-MNIST', 'Install Debian\'s dataset-fashion-mnist '
         '(files in {}) or set `data_dir:` to a folder with the four idx .gz '
-        'files'.format(FASHION_MNIST_DEBIAN))
+        'files'.format(FASHION_MNIST_DEBIAN), with_test)
     return train, test, {'dataset': 'fashion-mnist', 'source': 'local',
                          'path': os.path.abspath(data_dir)}

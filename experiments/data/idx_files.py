@@ -54,24 +54,33 @@ def read_idx_labels(path: str) -> numpy.ndarray:
     return _read_idx(path, 2049, 2).astype(numpy.int32)
 
 
-def read_folder(data_dir: str, dataset: str, fix: str
+def read_folder(data_dir: str, dataset: str, fix: str,
+                with_test: bool = True
                 ) -> tuple[chainer.datasets.TupleDataset,
-                           chainer.datasets.TupleDataset]:
+                           chainer.datasets.TupleDataset | None]:
     """(train, test) from the four :data:`IDX_FILES` in ``data_dir``; the
-    errors start with ``dataset`` and a missing file's ends with ``fix``."""
-    paths = {k: os.path.join(data_dir, v) for k, v in IDX_FILES.items()}
+    errors start with ``dataset`` and a missing file's ends with ``fix``.
+    ``with_test=False``: the two test files are neither needed nor read,
+    and test is None."""
+    splits = ('train', 'test') if with_test else ('train',)
+    paths = {k: os.path.join(data_dir, v) for k, v in IDX_FILES.items()
+             if k.split('_')[0] in splits}
     missing = [os.path.basename(p) for p in paths.values()
                if not os.path.isfile(p)]
     if missing:
         raise DatasetError('{}: missing {} in {}. {}'.format(
             dataset, ', '.join(missing), os.path.abspath(data_dir), fix))
-    splits = []
-    for which in ('train', 'test'):
-        x = read_idx_images(paths[which + '_images'])
-        t = read_idx_labels(paths[which + '_labels'])
-        if len(x) != len(t):
-            raise DatasetError('{}: {} has {} images but {} labels in {}'
-                               .format(dataset, which, len(x), len(t),
-                                       data_dir))
-        splits.append(chainer.datasets.TupleDataset(x, t))
-    return splits[0], splits[1]
+    train = _read_split(paths, 'train', dataset, data_dir)
+    test = _read_split(paths, 'test', dataset, data_dir) if with_test \
+        else None
+    return train, test
+
+
+def _read_split(paths: dict[str, str], which: str, dataset: str,
+                data_dir: str) -> chainer.datasets.TupleDataset:
+    x = read_idx_images(paths[which + '_images'])
+    t = read_idx_labels(paths[which + '_labels'])
+    if len(x) != len(t):
+        raise DatasetError('{}: {} has {} images but {} labels in {}'
+                           .format(dataset, which, len(x), len(t), data_dir))
+    return chainer.datasets.TupleDataset(x, t)

@@ -13,8 +13,10 @@ from experiments.data.dataset_error import DatasetError
 from experiments.data.idx_files import IDX_FILES, read_folder
 
 
-def load_mnist(data_dir: str | None = None) -> Loaded:
-    """``(train, test, info)`` of MNIST."""
+def load_mnist(data_dir: str | None = None, with_test: bool = True
+               ) -> Loaded:
+    """``(train, test, info)`` of MNIST (``with_test=False``: the test
+    files are not read, test is None)."""
     if data_dir is None:
         try:
             train, test = chainer.datasets.get_mnist(ndim=3, scale=1.0)
@@ -24,12 +26,12 @@ def load_mnist(data_dir: str | None = None) -> Loaded:
                 'cache ({}: {}). Offline? Set `data_dir:` to a folder with '
                 '{}'.format(type(e).__name__, e, ', '.join(
                     IDX_FILES.values()))) from e
-        return train, test, {
+        return train, test if with_test else None, {
             'dataset': 'mnist', 'source': 'chainer.datasets.get_mnist',
             'path': chainer.dataset.get_dataset_directory(
                 'pfnet/chainer/mnist', create_directory=False)}
     train, test = read_folder(
         data_dir, 'MNIST', 'Set `data_dir:` to a folder with the four idx '
-        '.gz files (or null for Chainer\'s downloader)')
+        '.gz files (or null for Chainer\'s downloader)', with_test)
     return train, test, {'dataset': 'mnist', 'source': 'local',
                          'path': os.path.abspath(data_dir)}

@@ -97,6 +97,12 @@ SCHEMA: dict[str, Any] = {
         'enabled': ((bool,), False),
         'alpha': (NUMBER, 0.0),
     },
+    'holdout': {              # experiments/train/run_data.py
+        'enabled': ((bool,), False),
+        'fraction': (NUMBER, 0.1),
+        'seed': ((int,), 0),
+        'test_set': ((bool,), True),
+    },
     # -- issue 24: the original's examples (ImageNet recipe, CIFAR, MNIST) --
     'imagenet': {             # dataset: imagenet (experiments/imagenet_data)
         'train_list': ((str, type(None)), None),
@@ -175,6 +181,8 @@ RANGES = {
     'lr_schedule.drop_epochs': Range(0, lo_open=True),
     'lr_schedule.factor': Range(0, lo_open=True),
     'mixup.alpha': Range(0),
+    'holdout.fraction': Range(0, 1, lo_open=True, hi_open=True),
+    'holdout.seed': Range(0, 2 ** 32 - 1),
     'loader.workers': Range(1),
     'polynomial_lr.start_epoch': Range(0),
     'polynomial_lr.end_epoch': Range(0, lo_open=True),

@@ -14,14 +14,14 @@ from chainer_kfac import models
 from chainer_kfac.distributed import KFACCommunicator
 from chainer_kfac.distributed import launch
 from experiments.data import datasets
-from experiments.data import imagenet as imagenet_data
 from experiments.data.data_info import DataInfo
-from experiments.data.data_info import Loaded
 from experiments.train import checkpoint
 from experiments.train import devices
 from experiments.train import extensions as exp_extensions
 from experiments.train import precision
 from experiments.train import recipe
+from experiments.train import run_data
+from experiments.train.run_data import RunData
 from experiments.train.config_file import Config
 from experiments.train.config_file import ConfigError
 
@@ -38,62 +38,6 @@ def get_device(spec: int | str, comm: Comm) -> Any:
     """The Chainer device of the config's ``device`` on this rank (see
     experiments/devices.py)."""
     return devices.get_device(spec, comm)
-
-
-def load_data(config: Config, comm: Comm) -> Loaded:
-    """Rank 0 reads and checks the dataset; under MPI every rank gets its
-    shard (and rank 0's ``info``)."""
-    if comm is None or comm.rank == 0:
-        train, test, info = datasets.load(
-            config['dataset'], config['data_dir'],
-            tuple(config['synthetic_size']), config['imagenet'])
-        check_labels(train, test, info, datasets.n_classes(
-            config['dataset']))
-        check_one_batch(train, info, config['batch_size'])
-    else:
-        train = test = None
-        info = DataInfo()          # rank 0's comes in the broadcast
-    if comm is not None:
-        import chainermn
-        info = comm.bcast_obj(info)
-        train = chainermn.scatter_dataset(train, comm, shuffle=True,
-                                          seed=config['seed'])
-        test = chainermn.scatter_dataset(test, comm)
-    return train, test, info
-
-
-def check_labels(train: Any, test: Any, info: DataInfo,
-                 n_classes: int = 10) -> None:
-    """Every label is a class of the model: 0 <= t < n_classes."""
-    for split, data in (('train', train), ('test', test)):
-        labels = _labels(data)
-        bad = numpy.flatnonzero((labels < 0) | (labels >= n_classes))
-        if bad.size:
-            raise datasets.DatasetError(
-                '{} {} set ({}): {} label(s) outside 0..{}, e.g. {} at index '
-                '{}; the label file is corrupt or of another dataset'.format(
-                    info.get('dataset'), split, info.get('path', 'generated'),
-                    bad.size, n_classes - 1, labels[bad[0]], bad[0]))
-
-
-def check_one_batch(train: Any, info: DataInfo, batch_size: int) -> None:
-    """The training set holds at least one global batch (else every epoch
-    would be one short step)."""
-    if len(train) < batch_size:
-        raise datasets.DatasetError(
-            '{} ({}) has {} training examples, fewer than one global batch '
-            '(batch_size {}): every epoch would be a single short step. '
-            'Lower batch_size to at most {}, or use more data'.format(
-                info.get('dataset'), info.get('path') or info.get('source'),
-                len(train), batch_size, len(train)))
-
-
-def _labels(data: Any) -> numpy.ndarray:
-    if isinstance(data, imagenet_data.CroppingImageDataset):
-        return data.labels      # without reading the images
-    if isinstance(data, chainer.datasets.TupleDataset):
-        return numpy.asarray(data._datasets[1])
-    return numpy.asarray([t for _, t in data])
 
 
 def make_model(config: Config, sample_x: numpy.ndarray, rank: int = 0
@@ -169,9 +113,9 @@ def build_trainer(config: Config, out: str, comm: Comm = None,
     rank = 0 if comm is None else comm.rank
     device = get_device(config['device'], comm)
     recipe.check(config)
-    train, test, info = load_data(config, comm)
-    train, test = (precision.cast_inputs(d, config) for d in (train, test))
-    model = make_model(config, train[0][0], rank)
+    run_data.check(config)
+    data = _cast(run_data.load_data(config, comm), config)
+    model = make_model(config, data.train[0][0], rank)
     model.to_device(device)
     optimizer = make_optimizer(config, comm)
     optimizer.setup(model)
@@ -183,7 +127,7 @@ def build_trainer(config: Config, out: str, comm: Comm = None,
         optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
             config['optimizer']['weight_decay']))
     train_iter = recipe.make_train_iterator(
-        config, train, per_rank_batch(config, comm),
+        config, data.train, per_rank_batch(config, comm),
         stream_seed=config['seed'] * 1009 + rank)
     updater = training.updaters.StandardUpdater(train_iter, optimizer,
                                                 device=device)
@@ -191,31 +135,55 @@ def build_trainer(config: Config, out: str, comm: Comm = None,
     for state in hook_states:
         trainer.extend(state)
     eval_trigger = evaluation_trigger(config)
-    _extend_evaluation(trainer, config, test, model, device, comm,
-                       eval_trigger)
+    names = _extend_evaluation(trainer, config, data, model, device, comm,
+                               eval_trigger)
     _extend_safety(trainer, config, optimizer, comm, eval_trigger)
     if rank == 0:
-        _extend_reports(trainer, eval_trigger, progress)
-    return trainer, info, device
+        _extend_reports(trainer, eval_trigger, progress, names)
+    return trainer, data.info, device
 
 
-def _extend_evaluation(trainer: Any, config: Config, test: Any, model: Any,
-                       device: Any, comm: Comm,
+def _cast(data: RunData, config: Config) -> RunData:
+    """Every split's inputs in the model's dtype."""
+    return data._replace(**{
+        split: precision.cast_inputs(getattr(data, split), config)
+        for split in ('train', 'test', 'held_out')
+        if getattr(data, split) is not None})
+
+
+def _extend_evaluation(trainer: Any, config: Config, data: RunData,
+                       model: Any, device: Any, comm: Comm,
                        eval_trigger: exp_extensions.FractionOfEpochTrigger
-                       ) -> None:
-    """Test-set evaluation (every rank's share, averaged) and the schedule."""
-    test_iter = recipe.make_test_iterator(
-        config, test, max(1, config['test_batch_size'] // (
-            1 if comm is None else comm.size)))
-    evaluator = extensions.Evaluator(test_iter, model, device=device)
+                       ) -> list[str]:
+    """The test set's evaluation (``validation/``) and the held-out
+    split's (``holdout/``), each rank's share averaged, and the schedule;
+    returns the evaluators' names."""
+    evaluated = [(name, split) for name, split in (
+        ('validation', data.test), (run_data.HOLDOUT, data.held_out))
+        if split is not None]
+    for name, split in evaluated:
+        trainer.extend(_evaluator(config, split, model, device, comm, name),
+                       trigger=eval_trigger, name=name)
     if comm is not None:
-        import chainermn
-        evaluator = chainermn.create_multi_node_evaluator(evaluator, comm)
         # Training loss/accuracy in the log: the mean over all ranks.
         trainer.extend(exp_extensions.MeanOverRanks(
             comm, ['main/loss', 'main/accuracy']))
-    trainer.extend(evaluator, trigger=eval_trigger)
     recipe.extend_lr_schedule(trainer, config)
+    return [name for name, _ in evaluated]
+
+
+def _evaluator(config: Config, split: Any, model: Any, device: Any,
+               comm: Comm, name: str) -> Any:
+    """An Evaluator of ``split`` whose log keys start with ``name/``."""
+    split_iter = recipe.make_test_iterator(
+        config, split, max(1, config['test_batch_size'] // (
+            1 if comm is None else comm.size)))
+    evaluator = extensions.Evaluator(split_iter, model, device=device)
+    evaluator.name = name
+    if comm is not None:
+        import chainermn
+        evaluator = chainermn.create_multi_node_evaluator(evaluator, comm)
+    return evaluator
 
 
 def _extend_safety(trainer: Any, config: Config, optimizer: Any, comm: Comm,
@@ -243,13 +211,14 @@ def _extend_safety(trainer: Any, config: Config, optimizer: Any, comm: Comm,
 
 def _extend_reports(trainer: Any,
                     eval_trigger: exp_extensions.FractionOfEpochTrigger,
-                    progress: bool) -> None:
-    """Rank 0's JSON log, progress bar, table and plots."""
+                    progress: bool, evaluated: list[str]) -> None:
+    """Rank 0's JSON log, progress bar, table and plots (of the
+    ``evaluated`` splits' keys)."""
     trainer.extend(extensions.LogReport(trigger=eval_trigger))
     trainer.extend(extensions.observe_lr(), trigger=eval_trigger)
-    entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy',
-               'validation/main/loss', 'validation/main/accuracy',
-               'elapsed_time']
+    entries = ['epoch', 'iteration', 'lr', 'main/loss', 'main/accuracy'] + [
+        '{}/main/{}'.format(name, kind) for name in evaluated
+        for kind in ('loss', 'accuracy')] + ['elapsed_time']
     if progress:
         trainer.extend(extensions.PrintReport(entries))
         trainer.extend(extensions.ProgressBar(update_interval=10))
@@ -258,7 +227,8 @@ def _extend_reports(trainer: Any,
         # default one fires again after a resume (a duplicate point).
         for kind in ('loss', 'accuracy'):
             trainer.extend(extensions.PlotReport(
-                ['main/' + kind, 'validation/main/' + kind], 'epoch',
+                ['main/' + kind] + ['{}/main/{}'.format(name, kind)
+                                    for name in evaluated], 'epoch',
                 trigger=exp_extensions.FractionOfEpochTrigger(1),
                 filename=kind + '.png'))
 

@@ -16,6 +16,7 @@ import optuna
 import yaml
 
 from experiments.tune.budget import FINISHED, trials_in
+from experiments.tune.errors import TuneFileError
 
 SUITE_FILE = '_suite.yaml'
 
@@ -67,6 +68,16 @@ def write_overlays(studies: Mapping[str, optuna.Study], source: str,
         written.append(path)
     written.append(write_suite_file(source, into))
     return written
+
+
+def check_source(source: str) -> None:
+    """Refuse, before any trial, a folder whose tuned suite could not run
+    (it has no suite file to copy)."""
+    if not os.path.isfile(os.path.join(source, SUITE_FILE)):
+        raise TuneFileError(
+            '{}: no {}, so the tuned suite written at the end could not '
+            'run: add one (configs/fmnist_e20/{} is an example) or pass '
+            '--no-overlays'.format(source, SUITE_FILE, SUITE_FILE))
 
 
 def write_suite_file(source: str, into: str) -> str:

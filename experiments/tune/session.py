@@ -51,7 +51,10 @@ def communicator(cells: list[Cell]) -> KFACCommunicator | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tune = tune_file.load(tune_file.find(suites.suite_folder(args.suite)))
+    folder = suites.suite_folder(args.suite)
+    tune = tune_file.load(tune_file.find(folder))
+    if not args.no_overlays:
+        overlays.check_source(folder)
     cells = cells_of(args.suite, args.only)
     for cell in cells:
         tune.dimensions(cell.optimizer)     # every cell has its space

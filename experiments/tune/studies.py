@@ -6,10 +6,12 @@ and maximises the objective. The sampler's seed is the file's plus the
 worker's index, so that concurrent workers do not draw the same points;
 one worker alone is reproducible from the file.
 """
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import optuna
+from optuna.exceptions import ExperimentalWarning
 from optuna.storages import BaseStorage
 
 from experiments.tune.tune_file import TuneFile
@@ -51,5 +53,12 @@ def open_study(storage: BaseStorage, suite: str, cell: str,
 
 
 def quiet_optuna() -> None:
-    """Optuna logs every trial at INFO; the tuner prints its own lines."""
+    """Optuna logs every trial at INFO; the tuner prints its own lines.
+    Its warnings that the heartbeat and its retry callback are
+    experimental, and that a heartbeat belongs to ``Study.optimize`` (the
+    workers ask and tell on purpose, experiments/tune/worker.py), are
+    silenced: they would be printed at every trial."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings('ignore', category=ExperimentalWarning)
+    warnings.filterwarnings('ignore', message='Heartbeat of storage is '
+                            'supposed to be used with Study.optimize')

@@ -16,7 +16,7 @@ from experiments.train import checkpoint
 from experiments.train import cli as train
 from experiments.train import config as config_module
 from experiments.train import failure
-from experiments.train import training
+from experiments.train import run_data
 from tests.distributed.mpi_helper import ROOT
 from tests.experiments.train.test_cli import COMMON
 from tests.experiments.train.test_cli import TRAIN
@@ -164,9 +164,9 @@ def test_labels_out_of_range_are_named():
                                          numpy.array([0, 9, 1]))
     bad = chainer.datasets.TupleDataset(numpy.zeros((3, 1)),
                                         numpy.array([0, 10, 1]))
-    training.check_labels(good, good, {'dataset': 'x'})
+    run_data.check_labels(good, good, {'dataset': 'x'})
     with pytest.raises(Exception, match=r'test set .* 10 at index 1'):
-        training.check_labels(good, bad, {'dataset': 'x', 'path': '/d'})
+        run_data.check_labels(good, bad, {'dataset': 'x', 'path': '/d'})
 
 
 def test_env_json_records_each_start_and_plot_has_no_duplicates(tmp_path):
