@@ -10,7 +10,7 @@ plainly (``python -m experiments.bench.resnet_mpi`` on every rank).
 initial weights, interleaved (order rotated every round, every round a
 fresh random batch, each rank its own part):
 
-- ``sgd``: momentum SGD through ``chainermn.create_multi_node_optimizer``
+- ``sgd``: momentum SGD through ``create_multi_node_optimizer``
   on the same K-FAC communicator (one Allreduce of the packed gradients);
 - ``dkfac``: DistributedKFAC, factors and inverses every step;
 - ``dkfac_cov``: factors every step, no inversion after the warm-up's;
@@ -67,11 +67,12 @@ def make(kind: str, comm: Any, shape: timed_steps.Shape, model: str,
          n_classes: int, assignment: str) -> tuple[Any, Any]:
     """Classifier and optimizer of ``kind`` (same weights on every rank)."""
     import chainer
-    import chainermn
+    from chainer_kfac.distributed.multi_node_optimizer import \
+        create_multi_node_optimizer
     link, _ = timed_steps.make('sgd', shape, model=model,
                                n_classes=n_classes)
     if kind == 'sgd':
-        opt = chainermn.create_multi_node_optimizer(
+        opt = create_multi_node_optimizer(
             chainer.optimizers.MomentumSGD(lr=0.01, momentum=0.9), comm)
     else:
         cov, inv = INTERVALS[kind]

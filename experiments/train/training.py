@@ -13,6 +13,8 @@ import chainer_kfac
 from chainer_kfac import models
 from chainer_kfac.distributed import KFACCommunicator
 from chainer_kfac.distributed import launch
+from chainer_kfac.distributed.multi_node_optimizer import \
+    create_multi_node_optimizer
 from experiments.data import datasets
 from experiments.data.data_info import DataInfo
 from experiments.train import checkpoint
@@ -77,9 +79,7 @@ def make_optimizer(config: Config, comm: Comm) -> Any:
             optimizer = chainer.optimizers.MomentumSGD(
                 lr=opt_cfg['lr'], momentum=opt_cfg['momentum'])
         if comm is not None:
-            import chainermn
-            optimizer = chainermn.create_multi_node_optimizer(optimizer,
-                                                              comm)
+            optimizer = create_multi_node_optimizer(optimizer, comm)
     return optimizer
 
 

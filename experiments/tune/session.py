@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         args.storage, storage.journal_path(args.out, cells[0].suite),
         tune.heartbeat_interval_s, tune.heartbeat_grace_s) \
         if ranks.root else None
-    job = Job(tune, store, args.out, args.worker)
+    job = Job(tune, store, args.out)
     if args.jobs > 1:
         status = run_workers(args, job, cells)
     else:

@@ -2,9 +2,11 @@
 states (experiments/tune/tune_file.py).
 
 A study is named ``SUITE/CELL`` (several suites may share one database)
-and maximises the objective. The sampler's seed is the file's plus the
-worker's index, so that concurrent workers do not draw the same points;
-one worker alone is reproducible from the file.
+and maximises the objective. Each trial's point is drawn by a sampler
+seeded with the file's seed plus the trial's number
+(:func:`reseed_for`), so that workers sharing a study, on this machine or
+in other scheduler jobs, never draw from the same random state; one
+worker alone is reproducible from the file.
 """
 import warnings
 from collections.abc import Mapping
@@ -22,8 +24,8 @@ def study_name(suite: str, cell: str) -> str:
 
 
 def make_sampler(spec: Mapping[str, Any],
-                 worker: int) -> optuna.samplers.BaseSampler:
-    seed = spec.get('seed', 0) + worker
+                 offset: int = 0) -> optuna.samplers.BaseSampler:
+    seed = spec.get('seed', 0) + offset
     if spec['name'] == 'random':
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(
@@ -43,13 +45,19 @@ def make_pruner(spec: Mapping[str, Any]) -> optuna.pruners.BasePruner:
 
 
 def open_study(storage: BaseStorage, suite: str, cell: str,
-               tune: TuneFile, worker: int = 0) -> optuna.Study:
+               tune: TuneFile) -> optuna.Study:
     """The cell's study in ``storage``, created on first use."""
     return optuna.create_study(
         storage=storage, study_name=study_name(suite, cell),
         direction='maximize', load_if_exists=True,
-        sampler=make_sampler(tune.sampler, worker),
-        pruner=make_pruner(tune.pruner))
+        sampler=make_sampler(tune.sampler), pruner=make_pruner(tune.pruner))
+
+
+def reseed_for(study: optuna.Study, tune: TuneFile,
+               trial: optuna.Trial) -> None:
+    """Draw ``trial``'s parameters (suggested next) from the seed of its
+    number: two workers that asked at once hold different numbers."""
+    study.sampler = make_sampler(tune.sampler, trial.number)
 
 
 def quiet_optuna() -> None:

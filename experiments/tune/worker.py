@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from experiments.tune import budget, heartbeat, space, trial_run
 from experiments.tune.ranks import Ranks
-from experiments.tune.studies import open_study
+from experiments.tune.studies import open_study, reseed_for
 from experiments.tune.tune_file import TuneFile
 
 
@@ -41,7 +41,6 @@ class Job:
     tune: TuneFile
     storage: BaseStorage | None     # None on ranks other than 0
     out: str
-    worker: int = 0
 
 
 #: called on rank 0 after each trial: (cell, number, params, result)
@@ -52,8 +51,8 @@ OnTrial = Callable[['Cell', int, dict[str, float], trial_run.TrialResult],
 def tune_cell(cell: Cell, job: Job, ranks: Ranks,
               on_trial: OnTrial | None = None) -> None:
     """Run trials of ``cell`` until its budget is spent."""
-    study = open_study(job.storage, cell.suite, cell.name, job.tune,
-                       job.worker) if ranks.root and job.storage else None
+    study = open_study(job.storage, cell.suite, cell.name, job.tune) \
+        if ranks.root and job.storage else None
     while True:
         trial = next_trial(study, cell, job) if study is not None else None
         params = ranks.share(None if trial is None else trial.params)
@@ -76,6 +75,7 @@ def next_trial(study: optuna.Study, cell: Cell,
         if budget.room_for_another(study, job.tune.trials):
             trial = study.ask()
             if budget.keep(study, trial, job.tune.trials):
+                reseed_for(study, job.tune, trial)
                 for dimension in job.tune.dimensions(cell.optimizer):
                     trial.suggest_float(dimension.key, dimension.low,
                                         dimension.high, log=dimension.log)

@@ -31,6 +31,11 @@ def test_multi_node_momentum_sgd_equals_single_process(n):
     assert 'multi-node SGD OK' in run_mpi(n, 'multi_node_sgd.py').stdout
 
 
+@pytest.mark.parametrize('n', [2, 3])
+def test_multi_node_optimizer_updates_at_its_first_step(n):
+    assert 'first step OK' in run_mpi(n, 'multi_node_first_step.py').stdout
+
+
 def test_bad_use_gives_clear_errors():
     assert 'bad use OK' in run_mpi(2, 'bad_use.py').stdout
 
