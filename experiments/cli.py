@@ -100,6 +100,11 @@ def _dashboard() -> Main:
     return dashboard.main
 
 
+def _tune_report() -> Main:
+    from experiments.tune import comparison
+    return comparison.main
+
+
 def _fault_injection() -> Main:
     from experiments.checks import fault_injection
     return fault_injection.main
@@ -113,6 +118,9 @@ COMMANDS: dict[str, Command] = {
                       _report),
     'tune': Command('tune every cell of a suite with the same budget on a '
                     'held-out split (Optuna)', _tune),
+    'tune-report': Command('what tuning changed: hyperparameters, cost, '
+                           'accuracy, time to 0.85, untuned vs tuned',
+                           _tune_report),
     'dashboard': Command('optuna-dashboard over a suite\'s tuning studies '
                          '(127.0.0.1)', _dashboard),
     'table': Command('per-run and SB-LB gap tables of a suite', _table),
