@@ -6,7 +6,6 @@ in [0, 1], labels int32; a missing, truncated or corrupt file raises
 :class:`~experiments.dataset_error.DatasetError` saying how to provide it.
 """
 import os
-import pickle
 import tarfile
 import zlib
 from typing import IO, cast
@@ -17,6 +16,7 @@ import chainer
 
 from experiments.data.data_info import Loaded
 from experiments.data.dataset_error import DatasetError
+from experiments.folders import safe_files
 
 #: (images uint8 (N, 3072), labels int32 (N,)) of one batch file
 Batch = tuple[numpy.ndarray, numpy.ndarray]
@@ -117,9 +117,11 @@ def _tarball_batches(tarball: str, names: list[str], hint: str
 
 def _unpickle(f: IO[bytes], where: str, hint: str) -> Batch:
     try:
-        d = pickle.load(f, encoding='bytes')
+        d = safe_files.load_pickle(f, where, encoding='bytes')
         data = numpy.asarray(d[b'data'], dtype=numpy.uint8)
         labels = numpy.asarray(d[b'labels'], dtype=numpy.int32)
+    except safe_files.UnsafeFile:
+        raise
     except Exception as e:
         raise DatasetError('CIFAR-10: cannot read {} ({}: {}); the file is '
                            'truncated or corrupt: {}'.format(

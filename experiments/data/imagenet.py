@@ -74,7 +74,7 @@ def _is_int(text: str) -> bool:
 def load_mean(path: str, crop: int) -> numpy.ndarray:
     """The mean image of ``path``, float32 (3, H, W) with H, W >= crop."""
     try:
-        mean = numpy.load(path)
+        mean = numpy.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
         raise DatasetError(
             'ImageNet: cannot read the mean image {} ({}: {}); set '

@@ -34,6 +34,7 @@ from experiments.analysis import plot_common  # NOQA: E402
 from experiments.data import datasets  # NOQA: E402
 from experiments.errors import StudyError  # NOQA: E402
 from experiments.folders import run_folder  # NOQA: E402
+from experiments.folders import safe_files  # NOQA: E402
 from experiments.train import config as config_module  # NOQA: E402
 from experiments.train import training  # NOQA: E402
 
@@ -123,7 +124,7 @@ def load_snapshot(path: str) -> tuple[Model, Any, Any, Any]:
     train, test, _ = datasets.load(config['dataset'], config['data_dir'],
                                    tuple(config['synthetic_size']))
     model = training.make_model(config, train[0][0])
-    chainer.serializers.load_npz(path, model, path='updater/model:main/')
+    safe_files.load_npz(path, model, prefix='updater/model:main/')
     return model, config, train, test
 
 

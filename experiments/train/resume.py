@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy
 
-import chainer
-
 from chainer_kfac.distributed import KFACCommunicator
+from experiments.folders import safe_files
 from experiments.folders import snapshots
 from experiments.train import checkpoint
 from experiments.train import failure
@@ -95,7 +94,11 @@ def load(trainer: Any, path: str) -> str:
             'snapshot {} is {} (--resume takes a snapshot_epoch_N file from '
             "the run's output folder, or `auto` for the newest complete "
             'checkpoint)'.format(path, reason))
-    chainer.serializers.load_npz(path, trainer)
+    try:
+        safe_files.load_npz(path, trainer)
+    except safe_files.UnsafeFile as error:
+        raise checkpoint.CheckpointError(
+            'cannot resume: {}'.format(error)) from error
     return path
 
 
@@ -181,7 +184,7 @@ def _check_same_step(path: str, comm: Comm) -> None:
 
 def snapshot_iteration(path: str) -> int:
     """The iteration a Trainer snapshot stands for."""
-    with numpy.load(path) as data:
+    with numpy.load(path, allow_pickle=False) as data:
         return int(data['updater/iteration'])
 
 
