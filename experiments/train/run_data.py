@@ -10,7 +10,9 @@ under the log key ``holdout/`` (``holdout/main/accuracy``), beside the test
 set's ``validation/`` keys as before. With ``holdout.test_set: false`` no
 test file is read at all and the log has no ``validation/`` key: a tuning
 run cannot see the test set (experiments/tune/). Under MPI every rank gets
-its shard of each split.
+its shard of each split. Images a model cannot take (a side other than
+the one it was built for, or not square: 14x56 for 28x28) are refused
+when read, naming the shape the model expects, not in the first step.
 """
 from typing import Any, NamedTuple
 
@@ -18,6 +20,7 @@ import numpy
 
 import chainer
 
+from chainer_kfac import models
 from chainer_kfac.distributed import KFACCommunicator
 from experiments.data import datasets
 from experiments.data import holdout
@@ -29,6 +32,9 @@ from experiments.train.config_file import ConfigError
 Comm = KFACCommunicator | None
 #: The log key prefix of the held-out evaluation (the Evaluator's name).
 HOLDOUT = 'holdout'
+#: (channels, height, width) of each dataset's own images.
+SHAPES = {'mnist': (1, 28, 28), 'fashion-mnist': (1, 28, 28),
+          'synthetic': (1, 28, 28), 'cifar10': (3, 32, 32)}
 
 
 class RunData(NamedTuple):
@@ -85,6 +91,7 @@ def _read(config: Config) -> RunData:
         tuple(config['synthetic_size']), config['imagenet'],
         with_test=section['test_set'])
     check_labels(train, test, info, datasets.n_classes(config['dataset']))
+    check_shape(train, info, config['model'])
     held_out = None
     if section['enabled']:
         split = holdout.stratified_split(_labels(train), section['fraction'],
@@ -117,6 +124,30 @@ def check_labels(train: Any, test: Any, info: DataInfo,
                 '{}; the label file is corrupt or of another dataset'.format(
                     info.get('dataset'), split, info.get('path', 'generated'),
                     bad.size, n_classes - 1, labels[bad[0]], bad[0]))
+
+
+def check_shape(train: Any, info: DataInfo, model: str) -> None:
+    """The images (train and test are of one shape, datasets.py checks)
+    are of a shape ``model`` takes: square, and of the side it was built
+    for if it has one (chainer_kfac.models.MODELS)."""
+    spec = models.MODELS.get(model)
+    if spec is None or not isinstance(train, chainer.datasets.TupleDataset):
+        return                  # ImageNet: the crop gives the shape
+    channels, height, width = numpy.shape(train._datasets[0])[1:]
+    side = spec.in_size
+    if height == width and side in (None, width):
+        return
+    name = info.get('dataset')
+    own = SHAPES.get(str(name))
+    raise datasets.DatasetError(
+        '{} ({}): the images are {}x{}x{} (channels x height x width), '
+        'model `{}` ({}) takes {}{}: the image files are of another '
+        'dataset or were written in another shape; provide {}\'s own '
+        'files, or choose a model for this shape'.format(
+            name, info.get('path') or info.get('source'), channels, height,
+            width, model, spec.description, 'square images CxSxS' if side is
+            None else 'Cx{0}x{0} images'.format(side), '' if own is None else
+            ' ({}\'s own are {}x{}x{})'.format(name, *own), name))
 
 
 def check_one_batch(train: Any, info: DataInfo, batch_size: int) -> None:

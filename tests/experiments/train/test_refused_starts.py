@@ -157,6 +157,43 @@ def test_train_and_test_images_of_other_shapes_are_refused_at_load(
         datasets.load('fashion-mnist', str(tmp_path))
 
 
+def fashion_of_shape(folder, height, width):
+    make_fashion(folder, n_train=40, n_test=8)
+    for name, n in (('train', 40), ('t10k', 8)):
+        write_idx(os.path.join(folder, name + '-images-idx3-ubyte.gz'),
+                  np.zeros((n, height, width)), 2051)
+
+
+@pytest.mark.parametrize('model,shape,takes', [
+    ('lenet5', (14, 56), 'takes square images CxSxS'),
+    ('mlp', (14, 56), 'takes square images CxSxS'),
+    ('vgg', (28, 28), 'takes Cx32x32 images')])
+def test_images_of_a_shape_the_model_cannot_take_are_refused_at_load(
+        tmp_path, model, shape, takes):
+    data = str(tmp_path / 'data')
+    os.makedirs(data)
+    fashion_of_shape(data, *shape)
+    message = refused(tmp_path / 'o', '--set', 'epochs=1', '--set',
+                      'model={}'.format(model), *fashion_args(data))
+    assert '\n' not in message and data in message
+    assert 'the images are 1x{}x{}'.format(*shape) in message
+    assert '`{}`'.format(model) in message and takes in message
+    assert "fashion-mnist's own are 1x28x28" in message
+    assert not os.path.exists(str(tmp_path / 'o' / 'log'))
+
+
+def test_a_square_shape_of_another_side_is_left_to_the_model(tmp_path):
+    from experiments.train import run_data
+    data = str(tmp_path / 'data')
+    os.makedirs(data)
+    fashion_of_shape(data, 32, 32)
+    train, _, info = datasets.load('fashion-mnist', data)
+    run_data.check_shape(train, info, 'lenet5')      # any side
+    run_data.check_shape(train, info, 'vgg')         # built for 32
+    with pytest.raises(datasets.DatasetError, match='Cx224x224'):
+        run_data.check_shape(train, info, 'resnet50_d')
+
+
 def test_out_that_is_a_file_or_below_one_is_named(tmp_path):
     path = tmp_path / 'afile'
     path.write_text('x')
