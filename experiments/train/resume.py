@@ -22,6 +22,7 @@ from experiments.folders import safe_files
 from experiments.folders import snapshots
 from experiments.train import checkpoint
 from experiments.train import failure
+from experiments.train import rank_agreement
 from experiments.train import resume_check
 from experiments.data.data_info import DataInfo
 from experiments.train.config_file import Config
@@ -116,8 +117,10 @@ def plan(resume_arg: str | None, out: str, config: Config,
     """The snapshot path this rank loads (None: start from the beginning),
     after refusing (on every rank together) a folder of another
     experiment, a change of rank count or of config, or per-rank files of
-    different steps. ``resume_arg``: None, ``'auto'`` or a snapshot path;
-    ``overwrite``: delete the run files in ``out`` and start afresh."""
+    different steps or that disagree in state the ranks share
+    (experiments/train/rank_agreement.py). ``resume_arg``: None,
+    ``'auto'`` or a snapshot path; ``overwrite``: delete the run files in
+    ``out`` and start afresh."""
     rank = 0 if comm is None else comm.rank
     if overwrite:
         refuse_if(lambda: _clear(out) if rank == 0 else None, comm)
@@ -140,9 +143,12 @@ def plan(resume_arg: str | None, out: str, config: Config,
             _say_fresh_start(out, comm)
             return None
         path = os.path.join(out, checkpoint.snapshot_name(epoch, comm))
+        shown = os.path.join(out, checkpoint.snapshot_name(epoch))
     else:
         path = explicit_path(resume_arg, comm)
         _check_same_step(path, comm)
+        shown = resume_arg
+    rank_agreement.check(path, shown, comm)
     if note and rank == 0:
         print('resuming with changed settings (allowed): ' + note)
     return path
