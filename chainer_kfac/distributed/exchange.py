@@ -5,8 +5,9 @@ does not cover) is owned by one rank (:mod:`.assignment`). Segment r of a
 step's buffers holds the groups rank r owns, in the order of the groups:
 
 - **reduce-scatter**: for each group, the gradients of its parameters, then
-  its current factors when they were collected this step (symmetric
-  factors as upper triangles); the owner receives their means over ranks;
+  those of its current factors that were collected this step (symmetric
+  factors as upper triangles; every rank collects the same ones); the owner
+  receives their means over ranks;
 - **all-gather**: for each group, its parameters (the owner updated them),
   or the preconditioned gradients (``kfgrad``; ``grad`` where a group had
   none), which every rank then applies.
@@ -25,6 +26,10 @@ from chainer import backend
 from chainer_kfac.distributed.interface import KFACCommunicator
 from chainer_kfac.distributed.plan import BufferPlan
 from chainer_kfac.preconditioning import kfgrad
+
+#: A step's current factors by group name (None: none; an entry None: that
+#: factor not brought).
+Current = Mapping[str, Optional[Sequence[Optional[Any]]]]
 
 
 class Group(Protocol):
@@ -61,14 +66,13 @@ class OwnerExchange(object):
         """The groups ``rank`` owns (default: this rank)."""
         return self.by_rank[self.comm.rank if rank is None else rank]
 
-    def reduce(self, current: Mapping[str, Optional[Sequence[Any]]]
-               ) -> Dict[str, List[Any]]:
+    def reduce(self, current: Current) -> Dict[str, List[Any]]:
         """Reduce-scatter the gradients and ``current`` factors (by group
         name). The owned groups' gradients become their means over ranks;
         returns the owned groups' mean factors, by group name."""
         arrays = [[a for g in groups for a in _grads_and_factors(g, current)]
                   for groups in self.by_rank]
-        key = ('reduce', tuple(current.get(g.name) is not None
+        key = ('reduce', tuple(_present(g, current)
                                for groups in self.by_rank for g in groups))
         plan = self._plan(key, arrays, lambda: [
             [s for g in groups for s in _flags(g, current)]
@@ -79,8 +83,8 @@ class OwnerExchange(object):
             for p in group.params():
                 p.grad[...] = next(reduced)
             if current.get(group.name) is not None:
-                mine[group.name] = [next(reduced)
-                                    for _ in group.factor_names]
+                mine[group.name] = [next(reduced) if here else None
+                                    for here in _present(group, current)]
         return mine
 
     def gather_params(self) -> None:
@@ -133,16 +137,23 @@ def _received_direction(param: Any) -> Any:
     return buffer
 
 
-def _grads_and_factors(group: Group,
-                       current: Mapping[str, Optional[Sequence[Any]]]
-                       ) -> List[Any]:
+def _present(group: Group, current: Current) -> Sequence[bool]:
+    """Per factor of ``group``: brought this step (stale statistics and
+    the Monte-Carlo passes bring some factors only)."""
     factors = current.get(group.name)
-    return [p.grad for p in group.params()] + list(factors or ())
+    if factors is None:
+        return (False,) * len(group.factor_names)
+    return tuple(f is not None for f in factors)
 
 
-def _flags(group: Group, current: Mapping[str, Optional[Sequence[Any]]]
-           ) -> List[bool]:
+def _grads_and_factors(group: Group, current: Current) -> List[Any]:
+    factors = current.get(group.name) or ()
+    return [p.grad for p in group.params()] + [
+        f for f in factors if f is not None]
+
+
+def _flags(group: Group, current: Current) -> List[bool]:
     flags = [False] * len(group.params())
-    if current.get(group.name) is not None:
-        flags += list(group.symmetric_factors())
-    return flags
+    return flags + [symmetric for symmetric, here in zip(
+        group.symmetric_factors(), _present(group, current), strict=True)
+        if here]

@@ -75,6 +75,10 @@ class BatchNormalizationFisherBlock(FisherBlock):
         super().__init__(name, link)
         self.diagonalize = bool(diagonalize)
 
+    def output_side_factors(self) -> typing.Tuple[bool]:
+        """F is made of per-example gradients: output-side."""
+        return (True,)
+
     def params(self) -> typing.List[chainer.Parameter]:
         return [p for p in (self.link.gamma, self.link.beta) if p is not None]
 
@@ -116,9 +120,14 @@ class BatchNormalizationFisherBlock(FisherBlock):
                     dtype=F.value.dtype) for p in self.params()])
         self.hold_inverses([lam], damping.use_cholesky)
 
-    def grad_matrix(self) -> Array:
-        xp = backend.get_array_module(self.params()[0].grad)
-        return xp.concatenate([p.grad.ravel() for p in self.params()])
+    def arrange(self, arrays: typing.Sequence[Array]) -> Array:
+        """gamma's entries, then beta's, as one vector."""
+        xp = backend.get_array_module(arrays[0])
+        return xp.concatenate([a.ravel() for a in arrays])
+
+    def apply_curvature(self, matrix: Array) -> Array:
+        (F,) = self.held_factors()
+        return F.as_operator().left(matrix)
 
     def apply_inverses(self, grad_matrix: Array) -> Array:
         (F_inv,) = self.held_inverses()

@@ -61,10 +61,10 @@ class UnitWiseBatchNormalizationFisherBlock(BatchNormalizationFisherBlock):
         lam = [damping.batch_normalization(p) for p in self.params()]
         self.hold_inverses([lam], damping.use_cholesky)
 
-    def grad_matrix(self) -> Array:
-        """Gradients as a (C, k) array of (grad gamma_c [, grad beta_c])."""
-        xp = backend.get_array_module(self.params()[0].grad)
-        return xp.stack([p.grad.ravel() for p in self.params()], axis=1)
+    def arrange(self, arrays: typing.Sequence[Array]) -> Array:
+        """A (C, k) array of (gamma's_c [, beta's_c])."""
+        xp = backend.get_array_module(arrays[0])
+        return xp.stack([a.ravel() for a in arrays], axis=1)
 
     def apply_inverses(self, grad_matrix: Array) -> Array:
         (F_inv,) = self.held_inverses()

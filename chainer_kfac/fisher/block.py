@@ -4,8 +4,9 @@ A :class:`FisherBlock` knows one layer type (Linear, Convolution2D,
 BatchNormalization full or unit-wise, or the factor-less block of a link
 K-FAC does not cover). It
 
-- computes the layer's factors from a backward (:meth:`compute_factors`),
-  summed over ``acc_iters`` passes until the optimizer pops their mean;
+- computes the layer's factors from a backward (:meth:`compute_factors`;
+  only some of them: :meth:`compute_selected`), summed over the step's
+  passes until the optimizer pops their mean (:mod:`.accumulator`);
 - keeps one :class:`~chainer_kfac.fisher.factors.Factor` per factor (the
   running average and its damped inverse), in ``factor_names`` order;
 - says how the damping splits among its factors (:meth:`invert`: pi for a
@@ -19,11 +20,14 @@ factors' business (:mod:`.factors`); the damping value is
 """
 import typing
 
+import numpy
+
 import chainer
 from chainer import backend
 
+from chainer_kfac.fisher.accumulator import Factors
+from chainer_kfac.fisher.accumulator import FactorSums
 from chainer_kfac.fisher.factors import Factor
-from chainer_kfac.fisher.factors import serialize_array
 from chainer_kfac.fisher.factors import Shift
 from chainer_kfac.preconditioning.damped_inverse import Array
 from chainer_kfac.preconditioning.damped_inverse import DampedInverse
@@ -54,8 +58,7 @@ class FisherBlock(object):
         self.name = name
         self.link = link
         self.factors: typing.Optional[typing.List[Factor]] = None
-        self._acc: typing.Optional[typing.List[Array]] = None
-        self._acc_count = 0
+        self._sums = FactorSums(self.factor_names)
 
     # -- what each layer type declares ----------------------------------------
     def params(self) -> typing.List[chainer.Parameter]:
@@ -84,6 +87,23 @@ class FisherBlock(object):
         """This pass's factors from a backward's inputs/out-grads."""
         raise NotImplementedError
 
+    def output_side_factors(self) -> typing.Tuple[bool, ...]:
+        """Per factor: True where it is computed from the output gradients
+        (G of a Kronecker pair, BatchNorm's F), which the Monte-Carlo
+        Fisher takes at sampled labels; False where from the inputs only
+        (A)."""
+        raise NotImplementedError
+
+    def compute_selected(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array],
+            wanted: typing.Sequence[bool]) -> Factors:
+        """The factors ``wanted`` says (None for the others); a block
+        whose factors are computed together computes them all."""
+        factors = self.compute_factors(function, in_data, out_grad)
+        return [f if w else None for f, w in zip(factors, wanted,
+                                                 strict=True)]
+
     def invert(self, damping: Damping) -> None:
         """Set the factors' inverses from their damped running averages
         (:meth:`hold_inverses` with this layer's split of ``damping``).
@@ -94,12 +114,18 @@ class FisherBlock(object):
         """
         raise NotImplementedError
 
-    def grad_matrix(self) -> Array:
-        """The parameters' gradients arranged as the factors expect."""
+    def arrange(self, arrays: typing.Sequence[Array]) -> Array:
+        """Per-parameter arrays (gradients, updates) arranged as the
+        factors expect."""
         raise NotImplementedError
 
     def apply_inverses(self, grad_matrix: Array) -> Array:
         """The preconditioned ``grad_matrix``."""
+        raise NotImplementedError
+
+    def apply_curvature(self, matrix: Array) -> Array:
+        """The block's curvature (its undamped running averages) times
+        ``matrix`` (arranged as :meth:`arrange`)."""
         raise NotImplementedError
 
     def set_preconditioned(self, matrix: Array) -> None:
@@ -113,6 +139,16 @@ class FisherBlock(object):
         return (False,) * len(self.factor_names)
 
     # -- derived from the declarations ----------------------------------------
+    def grad_matrix(self) -> Array:
+        """The parameters' gradients arranged as the factors expect."""
+        return self.arrange([p.grad for p in self.params()])
+
+    def curvature_form(self, matrix: Array) -> float:
+        """``vec(M)^T F vec(M)`` under the block's curvature."""
+        xp = backend.get_array_module(matrix)
+        return float(xp.sum(self.apply_curvature(matrix) * matrix,
+                            dtype=numpy.float64))
+
     def symmetric_factors(self) -> typing.List[bool]:
         """Per factor: True when it is a symmetric matrix (it then travels
         between ranks as its upper triangle)."""
@@ -155,13 +191,16 @@ class FisherBlock(object):
         return inverses
 
     # -- running averages and inverses ----------------------------------------
-    def update_running_average(self, current: typing.Sequence[Array],
-                               cov_ema_decay: float) -> None:
-        """``F <- r * current + (1 - r) * F`` for every factor."""
+    def update_running_average(
+            self, current: typing.Sequence[typing.Optional[Array]],
+            cov_ema_decay: float) -> None:
+        """``F <- r * current + (1 - r) * F`` for every factor brought
+        (None: left as it is)."""
         if self.factors is None:
             self.factors = [t() for t in self.factor_types()]
         for factor, cur in zip(self.factors, current, strict=True):
-            factor.update(cur, cov_ema_decay)
+            if cur is not None:
+                factor.update(cur, cov_ema_decay)
 
     def hold_inverses(self, shifts: typing.Sequence[Shift],
                       use_cholesky: bool) -> None:
@@ -199,30 +238,27 @@ class FisherBlock(object):
 
     # -- statistics -----------------------------------------------------------
     def collect(self, function: typing.Any, in_data: typing.Sequence[Array],
-                out_grad: typing.Sequence[Array]) -> None:
-        """Add one forward/backward pass's factors to the accumulator."""
-        factors = self.compute_factors(function, in_data, out_grad)
-        if self._acc is None:
-            self._acc = list(factors)
+                out_grad: typing.Sequence[Array],
+                wanted: typing.Optional[typing.Sequence[bool]] = None
+                ) -> None:
+        """Add one backward pass's factors (those ``wanted`` says; default:
+        all) to the step's sums."""
+        if wanted is None or all(wanted):
+            factors: Factors = list(self.compute_factors(
+                function, in_data, out_grad))
         else:
-            for acc, f in zip(self._acc, factors, strict=True):
-                acc += f
-        self._acc_count += 1
+            factors = self.compute_selected(function, in_data, out_grad,
+                                            wanted)
+        self._sums.add(factors)
 
     @property
     def has_statistics(self) -> bool:
-        return self._acc is not None
+        return not self._sums.empty
 
-    def pop_current_factors(self) -> typing.Optional[typing.List[Array]]:
-        """Return the mean of the accumulated factors and reset the sums."""
-        if self._acc is None:
-            return None
-        current = self._acc
-        if self._acc_count > 1:
-            for f in current:
-                f /= self._acc_count
-        self._acc, self._acc_count = None, 0
-        return current
+    def pop_current_factors(self) -> typing.Optional[Factors]:
+        """Each factor's mean over the passes that brought it (None where
+        none did; None if no pass brought any), and reset the sums."""
+        return self._sums.pop()
 
     # -- persistence ----------------------------------------------------------
     def serialize(self, serializer: typing.Any) -> None:
@@ -233,18 +269,13 @@ class FisherBlock(object):
         if factors is None:
             factors = [t() for t in self.factor_types()]
         for name, factor in zip(self.factor_names, factors, strict=True):
-            factor.serialize(serializer, name, self._to_link_device)
+            factor.serialize(serializer, name, self.to_link_device)
         held = any(f.value is not None for f in factors)
         self.factors = factors if held else None
-        values = [None] * len(self.factor_names) if self._acc is None \
-            else self._acc
-        send = self._to_link_device
-        acc = [serialize_array(serializer, n + '_acc', v, send)
-               for n, v in zip(self.factor_names, values, strict=True)]
-        self._acc = None if all(a is None for a in acc) else acc
-        self._acc_count = int(serializer('acc_count', self._acc_count))
+        self._sums.serialize(serializer, self.to_link_device)
 
-    def _to_link_device(self, array: Array) -> Array:
+    def to_link_device(self, array: Array) -> Array:
+        """``array`` on the device of the layer's parameters."""
         param = next(iter(self.link.params()), None)
         if param is None or param.array is None:
             return array

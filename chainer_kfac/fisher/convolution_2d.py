@@ -21,6 +21,7 @@ import typing
 import chainer
 from chainer.functions.connection import convolution_2d as conv_function
 
+from chainer_kfac.fisher.accumulator import Factors
 from chainer_kfac.fisher.conv_patches import PatchGram
 from chainer_kfac.fisher.gram import gram
 from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
@@ -44,11 +45,26 @@ class Convolution2DFisherBlock(KroneckerFisherBlock):
             self, function: typing.Any, in_data: typing.Sequence[Array],
             out_grad: typing.Sequence[Array]) -> typing.List[Array]:
         x, gy = in_data[0], out_grad[0]
+        n, _, ho, wo = gy.shape
+        return [self._patch_gram(x, function, ho, wo, 1.0 / n),
+                self.factor_g(gy)]
+
+    def compute_selected(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array],
+            wanted: typing.Sequence[bool]) -> Factors:
+        x, gy = in_data[0], out_grad[0]
+        n, _, ho, wo = gy.shape
+        want_a, want_g = wanted
+        A = self._patch_gram(x, function, ho, wo, 1.0 / n) if want_a \
+            else None
+        return [A, self.factor_g(gy) if want_g else None]
+
+    def factor_g(self, gy: Array) -> Array:
+        """G of the output gradients ``gy`` (n, c_out, ho, wo)."""
         n, c_out, ho, wo = gy.shape
-        A = self._patch_gram(x, function, ho, wo, 1.0 / n)
         gy_t = gy.transpose(1, 0, 2, 3).reshape(c_out, n * ho * wo)
         if self.diagonal_factors()[1]:
-            G = (gy_t * gy_t).sum(axis=1) * gy.dtype.type(float(n) / (ho * wo))
-        else:
-            G = gram(gy_t.T, float(n) / (ho * wo))
-        return [A, G]
+            return (gy_t * gy_t).sum(axis=1) * gy.dtype.type(
+                float(n) / (ho * wo))
+        return gram(gy_t.T, float(n) / (ho * wo))

@@ -90,6 +90,12 @@ class Factor(abc.ABC):
     def mean_diagonal(self) -> float:
         """``tr F / dim F`` (for pi)."""
 
+    @abc.abstractmethod
+    def as_operator(self) -> DampedInverse:
+        """F itself (undamped) as an operator in this factor's form: its
+        ``left``/``right`` multiply by F (the curvature form of adaptive
+        damping)."""
+
     def update(self, current: Array, decay: float) -> None:
         """``F <- r * current + (1 - r) * F`` (first: a copy of current)."""
         if self.value is None:
@@ -152,6 +158,9 @@ class DenseFactor(Factor):
         xp = backend.get_array_module(self.value)
         return float(xp.diagonal(self.value).sum()) / self.value.shape[0]
 
+    def as_operator(self) -> DampedInverse:
+        return ExplicitInverse(self.value)
+
     def restore_inverse(self, state: InverseState) -> DampedInverse:
         upper = state.cholesky_upper
         if upper.size and backend.get_array_module(upper) is numpy:
@@ -180,6 +189,9 @@ class DiagonalFactor(Factor):
 
     def mean_diagonal(self) -> float:
         return float(self.value.sum()) / self.value.shape[0]
+
+    def as_operator(self) -> DampedInverse:
+        return DiagonalInverse(self.value)
 
 
 class UnitWiseFactor(Factor):
@@ -211,6 +223,9 @@ class UnitWiseFactor(Factor):
         xp = backend.get_array_module(self.value)
         diagonals = xp.diagonal(self.value, axis1=1, axis2=2)
         return float(diagonals.sum()) / diagonals.size
+
+    def as_operator(self) -> DampedInverse:
+        return UnitWiseInverse(self.value)
 
 
 def serialize_array(serializer: typing.Any, key: str, value: Array,

@@ -44,6 +44,10 @@ class KroneckerFisherBlock(FisherBlock):
         """``(A is diagonal, G is diagonal)`` under ``diagonalize``."""
         raise NotImplementedError
 
+    def output_side_factors(self) -> typing.Tuple[bool, bool]:
+        """A from the inputs, G from the output gradients."""
+        return (False, True)
+
     def params(self) -> typing.List[chainer.Parameter]:
         link = self.link
         return [link.W] if link.b is None else [link.W, link.b]
@@ -71,14 +75,19 @@ class KroneckerFisherBlock(FisherBlock):
         self.hold_inverses([shift_a, shift_g], damping.use_cholesky)
         self.pi = pi
 
-    def grad_matrix(self) -> Array:
-        """[grad W | grad b] as a c_out x (k [+ 1]) matrix."""
+    def arrange(self, arrays: typing.Sequence[Array]) -> Array:
+        """[W's | b's] as a c_out x (k [+ 1]) matrix."""
         W = self.link.W
-        gW = W.grad.reshape(W.shape[0], -1)
+        gW = arrays[0].reshape(W.shape[0], -1)
         if self.link.b is None:
             return gW
         xp = backend.get_array_module(gW)
-        return xp.concatenate([gW, self.link.b.grad[:, None]], axis=1)
+        return xp.concatenate([gW, arrays[1][:, None]], axis=1)
+
+    def apply_curvature(self, matrix: Array) -> Array:
+        """``G M A`` with the running averages."""
+        A, G = self.held_factors()
+        return G.as_operator().left(A.as_operator().right(matrix))
 
     def apply_inverses(self, grad_matrix: Array) -> Array:
         """``G_d^-1 M A_d^-1``."""

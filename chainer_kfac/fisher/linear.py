@@ -19,6 +19,7 @@ import typing
 from chainer import backend
 from chainer.functions.connection import linear as linear_function
 
+from chainer_kfac.fisher.accumulator import Factors
 from chainer_kfac.fisher.gram import gram
 from chainer_kfac.fisher.kronecker import KroneckerFisherBlock
 from chainer_kfac.preconditioning.damped_inverse import Array
@@ -39,30 +40,40 @@ class LinearFisherBlock(KroneckerFisherBlock):
     def compute_factors(
             self, function: typing.Any, in_data: typing.Sequence[Array],
             out_grad: typing.Sequence[Array]) -> typing.List[Array]:
-        a, gy = in_data[0], out_grad[0]
+        return [self.factor_a(in_data[0]), self.factor_g(out_grad[0])]
+
+    def compute_selected(
+            self, function: typing.Any, in_data: typing.Sequence[Array],
+            out_grad: typing.Sequence[Array],
+            wanted: typing.Sequence[bool]) -> Factors:
+        want_a, want_g = wanted
+        return [self.factor_a(in_data[0]) if want_a else None,
+                self.factor_g(out_grad[0]) if want_g else None]
+
+    def factor_a(self, a: Array) -> Array:
+        """A of the inputs ``a`` (n x ...)."""
         n = a.shape[0]
         xp = backend.get_array_module(a)
         a = a.reshape(n, -1)
         if self.diagonalize:
-            return self._diagonal_factors(xp, a, gy)
+            A = (a * a).mean(axis=0)
+            if self.link.b is not None:
+                A = xp.concatenate([A, xp.ones(1, dtype=A.dtype)])
+            return A
         d = a.shape[1]
         if self.link.b is None:
-            A = gram(a, 1.0 / n)
-        else:
-            A = xp.empty((d + 1, d + 1), dtype=a.dtype)
-            A[:d, :d] = gram(a, 1.0 / n)
-            mean = a.mean(axis=0)
-            A[:d, d] = mean
-            A[d, :d] = mean
-            A[d, d] = 1
-        G = gram(gy, float(n))
-        return [A, G]
+            return gram(a, 1.0 / n)
+        A = xp.empty((d + 1, d + 1), dtype=a.dtype)
+        A[:d, :d] = gram(a, 1.0 / n)
+        mean = a.mean(axis=0)
+        A[:d, d] = mean
+        A[d, :d] = mean
+        A[d, d] = 1
+        return A
 
-    def _diagonal_factors(self, xp: typing.Any, a: Array,
-                          gy: Array) -> typing.List[Array]:
-        n = a.shape[0]
-        A = (a * a).mean(axis=0)
-        if self.link.b is not None:
-            A = xp.concatenate([A, xp.ones(1, dtype=A.dtype)])
-        G = (gy * gy).sum(axis=0) * gy.dtype.type(n)
-        return [A, G]
+    def factor_g(self, gy: Array) -> Array:
+        """G of the output gradients ``gy`` (n x d_out)."""
+        n = gy.shape[0]
+        if self.diagonalize:
+            return (gy * gy).sum(axis=0) * gy.dtype.type(n)
+        return gram(gy, float(n))

@@ -24,6 +24,9 @@ class UncoveredLinkBlock(FisherBlock):
     def hooked_input(self) -> None:
         return None
 
+    def output_side_factors(self) -> typing.Tuple[bool, ...]:
+        return ()
+
     def factor_shapes(self) -> typing.List[typing.Tuple[int, ...]]:
         return []
 

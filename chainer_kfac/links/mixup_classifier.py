@@ -10,7 +10,7 @@ Evaluator works on the unmixed test set. Accuracy is reported w.r.t. t_a.
 Because K-FAC uses the empirical Fisher (the gradient of the loss actually
 minimised), the mixup loss needs nothing special from the optimizer.
 """
-from typing import Any
+from typing import Any, Optional
 
 import chainer
 import chainer.functions as F
@@ -25,10 +25,12 @@ class MixupClassifier(chainer.Chain):
             self.predictor = predictor
         self.loss = None
         self.accuracy = None
+        #: The logits of the last forward (what ``fisher='mc'`` samples).
+        self.y: Optional[chainer.Variable] = None
 
     def forward(self, x: chainer.Variable, t_a: Any, t_b: Any = None,
                 lam: Any = None) -> chainer.Variable:
-        y = self.predictor(x)
+        y = self.y = self.predictor(x)
         if t_b is None:
             loss = F.softmax_cross_entropy(y, t_a)
         else:

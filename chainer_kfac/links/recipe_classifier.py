@@ -33,6 +33,8 @@ class RecipeClassifier(chainer.Chain):
             self.predictor = predictor
         self.mixup = mixup
         self.erasing = erasing
+        #: The logits of the last forward (what ``fisher='mc'`` samples).
+        self.y: Optional[chainer.Variable] = None
 
     def forward(self, x: Any, t: Any) -> chainer.Variable:
         tt = None
@@ -41,7 +43,7 @@ class RecipeClassifier(chainer.Chain):
                 x, tt = self.mixup(x, t)
             if self.erasing is not None and self.erasing.rate > 0:
                 x = self.erasing(x)
-        y = self.predictor(x)
+        y = self.y = self.predictor(x)
         loss = soft_target_cross_entropy(y, t, tt)
         reporter.report({'loss': loss, 'accuracy': F.accuracy(y, t)}, self)
         return loss

@@ -34,7 +34,7 @@ and halve the loss scale together (:mod:`.overflow`).
 import collections.abc
 import dataclasses
 import inspect
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 from chainer_kfac.distributed import assignment as assignment_module
 from chainer_kfac.distributed.exchange import OwnerExchange
@@ -190,7 +190,11 @@ class DistributedKFAC(KFAC):
         if not self._check_finite(step, owned, mine, owned_params):
             return
         self._precondition_blocks(step, owned, mine)
+        if collect and self.stale is not None:
+            self._share_schedules(owned)
+        self._clip(owned)
         self.t += 1
+        self._before_update(owned)
         if self.only_pic_update_weight:
             for _, param in owned_params:
                 param.update()
@@ -199,6 +203,21 @@ class DistributedKFAC(KFAC):
             self.exchange.gather_directions()
             for param in self.target.params():
                 param.update()
+
+    def _sum_over_ranks(self, value: Any) -> Any:
+        return self.comm.allreduce_obj(value)
+
+    def _rank_and_size(self) -> Tuple[int, int]:
+        return self.comm.rank, self.comm.size
+
+    def _share_schedules(self, owned: Any) -> None:
+        """Every rank gets the schedules the owners just set (stale
+        statistics; every rank calls it at every step that collected)."""
+        stale = self.stale
+        assert stale is not None
+        for theirs in self.comm.allgather_obj(
+                stale.schedules(g.name for g in owned)):
+            stale.set_schedules(theirs)
 
     def _agree_on(self, bad: Optional[str]) -> Optional[str]:
         """Every rank learns whether any rank found a non-finite value in

@@ -23,6 +23,11 @@ from chainer_kfac.preconditioning.damping import PI_TYPES
 #: What ``on_nonfinite`` accepts.
 ON_NONFINITE = ('raise', 'skip')
 
+#: What ``fisher`` accepts: the gradients of the loss minimised (the
+#: original's) or of labels sampled from the model (:mod:`chainer_kfac.
+#: fisher.sampled_labels`).
+FISHER_TYPES = ('empirical', 'mc')
+
 
 @dataclasses.dataclass(frozen=True)
 class KFACHyperparameters(object):
@@ -51,6 +56,29 @@ class KFACHyperparameters(object):
             (reusing the last ones between).
         on_nonfinite: ``'raise'`` raises :class:`KFACError` naming the layer
             and step; ``'skip'`` skips that update with a warning.
+
+    The refinements after the original (docs/refinements.md), all off by
+    default (the original's K-FAC):
+
+    Attributes:
+        fisher: ``'empirical'`` (the original's: the output-side factors
+            from the gradients of the loss minimised) or ``'mc'`` (from the
+            gradients at labels sampled from the model's predictive
+            distribution; :mod:`chainer_kfac.fisher.sampled_labels`).
+        mc_samples: Labels sampled per example under ``fisher='mc'`` (the
+            output-side factor is averaged over them).
+        mc_seed: Seed of the sampled labels (None: 0); the labels of step
+            t are a function of (seed, t), so a resumed run draws the same.
+        stale_tolerance: SP-NGD's stale statistics (None: off): each
+            factor is recomputed at an interval that grows while consecutive
+            estimates agree within this relative tolerance
+            (:mod:`chainer_kfac.optimizers.stale_statistics`).
+        damping_adaptation_interval: Every this many steps, Levenberg-
+            Marquardt adaptation of ``damping`` from the reduction ratio
+            (None: off; :mod:`chainer_kfac.optimizers.adaptive_damping`).
+        kl_clip: The preconditioned gradients v are scaled by one nu <= 1
+            so that the step's size lr^2 (nu v)^T F (nu v) <= kl_clip
+            (None: off; :mod:`chainer_kfac.optimizers.kl_clip`).
     """
 
     lr: float = 0.001
@@ -66,13 +94,20 @@ class KFACHyperparameters(object):
     cov_update_freq: int = 1
     inv_update_freq: int = 1
     on_nonfinite: str = 'raise'
+    fisher: str = 'empirical'
+    mc_samples: int = 1
+    mc_seed: typing.Optional[int] = None
+    stale_tolerance: typing.Optional[float] = None
+    damping_adaptation_interval: typing.Optional[int] = None
+    kl_clip: typing.Optional[float] = None
 
     def __post_init__(self) -> None:
         if self.lr_pre is None:
             object.__setattr__(self, 'lr_pre', self.lr)
-        for name in ('acc_iters', 'cov_update_freq', 'inv_update_freq'):
+        for name in ('acc_iters', 'cov_update_freq', 'inv_update_freq',
+                     'mc_samples'):
             object.__setattr__(self, name, int(getattr(self, name)))
-        for name, ok in [
+        for name, ok in _refinement_checks(self) + [
                 ('cov_ema_decay', 0 < self.cov_ema_decay <= 1),
                 ('damping', self.damping > 0),
                 ('acc_iters', self.acc_iters >= 1),
@@ -83,6 +118,22 @@ class KFACHyperparameters(object):
             if not ok:
                 raise ValueError('KFAC: invalid {}={!r}'.format(
                     name, getattr(self, name)))
+
+
+def _refinement_checks(values: KFACHyperparameters
+                       ) -> typing.List[typing.Tuple[str, bool]]:
+    """(name, valid) of the refinements' options (None: off)."""
+    interval = values.damping_adaptation_interval
+    return [
+        ('fisher', values.fisher in FISHER_TYPES),
+        ('mc_samples', values.mc_samples >= 1),
+        ('mc_seed', values.mc_seed is None or
+         (isinstance(values.mc_seed, int) and values.mc_seed >= 0)),
+        ('stale_tolerance', values.stale_tolerance is None or
+         values.stale_tolerance > 0),
+        ('damping_adaptation_interval', interval is None or
+         (isinstance(interval, int) and interval >= 1)),
+        ('kl_clip', values.kl_clip is None or values.kl_clip > 0)]
 
 
 @dataclasses.dataclass(frozen=True)

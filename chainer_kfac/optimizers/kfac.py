@@ -49,34 +49,37 @@ from chainer import optimizer
 
 from chainer_kfac import fisher
 from chainer_kfac.fisher.block import FisherBlock
+from chainer_kfac.optimizers import adaptive_damping
+from chainer_kfac.optimizers import statistics_plan
+from chainer_kfac.optimizers.inversion import invert_with_retries
+from chainer_kfac.optimizers.inversion import MAX_DAMPING_RETRIES
+from chainer_kfac.optimizers.stale_statistics import StaleStatistics
 from chainer_kfac.optimizers.hyperparameters import damping_of
 from chainer_kfac.optimizers.hyperparameters import declare_hyperparameters
 from chainer_kfac.optimizers.hyperparameters import KFACBlockOptions
 from chainer_kfac.optimizers.hyperparameters import KFACHyperparameters
 from chainer_kfac.optimizers.hyperparameters import ON_NONFINITE
 from chainer_kfac.optimizers.hyperparameters import parse_options
+from chainer_kfac.optimizers.kfac_refinements import KFACRefinements
+from chainer_kfac.optimizers.kfac_refinements import LossFun
 from chainer_kfac.optimizers.kfac_rule import KFACUpdateRule
 from chainer_kfac.optimizers import overflow
 from chainer_kfac.optimizers.overflow import KFACError
 from chainer_kfac.preconditioning import kfgrad
 from chainer_kfac.preconditioning.damped_inverse import Array
-from chainer_kfac.preconditioning.inverse import NotPositiveDefiniteError
 from chainer_kfac.runtime import blas
 
 __all__ = ['KFAC', 'KFACError', 'KFACHyperparameters', 'KFACBlockOptions',
            'ON_NONFINITE', 'MAX_DAMPING_RETRIES']
 
-#: Attempts at inverting a damped factor; each retry multiplies d by 10.
-MAX_DAMPING_RETRIES = 3
-
-#: The current factors of a step, by block name (None: none collected).
-CurrentFactors = typing.Mapping[str, typing.Optional[typing.List[Array]]]
-
-#: The loss function :meth:`KFAC.update` runs forward and backward.
-LossFun = typing.Callable[..., chainer.Variable]
+#: The current factors of a step, by block name (None: none collected; an
+#: entry None: that factor not collected).
+CurrentFactors = typing.Mapping[
+    str, typing.Optional[typing.List[typing.Optional[Array]]]]
 
 
-class KFAC(optimizer.GradientMethod):
+
+class KFAC(KFACRefinements, optimizer.GradientMethod):
 
     """K-FAC optimizer with Chainer_K-FAC's hyperparameters.
 
@@ -105,6 +108,11 @@ class KFAC(optimizer.GradientMethod):
             typing.Tuple[str, chainer.Link]] = []
         self.skipped_steps = 0
         self._acc_count = 0
+        #: Stale statistics' schedules (with ``stale_tolerance``).
+        self.stale: typing.Optional[StaleStatistics] = None
+        self._inverted_with: typing.Dict[str, float] = {}
+        self._adaptation: typing.Optional[
+            adaptive_damping.AdaptationStep] = None
 
     def create_update_rule(self) -> KFACUpdateRule:
         return KFACUpdateRule(self.hyperparam)
@@ -124,6 +132,9 @@ class KFAC(optimizer.GradientMethod):
                     'KFAC: link {!r} ({}) is not covered by K-FAC; its '
                     'parameters get the plain momentum-SGD update'.format(
                         name, type(sub).__name__), stacklevel=2)
+        statistics_plan.check(self.hyperparam, link)
+        self.stale = None if self.hyperparam.stale_tolerance is None \
+            else StaleStatistics(self.blocks)
         return self
 
     # -- one step -----------------------------------------------------------
@@ -137,13 +148,15 @@ class KFAC(optimizer.GradientMethod):
                 'statistics during the forward/backward it runs. Call '
                 'optimizer.update(lossfun, *args).')
         step = self.t
-        collect = step % self.hyperparam.cov_update_freq == 0
+        wanted = self._wanted(step)
         loss = lossfun(*args, **kwds)
         if self._acc_count == 0:
             self.target.cleargrads()
             for block in self.blocks:
                 block.pop_current_factors()
-        self._backward(loss, collect)
+        self._backward(loss, wanted)
+        adapting = self._adapts_damping(step)
+        loss_value = float(loss.array) if adapting else 0.0
         del loss
         self._acc_count += 1
         if self._acc_count < self.hyperparam.acc_iters:
@@ -153,10 +166,16 @@ class KFAC(optimizer.GradientMethod):
         self.reallocate_cleared_grads()
         self.call_hooks('pre')
         self._clear_kfgrads()  # kfgrads stay inspectable until the next step
+        self._adaptation = adaptive_damping.AdaptationStep(
+            loss_value, adaptive_damping.weight_decay_rate(self)) \
+            if adapting else None
         with blas.kfac_work():
-            self._step(step, collect)
+            self._step(step, wanted is not None)
         self.reallocate_cleared_grads()
         self.call_hooks('post')
+        if self._adaptation is not None and self.t > step:
+            self._adapt_damping(lossfun, args, kwds)
+        self._adaptation = None
         self.update_loss_scale()   # Chainer's (dynamic scaling only)
 
     def _step(self, step: int, collect: bool) -> None:
@@ -166,17 +185,17 @@ class KFAC(optimizer.GradientMethod):
         current = self._pop_current_factors(collect)
         if self._check_finite(step, self.blocks, current):
             self._precondition_blocks(step, self.blocks, current)
+            self._clip(self.blocks)
             self.t += 1
+            self._before_update(self.blocks + self.plain_groups)
             for param in self.target.params():
                 param.update()
 
-    def _backward(self, loss: chainer.Variable, collect: bool) -> None:
-        if not collect:
-            loss.backward(loss_scale=self._loss_scale)
-            return
-        with fisher.FisherStatisticsHook(self.blocks,
-                                         loss_scale=self._loss_scale):
-            loss.backward(loss_scale=self._loss_scale)
+    @property
+    def plain_groups(self) -> typing.List[FisherBlock]:
+        """The factor-less blocks of the links K-FAC does not cover."""
+        return [fisher.UncoveredLinkBlock(name, link)
+                for name, link in self.uncovered_links]
 
     def _average_accumulated_grads(self) -> None:
         n = self.hyperparam.acc_iters
@@ -201,33 +220,19 @@ class KFAC(optimizer.GradientMethod):
             factors = current.get(block.name)
             if factors is not None:
                 block.update_running_average(factors, hp.cov_ema_decay)
+                if self.stale is not None:
+                    self.stale.observe(step, block.name, factors,
+                                       hp.stale_tolerance)
             if block.factors is None:
                 continue  # no statistics yet: plain momentum this step
-            if block.inverses is None or step % hp.inv_update_freq == 0:
+            if self._inverts(step, block, factors is not None):
                 self._invert(step, block)
             block.precondition()
 
     def _invert(self, step: int, block: FisherBlock) -> None:
-        """``block.invert``, retried with 10x damping while a damped factor
-        is not positive definite."""
-        damping = damping_of(self.hyperparam)
-        for attempt in range(MAX_DAMPING_RETRIES + 1):
-            try:
-                block.invert(damping)
-                return
-            except NotPositiveDefiniteError as e:
-                if attempt == MAX_DAMPING_RETRIES:
-                    raise KFACError(
-                        'KFAC: the damped factors of layer {!r} are not '
-                        'positive definite at step {} even with damping {:g} '
-                        '({}); raise `damping`'.format(
-                            block.name, step, damping.value, e)) from e
-                warnings.warn(
-                    'KFAC: damped factor of layer {!r} is not positive '
-                    'definite at step {} ({}); retrying with damping '
-                    '{:g}'.format(block.name, step, e, damping.value * 10),
-                    stacklevel=1)
-                damping = damping.times(10)
+        """``block.invert`` with the step's damping (:mod:`.inversion`)."""
+        invert_with_retries(block, damping_of(self.hyperparam), step)
+        self._inverted_with[block.name] = self.hyperparam.damping
 
     def _check_finite(
             self, step: int, blocks: typing.Sequence[FisherBlock],
@@ -255,8 +260,8 @@ class KFAC(optimizer.GradientMethod):
         """Save/load ``t``, momenta and the whole K-FAC state: running
         averages, inverses, pi, what ``acc_iters`` has accumulated,
         ``lr_pre`` (so that a run resumed right after a learning-rate drop
-        still adjusts the momentum of its next step) and a dynamic loss
-        scale."""
+        still adjusts the momentum of its next step), a dynamic loss
+        scale, the stale statistics' schedules and an adapted damping."""
         super(KFAC, self).serialize(serializer)
         s = serializer['kfac']
         self.hyperparam.lr_pre = float(s('lr_pre', self.hyperparam.lr_pre))
@@ -265,6 +270,7 @@ class KFAC(optimizer.GradientMethod):
         overflow.serialize_loss_scale(self, s)
         for block in self.blocks:
             block.serialize(s['blocks'][block.name])
+        self._serialize_refinements(s)
         grads = s['accumulated_grads']
         for name, param in self.target.namedparams():
             value = param.grad if self._acc_count > 0 else None
@@ -272,6 +278,7 @@ class KFAC(optimizer.GradientMethod):
             if loaded is not None and loaded is not value:
                 param.grad = backend.get_device_from_array(
                     param.array).send(loaded)
+
 
 
 declare_hyperparameters(KFAC)

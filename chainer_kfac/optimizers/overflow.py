@@ -51,10 +51,11 @@ def find_nonfinite(
         if param.grad is not None and not all_finite(param.grad):
             return 'gradient of {!r}'.format(name)
     for block in blocks:
-        # A block without current factors this step: an empty tuple.
+        # A block without current factors this step: an empty tuple; a
+        # factor not collected this step: None.
         for fname, f in zip(block.factor_names,
                             current.get(block.name) or (), strict=False):
-            if not all_finite(f):
+            if f is not None and not all_finite(f):
                 return 'factor {} of layer {!r}'.format(fname, block.name)
     return None
 

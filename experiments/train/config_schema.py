@@ -16,6 +16,7 @@ from chainer_kfac.distributed.communicator import DEFAULT_COMMUNICATOR
 from chainer_kfac.fisher import BN_FISHER_TYPES
 from chainer_kfac.optimizers.distributed_kfac import DistributedKFACOptions
 from chainer_kfac.optimizers.kfac import KFACBlockOptions
+from chainer_kfac.optimizers.hyperparameters import FISHER_TYPES
 from chainer_kfac.optimizers.kfac import KFACHyperparameters
 from chainer_kfac.optimizers.kfac import ON_NONFINITE
 from chainer_kfac.preconditioning.damping import PI_TYPES
@@ -29,7 +30,9 @@ from experiments.train.ranges import Range
 
 #: Config types of the annotations in KFACHyperparameters.
 _TYPES = {float: NUMBER, int: (int,), bool: (bool,), str: (str,),
-          typing.Optional[str]: (str, type(None))}
+          typing.Optional[str]: (str, type(None)),
+          typing.Optional[float]: NUMBER + (type(None),),
+          typing.Optional[int]: (int, type(None))}
 #: KFAC's hyperparameters that are not in the `kfac:` section: `lr` and
 #: `momentum` are in `optimizer:` (shared with momentum SGD), `lr_pre` is
 #: the schedule's business.
@@ -152,6 +155,7 @@ CHOICES: dict[str, Sequence[Any]] = {
     'loader.iterator': KINDS,
     'distributed.assignment': ASSIGNMENTS,
     'kfac.on_nonfinite': ON_NONFINITE,
+    'kfac.fisher': FISHER_TYPES,
     'kfac.bn_fisher': BN_FISHER_TYPES,
     'communicator': COMMUNICATORS,
     'kfac.pi_type': PI_TYPES,
@@ -178,6 +182,11 @@ RANGES = {
     'kfac.acc_iters': Range(1),
     'kfac.cov_update_freq': Range(1),
     'kfac.inv_update_freq': Range(1),
+    'kfac.mc_samples': Range(1),
+    'kfac.mc_seed': Range(0, 2 ** 32 - 1),
+    'kfac.stale_tolerance': Range(0, lo_open=True),
+    'kfac.damping_adaptation_interval': Range(1),
+    'kfac.kl_clip': Range(0, lo_open=True),
     'lr_schedule.drop_epochs': Range(0, lo_open=True),
     'lr_schedule.factor': Range(0, lo_open=True),
     'mixup.alpha': Range(0),

@@ -67,6 +67,8 @@ def make_optimizer(config: Config, comm: Comm) -> Any:
     if opt_cfg['name'] == 'kfac':
         kwargs = dict(kfac_cfg, lr=opt_cfg['lr'],
                       momentum=opt_cfg['momentum'])
+        if kwargs['mc_seed'] is None:   # sampled labels follow the run's
+            kwargs['mc_seed'] = config['seed']
         if comm is None:
             optimizer = chainer_kfac.KFAC(**kwargs)
         else:

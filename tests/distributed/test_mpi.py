@@ -15,6 +15,12 @@ def test_distributed_kfac_equals_single_process_kfac(n):
 
 
 @pytest.mark.parametrize('n', [2, 3])
+def test_each_refinement_on_n_ranks_equals_one_process(n):
+    out = run_mpi(n, 'refinements.py').stdout
+    assert 'refinements OK on {} ranks'.format(n) in out
+
+
+@pytest.mark.parametrize('n', [2, 3])
 def test_blocks_sorted_by_name_and_split_as_the_original(n):
     assert 'block order OK on {} ranks'.format(n) in run_mpi(
         n, 'block_order.py').stdout

@@ -34,11 +34,12 @@ def batches(n_global, steps, seed=1):
             for _ in range(steps)]
 
 
-def run(n_layers, assignment, only_pic, acc_iters, uncovered, **extra):
+def run(n_layers, assignment, only_pic, acc_iters, uncovered, steps=3,
+        **extra):
     hp = dict(lr=0.05, momentum=0.9, cov_ema_decay=0.8, damping=0.03,
               acc_iters=acc_iters, **extra)
     per_rank = 4
-    data = batches(per_rank * comm.size * acc_iters, 3)
+    data = batches(per_rank * comm.size * acc_iters, steps)
     ref = make_model(n_layers)
     dist = make_model(n_layers)
     if uncovered:  # a link K-FAC does not cover: plain momentum
@@ -63,15 +64,16 @@ def run(n_layers, assignment, only_pic, acc_iters, uncovered, **extra):
             opt_ref.update(ref, x[c], t[c])
             mine = np.array_split(c, comm.size)[comm.rank]
             opt.update(dist, x[mine], t[mine])
-    assert opt.t == opt_ref.t == 3
+    assert opt.t == opt_ref.t == steps
     for (name, a), (_, b) in zip(sorted(ref.namedparams()),
                                  sorted(dist.namedparams()), strict=True):
         if not np.allclose(a.array, b.array, rtol=1e-4, atol=1e-5):
             raise AssertionError(
                 'rank {}: {} differs (n_layers={}, {}, only_pic={}, '
-                'acc={}): max |diff| {}'.format(
+                'acc={}, {}): max |diff| {}'.format(
                     comm.rank, name, n_layers, assignment, only_pic,
-                    acc_iters, np.abs(a.array - b.array).max()))
+                    acc_iters, extra, np.abs(a.array - b.array).max()))
+    return opt_ref, opt
 
 
 def make_bn_model(use_gamma=True, use_beta=True):
@@ -123,24 +125,31 @@ bn_cases = [('contiguous', True, {}), ('balanced', False, {}),
             ('contiguous', True, dict(damping_in_running_average=True)),
             ('balanced', False, dict(damping_in_running_average=True,
                                      diagonalize=True))]
-for assignment, only_pic, extra in bn_cases:
-    run_bn(assignment, only_pic, **extra)
 
-cases = list(itertools.product([4, 3], ['contiguous', 'balanced'],
-                               [True, False], [1]))
-cases += [(4, 'balanced', True, 2), (4, 'contiguous', False, 2)]
-for n_layers, assignment, only_pic, acc in cases:
-    run(n_layers, assignment, only_pic, acc, uncovered=False)
-run(3, 'contiguous', True, 1, uncovered=True)
-run(3, 'balanced', False, 1, uncovered=True)
-run(4, 'balanced', True, 1, uncovered=False, cov_update_freq=2,
-    inv_update_freq=3)
-run(4, 'contiguous', True, 1, uncovered=False,
-    damping_in_running_average=True)
-run(3, 'balanced', False, 1, uncovered=False,
-    damping_in_running_average=True, inv_update_freq=2)
-if comm.rank == 0:
-    print('equivalence OK on {} ranks, {} cases'.format(comm.size,
-                                                       len(cases) + 5 +
-                                                       len(bn_cases)))
-sys.stdout.flush()
+
+def main():
+    for assignment, only_pic, extra in bn_cases:
+        run_bn(assignment, only_pic, **extra)
+
+    cases = list(itertools.product([4, 3], ['contiguous', 'balanced'],
+                                   [True, False], [1]))
+    cases += [(4, 'balanced', True, 2), (4, 'contiguous', False, 2)]
+    for n_layers, assignment, only_pic, acc in cases:
+        run(n_layers, assignment, only_pic, acc, uncovered=False)
+    run(3, 'contiguous', True, 1, uncovered=True)
+    run(3, 'balanced', False, 1, uncovered=True)
+    run(4, 'balanced', True, 1, uncovered=False, cov_update_freq=2,
+        inv_update_freq=3)
+    run(4, 'contiguous', True, 1, uncovered=False,
+        damping_in_running_average=True)
+    run(3, 'balanced', False, 1, uncovered=False,
+        damping_in_running_average=True, inv_update_freq=2)
+    if comm.rank == 0:
+        print('equivalence OK on {} ranks, {} cases'.format(comm.size,
+                                                           len(cases) + 5 +
+                                                           len(bn_cases)))
+    sys.stdout.flush()
+
+
+if __name__ == '__main__':
+    main()
