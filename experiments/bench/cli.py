@@ -17,6 +17,9 @@ def _benchmark(help: str, module: str) -> Command:
 BENCHMARKS: dict[str, Command] = {
     'step-time': _benchmark('median step time and peak memory, SGD vs K-FAC '
                             '(LeNet-5)', 'step_time'),
+    'refinements': _benchmark('step time of each K-FAC refinement (mc, '
+                              'stale, LM damping, KL-clip) vs SGD and K-FAC',
+                              'refinement_time'),
     'comm': _benchmark('DistributedKFAC\'s bytes and strong scaling, under '
                        'mpiexec', 'comm'),
     'resnet': _benchmark('ResNet-50-D: SGD vs K-FAC per step, K-FAC\'s '

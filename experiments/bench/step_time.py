@@ -74,14 +74,15 @@ def summarize_times(times: timed_steps.Times) -> tuple[Medians, Ratios]:
     """{kind: median seconds}, and {kind: (total-time ratio to SGD over
     the same rounds, its 95 % interval)} for the K-FAC kinds."""
     med = {k: statistics.median(v) for k, v in times.items()}
-    return med, {k: timed_steps.paired_ratio(times, k) for k in KINDS[1:]}
+    return med, {k: timed_steps.paired_ratio(times, k) for k in times
+                 if k != 'sgd'}
 
 
 def print_times(batch: int, med: Medians, ratios: Ratios,
                 steps: int) -> None:
     sgd = med['sgd']
     parts = ['{} {:.1f} ms'.format(LABELS['sgd'], sgd * 1e3)]
-    for k in KINDS[1:]:
+    for k in ratios:
         r, (lo, hi) = ratios[k]
         parts.append('{} {:.1f} ms ({:.2f}x, {:+.1f} ms; total {:.2f}x '
                      '[{:.2f}, {:.2f}])'.format(

@@ -10,6 +10,7 @@ all time their steps here; :func:`paired_ratio` is the figure a target is
 judged by.
 """
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import chainer_kfac  # the compatibility layer, before Chainer
@@ -23,6 +24,23 @@ from experiments.analysis import stats
 KINDS = ('sgd', 'kfac', 'kfac_freq')
 LABELS = {'sgd': 'SGD', 'kfac': 'K-FAC',
           'kfac_freq': 'K-FAC cov/10 inv/100'}
+
+#: K-FAC's options of each K-FAC kind (the refinements of
+#: docs/refinements.md at the settings the study measures).
+KFAC_OPTIONS: dict[str, dict[str, Any]] = {
+    'kfac': {},
+    'kfac_freq': dict(cov_update_freq=10, inv_update_freq=100),
+    'kfac_mc': dict(fisher='mc'),
+    'kfac_stale': dict(stale_tolerance=0.1),
+    'kfac_damping': dict(damping_adaptation_interval=5),
+    'kfac_kl_clip': dict(kl_clip=1e-3),
+}
+#: The kinds of ``python -m experiments bench refinements``.
+REFINEMENT_KINDS = ('sgd', 'kfac', 'kfac_mc', 'kfac_stale', 'kfac_damping',
+                    'kfac_kl_clip')
+LABELS.update({'kfac_mc': 'K-FAC mc', 'kfac_stale': 'K-FAC stale 0.1',
+               'kfac_damping': 'K-FAC LM damping /5',
+               'kfac_kl_clip': 'K-FAC kl_clip 1e-3'})
 
 #: (channels, height, width) of the benchmark's inputs (--input-shape).
 DEFAULT_SHAPE = (3, 32, 32)
@@ -46,14 +64,11 @@ def make(kind: str, shape: Shape = DEFAULT_SHAPE, device: Any = None,
         link.to_device(device)
     if kind == 'sgd':
         opt = chainer.optimizers.MomentumSGD(lr=0.01, momentum=0.9)
-    elif kind == 'kfac':
-        opt = chainer_kfac.KFAC(lr=0.01)
-    elif kind == 'kfac_freq':
-        opt = chainer_kfac.KFAC(lr=0.01, cov_update_freq=10,
-                                inv_update_freq=100)
+    elif kind in KFAC_OPTIONS:
+        opt = chainer_kfac.KFAC(lr=0.01, **KFAC_OPTIONS[kind])
     else:
-        raise ValueError('unknown optimizer {!r}; one of {}'.format(
-            kind, KINDS))
+        raise ValueError('unknown optimizer {!r}; one of sgd, {}'.format(
+            kind, ', '.join(KFAC_OPTIONS)))
     opt.setup(link)
     opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
     return link, opt
@@ -87,18 +102,19 @@ def timed_step(model: chainer.Link, opt: chainer.Optimizer, x: Any, t: Any,
 
 def bench(batch: int, steps: int, warmup: int, shape: Shape = DEFAULT_SHAPE,
           device: Any = None, model: str = 'lenet5',
-          n_classes: int = 10) -> Times:
+          n_classes: int = 10, kinds: Sequence[str] = KINDS) -> Times:
     """{kind: seconds of each of the ``steps`` timed rounds}."""
     rng = numpy.random.RandomState(0)
-    runs = {k: make(k, shape, device, model, n_classes) for k in KINDS}
-    times: Times = {k: [] for k in KINDS}
+    runs = {k: make(k, shape, device, model, n_classes) for k in kinds}
+    times: Times = {k: [] for k in kinds}
     for i in range(warmup + steps):
         x, t = fresh_batch(rng, batch, shape, n_classes)
         if device is not None:
             x, t = device.send(x), device.send(t)
         # Rotate the order so no optimizer always runs right after another
         # one's large allocations.
-        for k in KINDS[i % 3:] + KINDS[:i % 3]:
+        turn = i % len(kinds)
+        for k in tuple(kinds[turn:]) + tuple(kinds[:turn]):
             elapsed = timed_step(*runs[k], x, t, device=device)
             if i >= warmup:
                 times[k].append(elapsed)

@@ -14,7 +14,7 @@ def test_help_lists_every_benchmark_with_one_line(capsys):
         assert '  {:<14}{}\n'.format(name, benchmark.help) in out
     assert set(cli.BENCHMARKS) == {
         'step-time', 'comm', 'resnet', 'resnet-mpi', 'inverse', 'kernels',
-        'resnet-table', 'project-comm'}
+        'resnet-table', 'project-comm', 'refinements'}
 
 
 def test_the_rest_goes_to_the_benchmarks_main(monkeypatch):
