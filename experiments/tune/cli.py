@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from experiments.errors import StudyError
 from experiments.folders import suites
 from experiments.folders.repository import ROOT
+from experiments.tune import storage_url
 
 #: where a storage URL may come from instead of the command line
-STORAGE_VARIABLE = 'KFAC_TUNE_STORAGE'
+STORAGE_VARIABLE = storage_url.VARIABLE
 
 
 def parser() -> argparse.ArgumentParser:
@@ -38,10 +39,7 @@ def parser() -> argparse.ArgumentParser:
                             ', '.join(suites.SUITES)))
     result.add_argument('--out', default=os.path.join(ROOT, 'results'),
                         help='output folder (trials in OUT/tune/SUITE/)')
-    result.add_argument('--storage', default=None, metavar='URL',
-                        help='an SQLAlchemy URL (default: ${}, else the '
-                        'journal OUT/tune/SUITE/journal.log)'.format(
-                            STORAGE_VARIABLE))
+    add_storage_arguments(result, 'the journal OUT/tune/SUITE/journal.log')
     result.add_argument('--jobs', type=int, default=1,
                         help='workers on this machine (default 1)')
     result.add_argument('--only', nargs='+', metavar='CELL',
@@ -58,15 +56,25 @@ def parser() -> argparse.ArgumentParser:
     return result
 
 
+def add_storage_arguments(parser: argparse.ArgumentParser,
+                          default: str) -> None:
+    """``--storage URL`` and ``--storage-file FILE`` (storage_url.py)."""
+    parser.add_argument('--storage', default=None, metavar='URL',
+                        help='an SQLAlchemy URL without a password (default: '
+                        '${}, else {})'.format(STORAGE_VARIABLE, default))
+    parser.add_argument('--storage-file', default=None, metavar='FILE',
+                        help='a file only you can read (chmod 600) holding '
+                        'the URL, password included')
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.jobs < 1:
         parser().error('--jobs must be at least 1')
-    if args.storage is None:
-        args.storage = os.environ.get(STORAGE_VARIABLE) or None
     try:
         from experiments.tune import session
     except ImportError as error:
         raise StudyError('tuning needs {} (pip install -e ".[tune]")'
                          .format(error.name)) from None
+    args.storage = storage_url.resolve(args.storage, args.storage_file)
     return session.run(args)

@@ -2,7 +2,8 @@
 tuned runs.
 
     python -m experiments tune-report UNTUNED TUNED --journal FILE
-        [--storage URL] [--configs DIR] [--bench FILE] [--out FILE]
+        [--storage URL | --storage-file FILE] [--configs DIR]
+        [--bench FILE] [--out FILE]
 
 UNTUNED and TUNED are result folders of the same suite (e.g.
 docs/results/fmnist_e20 and docs/results/fmnist_e20_tuned: suite.yaml and
@@ -39,8 +40,10 @@ from experiments.folders import suites
 from experiments.tune import comparison_tables as tables
 from experiments.tune import plot_trials
 from experiments.tune import storage
+from experiments.tune import storage_url
 from experiments.tune import trial_records
 from experiments.tune import tune_file
+from experiments.tune.cli import add_storage_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,8 +56,7 @@ def parser() -> argparse.ArgumentParser:
                         'not exist yet)')
     result.add_argument('--journal', default=None,
                         help='the tuning journal file')
-    result.add_argument('--storage', default=None, metavar='URL',
-                        help='or the tuning database')
+    add_storage_arguments(result, '--journal')
     result.add_argument('--configs', default=None, help='the untuned '
                         'configs (default: the suite\'s folder)')
     result.add_argument('--bench', default=None, help='step times '
@@ -66,14 +68,19 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if (args.journal is None) == (args.storage is None):
-        parser().error('give one of --journal FILE and --storage URL')
+    given = args.storage is not None or args.storage_file is not None
+    url = None if args.journal is not None else storage_url.resolve(
+        args.storage, args.storage_file)
+    if (args.journal is None) == (url is None) or (args.journal and given):
+        parser().error('give one of --journal FILE, --storage URL, '
+                       '--storage-file FILE and ${}'.format(
+                           storage_url.VARIABLE))
     untuned_suite = suite_file.find(args.untuned, None)
     untuned = results.load_study([args.untuned], untuned_suite)
     name = os.path.basename(os.path.normpath(args.untuned))
     configs = args.configs or suites.suite_folder(name)
     tune = tune_file.load(tune_file.find(configs))
-    store = storage.open_storage(args.storage, args.journal or '',
+    store = storage.open_storage(url, args.journal or '',
                                  tune.heartbeat_interval_s,
                                  tune.heartbeat_grace_s)
     cells = trial_records.load(store, name)

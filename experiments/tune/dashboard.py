@@ -3,10 +3,12 @@ suite's tuning studies, bound to 127.0.0.1 only.
 
     python -m experiments dashboard fmnist_e20 [--port 8080] [--out DIR]
 
-It opens the same storage as ``tune`` (the suite's journal, or the URL in
-``$KFAC_TUNE_STORAGE``) and serves it until interrupted. The address is
-the loopback one: from a laptop, reach a login node's dashboard through
-an SSH tunnel (docs/cluster.md): ``ssh -L 8080:127.0.0.1:8080 LOGIN``.
+It opens the same storage as ``tune`` (the suite's journal, or the URL
+of ``--storage``, ``--storage-file`` or ``$KFAC_TUNE_STORAGE``,
+experiments/tune/storage_url.py) and serves it until interrupted. The
+address is the loopback one: from a laptop, reach a login node's
+dashboard through an SSH tunnel (docs/cluster.md):
+``ssh -L 8080:127.0.0.1:8080 LOGIN``.
 """
 import argparse
 import os
@@ -20,7 +22,8 @@ from optuna.storages import BaseStorage
 from experiments.folders import suites
 from experiments.folders.repository import ROOT
 from experiments.tune import storage as storage_module
-from experiments.tune.cli import STORAGE_VARIABLE
+from experiments.tune import storage_url
+from experiments.tune.cli import add_storage_arguments
 
 HOST = '127.0.0.1'
 
@@ -47,11 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('suite')
     parser.add_argument('--port', type=int, default=8080)
     parser.add_argument('--out', default=os.path.join(ROOT, 'results'))
+    add_storage_arguments(parser, 'the journal OUT/tune/SUITE/journal.log')
     args = parser.parse_args(argv)
     journal = storage_module.journal_path(args.out,
                                           suites.suite_name(args.suite))
     store = storage_module.open_storage(
-        os.environ.get(STORAGE_VARIABLE) or None, journal, 60, 180)
+        storage_url.resolve(args.storage, args.storage_file), journal, 60,
+        180)
     running = server(store, args.port)
     print('dashboard: http://{}:{}/dashboard (Ctrl-C ends it)'.format(
         HOST, running.server_port), flush=True)

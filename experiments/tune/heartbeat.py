@@ -1,6 +1,9 @@
 """A running trial's heartbeat: a daemon thread that records it in the
 storage every ``interval_s`` seconds while the trial trains
-(experiments/tune/storage.py says how a missing heartbeat is acted on)."""
+(experiments/tune/storage.py says how a missing heartbeat is acted on).
+A heartbeat that cannot be written (a full disk, a database gone) stops
+the beating and is raised in the trial's thread when the trial ends, as
+the worker's one-line error, not as a thread's traceback."""
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -19,10 +22,15 @@ def beating(storage: BaseStorage, trial_id: int,
         return
     beat = storage
     stop = threading.Event()
+    failed: list[Exception] = []
 
     def loop() -> None:
         while True:
-            beat.record_heartbeat(trial_id)
+            try:
+                beat.record_heartbeat(trial_id)
+            except Exception as error:     # raised below, in the trial's
+                failed.append(error)
+                return
             if stop.wait(interval_s):
                 return
 
@@ -34,3 +42,5 @@ def beating(storage: BaseStorage, trial_id: int,
     finally:
         stop.set()
         thread.join()
+    if failed:
+        raise failed[0]

@@ -21,9 +21,10 @@ from experiments.train import comm_setup
 from experiments.train import config as config_module
 from experiments.train import training
 from experiments.tune import overlays, progress, storage, studies
+from experiments.tune import storage_url
 from experiments.tune import tune_file
 from experiments.tune.cli import STORAGE_VARIABLE
-from experiments.tune.errors import TuneFileError
+from experiments.tune.errors import StorageError, TuneFileError
 from experiments.tune.ranks import Ranks
 from experiments.tune.worker import Cell, Job, tune_cell
 
@@ -51,6 +52,19 @@ def communicator(cells: list[Cell]) -> KFACCommunicator | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The command; a database's error is one line, its URL's password
+    masked (experiments/tune/storage_url.py)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        return _run(args)
+    except SQLAlchemyError as error:
+        raise StorageError('the study storage {} failed: {}: {}'.format(
+            storage_url.shown(args.storage or ''), type(error).__name__,
+            storage_url.redact(str(error).splitlines()[0], args.storage
+                               or ''))) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     folder = suites.suite_folder(args.suite)
     tune = tune_file.load(tune_file.find(folder))
     if not args.no_overlays:
