@@ -55,7 +55,8 @@ def _die_with_parent() -> None:
 class ChildGroups:
     """Start children in their own process groups; stop them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = 'run_suite') -> None:
+        self.name = name        # the command, in the line on a signal
         self.procs: list[subprocess.Popen[bytes]] = []
         self._handlers: dict[signal.Signals, Any] = {}
 
@@ -85,8 +86,8 @@ class ChildGroups:
         :data:`SIGNAL_GRACE_S`, then raise :class:`Stopped` (the caller's
         ``finally`` releases the lock)."""
         def handler(signum: int, frame: FrameType | None) -> None:
-            print('run_suite: {} received, stopping {} running '
-                  'child(ren)'.format(signal.Signals(signum).name,
+            print('{}: {} received, stopping {} running '
+                  'child(ren)'.format(self.name, signal.Signals(signum).name,
                                       sum(p.poll() is None
                                           for p in self.procs)), flush=True)
             self.stop_all(SIGNAL_GRACE_S)

@@ -104,21 +104,27 @@ def run_here(job: Job, cells: list[Cell], ranks: Ranks, quiet: bool) -> int:
 def run_workers(args: argparse.Namespace, job: Job,
                 cells: list[Cell]) -> int:
     """``--jobs J``: J worker processes, one bar, their worst status."""
-    from experiments.suite.children import ChildGroups
+    from experiments.suite.children import ChildGroups, Stopped
     command = [sys.executable, '-m', 'experiments', 'tune'] + \
         worker_arguments(args)
     env = dict(os.environ)
     if args.storage:       # never on a command line that ps shows
         env[STORAGE_VARIABLE] = args.storage
-    groups = ChildGroups()
+    groups = ChildGroups('tune')
     groups.install_signal_handlers()
     try:
         started = [groups.popen(command + ['--worker', str(k + 1)], env=env)
                    for k in range(args.jobs)]
         with progress.TrialBar(job, cells, args.quiet) as bar:
             codes = bar.follow(started)
+    except Stopped as stop:         # a walltime's SIGTERM: no traceback
+        print('tune: stopped by {}; run the same command again to continue '
+              '(the running trials are run again)'.format(stop),
+              file=sys.stderr, flush=True)
+        return stop.exit_status
     finally:
         groups.stop_all()
+        groups.restore_signal_handlers()
     return max(codes)
 
 
