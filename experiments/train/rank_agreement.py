@@ -12,8 +12,9 @@ that differs is refused, in one line naming the entry, the ranks and
 their values, unless a rule below says the entry is each rank's own.
 
 Entries that are each rank's own (found in real 2-rank snapshots of the
-study's configs, with and without the ImageNet recipe's features; tests/
-experiments/train/test_rank_agreement.py):
+study's configs, with and without the ImageNet recipe's features and
+K-FAC's refinements, and of VGG; tests/experiments/train/
+test_rank_agreement.py):
 
 - ``_snapshot_elapsed_time``: each rank's own clock;
 - an entry whose last name starts with ``rng_``: a random stream, seeded
@@ -25,6 +26,9 @@ experiments/train/test_rank_agreement.py):
   factors, inverses and damping (held by the rank that owns the layer,
   the others hold none) and this rank's accumulated statistics;
 - ``.../kfac/accumulated_grads/...``: this rank's gradient sums;
+- ``.../kfac/stale/<layer>/<F>_last`` and ``<F>_before_last``: stale
+  statistics' last two estimates of a factor, held by the rank that owns
+  the layer (its ``<F>_schedule`` is shared);
 - ``avg_mean`` and ``avg_var``: batch normalization's running statistics
   of this rank's batches;
 - the state of a model parameter held outside the model
@@ -52,8 +56,9 @@ Digests = dict[str, tuple[int, int]]
 #: shell patterns of entries that are each rank's own (module docstring).
 PER_RANK = ('_snapshot_elapsed_time', '*/rng_*', 'rng_*',
             'updater/iterator:*/order', '*/mixup/prior_*',
-            '*/kfac/blocks/*', '*/kfac/accumulated_grads/*', '*/avg_mean',
-            '*/avg_var')
+            '*/kfac/blocks/*', '*/kfac/accumulated_grads/*',
+            '*/kfac/stale/*_last', '*/kfac/stale/*_before_last',
+            '*/avg_mean', '*/avg_var')
 #: how many differing entries a refusal names (then: "and N more").
 SHOWN = 3
 

@@ -13,6 +13,9 @@ import pytest
 from experiments.folders.safe_files import SafeNpz
 from experiments.train import rank_agreement
 from tests.distributed.mpi_helper import run_mpi_argv
+from tests.experiments.train.test_cli import COMMON
+from tests.experiments.train.test_cli import TRAIN as MODULE
+from tests.experiments.train.test_cli import config
 from tests.experiments.train.test_robust_signals import FAULTY
 from tests.experiments.train.test_robust_signals import TRAIN
 
@@ -70,6 +73,23 @@ def test_real_two_rank_snapshots_differ_only_in_per_rank_entries(stopped):
 
 
 @pytest.mark.mpi
+def test_snapshots_with_k_fac_refinements_differ_only_per_rank(tmp_path):
+    """Stale statistics keep a factor's last estimates on its owner."""
+    out = str(tmp_path)
+    run_mpi_argv(2, MODULE + ['--config', config('sb_kfac_nomixup')] +
+                 COMMON + ['--set', 'epochs=2', '--out', out] + [
+                     a for k in ('stale_tolerance=0.1', 'fisher=mc',
+                                 'damping_adaptation_interval=5',
+                                 'kl_clip=0.001')
+                     for a in ('--set', 'kfac.' + k)], timeout=400)
+    for name in ('snapshot_epoch_1', 'snapshot_epoch_2'):
+        everyone = pair(out, name)
+        assert any('/kfac/stale/' in e and everyone[0][e] != everyone[1][e]
+                   for e in everyone[0])
+        assert rank_agreement.suspects(everyone) == [], name
+
+
+@pytest.mark.mpi
 @pytest.mark.parametrize('resume', ['error', 'auto'])
 def test_rank_0_trigger_one_step_back_is_refused_within_seconds(
         tmp_path, stopped, resume):
@@ -104,6 +124,8 @@ def test_per_rank_rules():
            'rng_pos', 'updater/model:main/mixup/prior_x',
            'updater/optimizer:main/kfac/blocks/predictor/conv1/A_inv',
            'updater/optimizer:main/kfac/accumulated_grads/predictor/conv1/W',
+           'updater/optimizer:main/kfac/stale/predictor/conv1/A_last',
+           'updater/optimizer:main/kfac/stale/predictor/fc3/G_before_last',
            'updater/model:main/predictor/bn/avg_var',
            'updater/optimizer:main/predictor/conv1/W/t',
            'extensions/normalize_weight_state/predictor/conv1/W/t_next']
@@ -113,7 +135,9 @@ def test_per_rank_rules():
               'updater/optimizer:main/t', 'updater/optimizer:main/kfac/'
               'skipped_steps', 'updater/optimizer:main/kfac/blocks/'
               'predictor/conv1/acc_count', 'updater/model:main/predictor/'
-              'conv1/W', 'updater/optimizer:main/kfac/loss_scale']
+              'conv1/W', 'updater/optimizer:main/kfac/loss_scale',
+              'updater/optimizer:main/kfac/stale/predictor/conv1/A_schedule',
+              'updater/optimizer:main/kfac/damping']
     assert [e for e in own if not rank_agreement.per_rank(e, params)] == []
     assert [e for e in shared if rank_agreement.per_rank(e, params)] == []
 
